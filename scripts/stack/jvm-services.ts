@@ -1,0 +1,241 @@
+/**
+ * The JVM services of the stack, run from the jars `fetch.ts` put in `.stack/jvm`: a one-node
+ * KRaft Kafka broker, a Kafka Connect worker (distributed mode, so connectors are managed over
+ * REST and their offsets live in Kafka) with the Debezium plugin, and Apicurio Registry storing
+ * its schemas in PostgreSQL so schema ids survive restarts. Heaps are bounded: without -Xmx each
+ * JVM would reserve a quarter of the machine's memory.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { findJava } from './java.js';
+import { killProcess, runningPid, startDetached, stopProcess } from './processes.js';
+import type { StackConfig } from './stack-config.js';
+import { stackDatabaseUrl } from './stack-config.js';
+import type { StackService } from './stack-service.js';
+
+const LOG4J = `status = warn
+appender.console.type = Console
+appender.console.name = STDOUT
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.stdout.ref = STDOUT
+logger.kafka.name = kafka
+logger.kafka.level = WARN
+logger.state.name = state.change.logger
+logger.state.level = WARN
+logger.clients.name = org.apache.kafka.clients
+logger.clients.level = WARN
+logger.reflections.name = org.reflections
+logger.reflections.level = ERROR
+`;
+
+function writeConf(cfg: StackConfig, name: string, text: string): string {
+  const dir = path.join(cfg.dir, 'conf');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+function jvmService(
+  cfg: StackConfig,
+  name: string,
+  isReady: () => Promise<boolean>,
+  launch: () => { command: string; args: string[]; cwd: string; env?: NodeJS.ProcessEnv },
+): StackService {
+  const pidFile = path.join(cfg.runDir, `${name}.pid`);
+  const logFile = path.join(cfg.logDir, `${name}.log`);
+  return {
+    name,
+    logFile,
+    isReady,
+    isRunning: () => runningPid(pidFile) !== undefined,
+    async start() {
+      startDetached({ ...launch(), logFile, pidFile });
+    },
+    stop: () => stopProcess(pidFile),
+    async kill() {
+      killProcess(pidFile);
+    },
+  };
+}
+
+function heap(envVar: string, fallback: string): string[] {
+  return [...(process.env[envVar] ?? fallback).split(/\s+/).filter(Boolean), '-XX:+UseSerialGC'];
+}
+
+export function kafkaService(cfg: StackConfig): StackService {
+  const classpath = path.join(cfg.jvmDir, 'kafka', '*');
+  const dataDir = path.join(cfg.dir, 'kafka', 'data');
+  return jvmService(
+    cfg,
+    'kafka',
+    async () => {
+      const { Kafka, logLevel } = await import('kafkajs');
+      const admin = new Kafka({
+        brokers: [`127.0.0.1:${cfg.kafkaPort}`],
+        logLevel: logLevel.NOTHING,
+        retry: { retries: 0 },
+      }).admin();
+      try {
+        await admin.connect();
+        const c = await admin.describeCluster();
+        return c.brokers.length > 0;
+      } finally {
+        await admin.disconnect();
+      }
+    },
+    () => {
+      const java = findJava(17, 'KAFKA_JAVA_HOME');
+      const log4j = writeConf(cfg, 'log4j2.properties', LOG4J);
+      const props = writeConf(
+        cfg,
+        'kafka.properties',
+        [
+          'process.roles=broker,controller',
+          'node.id=1',
+          `controller.quorum.voters=1@127.0.0.1:${cfg.kafkaControllerPort}`,
+          `listeners=PLAINTEXT://127.0.0.1:${cfg.kafkaPort},CONTROLLER://127.0.0.1:${cfg.kafkaControllerPort}`,
+          `advertised.listeners=PLAINTEXT://127.0.0.1:${cfg.kafkaPort}`,
+          'controller.listener.names=CONTROLLER',
+          'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+          'inter.broker.listener.name=PLAINTEXT',
+          `log.dirs=${dataDir}`,
+          // Topics are a contract: provisioning creates them, a typo must not.
+          'auto.create.topics.enable=false',
+          'offsets.topic.replication.factor=1',
+          'offsets.topic.num.partitions=1',
+          'transaction.state.log.replication.factor=1',
+          'transaction.state.log.min.isr=1',
+          'share.coordinator.state.topic.replication.factor=1',
+          'share.coordinator.state.topic.min.isr=1',
+          'group.initial.rebalance.delay.ms=0',
+          // The relay's DLQ test needs a record the broker refuses as too large: keep the default
+          // 1 MiB limit explicit.
+          'message.max.bytes=1048588',
+          '',
+        ].join('\n'),
+      );
+      const idFile = path.join(cfg.dir, 'kafka', 'cluster-id');
+      mkdirSync(dataDir, { recursive: true });
+      if (!existsSync(idFile)) {
+        const id = execFileSync(java, ['-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }).trim().split('\n').pop()!;
+        writeFileSync(idFile, id);
+      }
+      const clusterId = readFileSync(idFile, 'utf8').trim();
+      execFileSync(
+        java,
+        [`-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted'],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      return {
+        command: java,
+        args: [...heap('KAFKA_HEAP_OPTS', '-Xms128m -Xmx512m'), `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.Kafka', props],
+        cwd: cfg.dir,
+      };
+    },
+  );
+}
+
+export function connectService(cfg: StackConfig): StackService {
+  const base = `http://127.0.0.1:${cfg.connectPort}`;
+  return jvmService(
+    cfg,
+    'connect',
+    async () => {
+      const res = await fetch(`${base}/connector-plugins`);
+      if (!res.ok) return false;
+      const plugins = (await res.json()) as { class: string }[];
+      return plugins.some((p) => p.class === 'io.debezium.connector.postgresql.PostgresConnector');
+    },
+    () => {
+      const java = findJava(17, 'KAFKA_JAVA_HOME');
+      const log4j = writeConf(cfg, 'log4j2.properties', LOG4J);
+      const props = writeConf(
+        cfg,
+        'connect.properties',
+        [
+          `bootstrap.servers=127.0.0.1:${cfg.kafkaPort}`,
+          'group.id=todo-connect',
+          `listeners=http://127.0.0.1:${cfg.connectPort}`,
+          'rest.advertised.host.name=127.0.0.1',
+          `rest.advertised.port=${cfg.connectPort}`,
+          'config.storage.topic=_connect-configs',
+          'offset.storage.topic=_connect-offsets',
+          'status.storage.topic=_connect-status',
+          'config.storage.replication.factor=1',
+          'offset.storage.replication.factor=1',
+          'status.storage.replication.factor=1',
+          'offset.storage.partitions=1',
+          'status.storage.partitions=1',
+          // A short flush interval narrows the window of re-sent records after a crash.
+          'offset.flush.interval.ms=1000',
+          'key.converter=org.apache.kafka.connect.storage.StringConverter',
+          // The outbox holds final Confluent wire bytes: pass them through untouched.
+          'value.converter=io.debezium.converters.BinaryDataConverter',
+          'header.converter=org.apache.kafka.connect.storage.StringConverter',
+          `plugin.path=${path.join(cfg.jvmDir, 'debezium')}`,
+          'plugin.discovery=service_load',
+          '',
+        ].join('\n'),
+      );
+      return {
+        command: java,
+        args: [
+          ...heap('CONNECT_HEAP_OPTS', '-Xms128m -Xmx512m'),
+          `-Dlog4j2.configurationFile=${log4j}`,
+          '-cp',
+          path.join(cfg.jvmDir, 'kafka', '*'),
+          'org.apache.kafka.connect.cli.ConnectDistributed',
+          props,
+        ],
+        cwd: cfg.dir,
+      };
+    },
+  );
+}
+
+/** Base URL of the registry's Confluent-compatible API. */
+export function registryUrl(cfg: StackConfig): string {
+  return process.env.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${cfg.registryPort}/apis/ccompat/v7`;
+}
+
+export function registryService(cfg: StackConfig): StackService {
+  return jvmService(
+    cfg,
+    'registry',
+    async () => (await fetch(`${registryUrl(cfg)}/subjects`)).ok,
+    () => {
+      const db = new URL(process.env.REGISTRY_DATABASE_URL ?? stackDatabaseUrl(cfg, 'registry'));
+      const dir = path.join(cfg.jvmDir, 'registry');
+      return {
+        command: findJava(21, 'REGISTRY_JAVA_HOME'),
+        args: [
+          ...heap('REGISTRY_HEAP_OPTS', '-Xms64m -Xmx384m'),
+          '-Dquarkus.http.host=127.0.0.1',
+          `-Dquarkus.http.port=${cfg.registryPort}`,
+          '-Dquarkus.management.host=127.0.0.1',
+          `-Dquarkus.management.port=${cfg.registryManagementPort}`,
+          // @kafkajs/confluent-schema-registry asks for BACKWARD; the global rule must agree.
+          '-Dapicurio.rules.global.compatibility=BACKWARD',
+          '-jar',
+          'quarkus-run.jar',
+        ],
+        cwd: dir,
+        env: {
+          ...process.env,
+          APICURIO_STORAGE_KIND: 'sql',
+          APICURIO_STORAGE_SQL_KIND: 'postgresql',
+          APICURIO_DATASOURCE_URL: `jdbc:postgresql://${db.host}${db.pathname}`,
+          APICURIO_DATASOURCE_USERNAME: decodeURIComponent(db.username || 'postgres'),
+          APICURIO_DATASOURCE_PASSWORD: decodeURIComponent(db.password || 'postgres'),
+        },
+      };
+    },
+  );
+}

@@ -1,0 +1,125 @@
+/**
+ * The stack's PostgreSQL: either the user's own (DATABASE_URL, checked for wal_level=logical) or a
+ * project-owned cluster initialised in `.stack/pg` from the machine's PostgreSQL binaries. PostgreSQL
+ * refuses to run as root, so as root the cluster runs as an unprivileged OS user (default `postgres`).
+ */
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import type { StackConfig } from './stack-config.js';
+import { stackDatabaseUrl } from './stack-config.js';
+import type { StackService } from './stack-service.js';
+
+function pgBinDir(): string {
+  if (process.env.PG_BIN) return process.env.PG_BIN;
+  const base = '/usr/lib/postgresql';
+  if (existsSync(base)) {
+    const versions = readdirSync(base).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
+    for (const v of versions) if (existsSync(path.join(base, v, 'bin', 'initdb'))) return path.join(base, v, 'bin');
+  }
+  try {
+    return execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
+  } catch {
+    throw new Error('PostgreSQL server binaries not found: install PostgreSQL 14+ or set PG_BIN to its bin folder');
+  }
+}
+
+async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+export function postgresService(cfg: StackConfig): StackService {
+  const dataDir = path.join(cfg.dir, 'pg', 'data');
+  const logFile = path.join(cfg.logDir, 'postgres.log');
+  const adminUrl = stackDatabaseUrl(cfg, 'postgres');
+  const asRoot = process.getuid?.() === 0;
+
+  function run(bin: string, args: string[]): string {
+    const full = path.join(pgBinDir(), bin);
+    const [cmd, argv] = asRoot ? ['runuser', ['-u', cfg.pgUser, '--', full, ...args]] : [full, args];
+    return execFileSync(cmd, argv as string[], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  function ownedByServer(p: string): void {
+    if (!asRoot) return;
+    const uid = Number(execFileSync('id', ['-u', cfg.pgUser], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', cfg.pgUser], { encoding: 'utf8' }).trim());
+    chownSync(p, uid, gid);
+  }
+
+  function init(): void {
+    if (existsSync(path.join(dataDir, 'PG_VERSION'))) return;
+    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(cfg.logDir, { recursive: true });
+    ownedByServer(path.dirname(dataDir));
+    ownedByServer(dataDir);
+    run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-instructions']);
+    // Logical decoding for Debezium, commit timestamps for the relay benchmark, and a bound on
+    // the WAL a forgotten replication slot can pin.
+    appendFileSync(
+      path.join(dataDir, 'postgresql.conf'),
+      [
+        '',
+        "listen_addresses = '127.0.0.1'",
+        `port = ${cfg.pgPort}`,
+        "unix_socket_directories = ''",
+        'wal_level = logical',
+        'max_wal_senders = 10',
+        'max_replication_slots = 10',
+        'max_slot_wal_keep_size = 1GB',
+        'track_commit_timestamp = on',
+        'max_connections = 300',
+        'shared_buffers = 256MB',
+        'synchronous_commit = on',
+        'log_min_messages = warning',
+        '',
+      ].join('\n'),
+    );
+  }
+
+  return {
+    name: 'postgres',
+    logFile,
+    async isReady() {
+      const url = cfg.externalDatabaseUrl ?? adminUrl;
+      const rows = await query<{ wal_level: string }>(url, 'show wal_level');
+      if (rows[0]?.wal_level !== 'logical') {
+        throw new Error(`PostgreSQL at ${url} has wal_level=${rows[0]?.wal_level}; set wal_level=logical and restart it`);
+      }
+      return true;
+    },
+    isRunning() {
+      if (cfg.externalDatabaseUrl) return true;
+      return existsSync(path.join(dataDir, 'postmaster.pid'));
+    },
+    async start() {
+      if (cfg.externalDatabaseUrl) return;
+      init();
+      if (!existsSync(logFile)) writeFileSync(logFile, '');
+      ownedByServer(logFile);
+      run('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start']);
+    },
+    async stop() {
+      if (cfg.externalDatabaseUrl || !existsSync(path.join(dataDir, 'postmaster.pid'))) return false;
+      run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+      return true;
+    },
+    async kill() {
+      if (!cfg.externalDatabaseUrl) run('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+    },
+  };
+}
+
+/** Creates `database` on the stack's server if it does not exist. */
+export async function ensureDatabase(cfg: StackConfig, database: string): Promise<void> {
+  const admin = stackDatabaseUrl(cfg, 'postgres');
+  const rows = await query<{ n: number }>(admin, `select 1 as n from pg_database where datname = '${database}'`);
+  if (rows.length === 0) await query(admin, `create database "${database}"`);
+}

@@ -1,0 +1,98 @@
+/** Background processes of the stack: started detached, tracked by pid files, stopped by process group. */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface Spawned {
+  command: string;
+  args: string[];
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  logFile: string;
+  pidFile: string;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function readPid(pidFile: string): number | undefined {
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** The pid recorded in `pidFile` if that process still runs. */
+export function runningPid(pidFile: string): number | undefined {
+  const pid = readPid(pidFile);
+  return pid !== undefined && isAlive(pid) ? pid : undefined;
+}
+
+/** Starts a process in its own process group, detached from ours, output appended to its log. */
+export function startDetached(p: Spawned): number {
+  mkdirSync(path.dirname(p.logFile), { recursive: true });
+  mkdirSync(path.dirname(p.pidFile), { recursive: true });
+  const fd = openSync(p.logFile, 'a');
+  const child = spawn(p.command, p.args, {
+    cwd: p.cwd,
+    env: p.env ?? process.env,
+    detached: true,
+    stdio: ['ignore', fd, fd],
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${p.command}`);
+  child.unref();
+  writeFileSync(p.pidFile, String(child.pid));
+  return child.pid;
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** SIGTERM the process group, wait up to `graceMs`, then SIGKILL. Removes the pid file. */
+export async function stopProcess(pidFile: string, graceMs = 20_000): Promise<boolean> {
+  const pid = runningPid(pidFile);
+  if (pid === undefined) {
+    rmSync(pidFile, { force: true });
+    return false;
+  }
+  signalGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(200);
+  if (isAlive(pid)) signalGroup(pid, 'SIGKILL');
+  while (isAlive(pid)) await sleep(100);
+  rmSync(pidFile, { force: true });
+  return true;
+}
+
+/** SIGKILL a service at once (for crash tests): no shutdown hooks run. */
+export function killProcess(pidFile: string): boolean {
+  const pid = runningPid(pidFile);
+  if (pid === undefined) return false;
+  signalGroup(pid, 'SIGKILL');
+  return true;
+}
+
+/** Polls `check` until it returns true or the deadline passes. */
+export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, intervalMs = 500): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(intervalMs);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Where the local stack lives and which ports it uses. Every value can be overridden by the
+ * environment; the defaults are the ones the README documents.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { envInt, envOptional, envString } from '../../lib/env.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface StackConfig {
+  readonly repoRoot: string;
+  /** Everything the stack writes: fetched jars, data, logs, pid files. Ignored by git. */
+  readonly dir: string;
+  readonly jvmDir: string;
+  readonly logDir: string;
+  readonly runDir: string;
+  /** Set when the user brings their own PostgreSQL; the project cluster is then not started. */
+  readonly externalDatabaseUrl: string | undefined;
+  readonly pgPort: number;
+  readonly pgUser: string;
+  readonly kafkaPort: number;
+  readonly kafkaControllerPort: number;
+  readonly connectPort: number;
+  readonly registryPort: number;
+  readonly registryManagementPort: number;
+  /** How long `up` waits for one service before it gives up, in ms. */
+  readonly readyTimeoutMs: number;
+}
+
+export function stackConfig(): StackConfig {
+  const dir = path.resolve(envString('STACK_DIR', path.join(repoRoot, '.stack')));
+  return Object.freeze({
+    repoRoot,
+    dir,
+    jvmDir: path.join(dir, 'jvm'),
+    logDir: path.join(dir, 'logs'),
+    runDir: path.join(dir, 'run'),
+    externalDatabaseUrl: envOptional('DATABASE_URL'),
+    pgPort: envInt('STACK_PG_PORT', 5433, 1),
+    pgUser: envString('STACK_PG_OS_USER', 'postgres'),
+    kafkaPort: envInt('KAFKA_PORT', 9092, 1),
+    kafkaControllerPort: envInt('KAFKA_CONTROLLER_PORT', 9093, 1),
+    connectPort: envInt('CONNECT_PORT', 8083, 1),
+    registryPort: envInt('REGISTRY_PORT', 8081, 1),
+    registryManagementPort: envInt('REGISTRY_MANAGEMENT_PORT', 9081, 1),
+    readyTimeoutMs: envInt('STACK_READY_TIMEOUT_MS', 180_000, 1000),
+  });
+}
+
+/** The database URL of the stack's PostgreSQL for a given database name. */
+export function stackDatabaseUrl(cfg: StackConfig, database: string): string {
+  if (cfg.externalDatabaseUrl) {
+    const u = new URL(cfg.externalDatabaseUrl);
+    u.pathname = `/${database}`;
+    return u.toString();
+  }
+  return `postgresql://postgres@127.0.0.1:${cfg.pgPort}/${database}`;
+}
