@@ -221,8 +221,9 @@ export function registryService(cfg: StackConfig): StackService {
           `-Dquarkus.http.port=${cfg.registryPort}`,
           '-Dquarkus.management.host=127.0.0.1',
           `-Dquarkus.management.port=${cfg.registryManagementPort}`,
-          // @kafkajs/confluent-schema-registry asks for BACKWARD; the global rule must agree.
-          '-Dapicurio.rules.global.compatibility=BACKWARD',
+          // FULL: new readers read old data (BACKWARD) and old readers read new data, so removing a
+          // field without a default is refused too. The registration client asks for the same level.
+          '-Dapicurio.rules.global.compatibility=FULL',
           '-jar',
           'quarkus-run.jar',
         ],

@@ -3,7 +3,9 @@
  * project-owned cluster initialised in `.stack/pg` from the machine's PostgreSQL binaries. PostgreSQL
  * refuses to run as root, so as root the cluster runs as an unprivileged OS user (default `postgres`).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -35,11 +37,27 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
   }
 }
 
+/**
+ * As root, the cluster's files must be reachable by the unprivileged server user. A checkout under
+ * a folder that user cannot enter (a 0700 home, say) gets its cluster in the temp folder instead,
+ * named after the checkout so two checkouts never share one.
+ */
+function clusterDir(cfg: StackConfig, asRoot: boolean): string {
+  const inRepo = path.join(cfg.dir, 'pg');
+  if (!asRoot) return inRepo;
+  const probe = spawnSync('runuser', ['-u', cfg.pgUser, '--', 'test', '-x', cfg.dir]);
+  if (probe.status === 0) return inRepo;
+  const tag = createHash('sha1').update(cfg.dir).digest('hex').slice(0, 10);
+  return path.join(tmpdir(), `todo-stack-pg-${tag}`);
+}
+
 export function postgresService(cfg: StackConfig): StackService {
-  const dataDir = path.join(cfg.dir, 'pg', 'data');
-  const logFile = path.join(cfg.logDir, 'postgres.log');
-  const adminUrl = stackDatabaseUrl(cfg, 'postgres');
   const asRoot = process.getuid?.() === 0;
+  const base = clusterDir(cfg, asRoot);
+  const dataDir = path.join(base, 'data');
+  // pg_ctl opens the log as the server user: keep it where that user can write.
+  const logFile = base.startsWith(cfg.dir) ? path.join(cfg.logDir, 'postgres.log') : path.join(base, 'postgres.log');
+  const adminUrl = stackDatabaseUrl(cfg, 'postgres');
 
   function run(bin: string, args: string[]): string {
     const full = path.join(pgBinDir(), bin);
@@ -57,7 +75,7 @@ export function postgresService(cfg: StackConfig): StackService {
   function init(): void {
     if (existsSync(path.join(dataDir, 'PG_VERSION'))) return;
     mkdirSync(dataDir, { recursive: true });
-    mkdirSync(cfg.logDir, { recursive: true });
+    mkdirSync(path.dirname(logFile), { recursive: true });
     ownedByServer(path.dirname(dataDir));
     ownedByServer(dataDir);
     run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-instructions']);

@@ -1,0 +1,79 @@
+/**
+ * Idempotent topic provisioning: creates missing topics, raises partition counts that are too low,
+ * and puts retention, cleanup policy and extra configs back where drift moved them. It never deletes
+ * a topic and never lowers partitions (Kafka cannot), so no data is lost by running it.
+ */
+import kafkajs, { type Admin } from 'kafkajs';
+import type { TopicSpec } from '../topics.js';
+
+// kafkajs is CommonJS: its enums are reachable through the default export only under ESM.
+const { ConfigResourceTypes } = kafkajs;
+
+export interface ProvisionReport {
+  created: string[];
+  partitionsRaised: string[];
+  configsCorrected: string[];
+  /** Drift provisioning cannot fix (more partitions than the table asks for). */
+  warnings: string[];
+}
+
+function desiredConfig(spec: TopicSpec): Record<string, string> {
+  return { 'cleanup.policy': 'delete', 'retention.ms': String(spec.retentionMs), ...spec.extraConfig };
+}
+
+export async function provisionTopics(admin: Admin, specs: TopicSpec[]): Promise<ProvisionReport> {
+  const report: ProvisionReport = { created: [], partitionsRaised: [], configsCorrected: [], warnings: [] };
+  const { brokers } = await admin.describeCluster();
+  const replicationFactor = Math.min(3, brokers.length);
+  const existing = new Set(await admin.listTopics());
+
+  const missing = specs.filter((s) => !existing.has(s.name));
+  if (missing.length > 0) {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((s) => ({
+        topic: s.name,
+        numPartitions: s.partitions,
+        replicationFactor,
+        configEntries: Object.entries(desiredConfig(s)).map(([name, value]) => ({ name, value })),
+      })),
+    });
+    report.created.push(...missing.map((s) => s.name));
+  }
+
+  const present = specs.filter((s) => existing.has(s.name));
+  if (present.length === 0) return report;
+  const meta = await admin.fetchTopicMetadata({ topics: present.map((s) => s.name) });
+  const raise: { topic: string; count: number }[] = [];
+  for (const s of present) {
+    const have = meta.topics.find((t) => t.name === s.name)?.partitions.length ?? 0;
+    if (have < s.partitions) raise.push({ topic: s.name, count: s.partitions });
+    if (have > s.partitions) report.warnings.push(`${s.name} has ${have} partitions, the table says ${s.partitions}; Kafka cannot lower it`);
+  }
+  if (raise.length > 0) {
+    await admin.createPartitions({ topicPartitions: raise });
+    report.partitionsRaised.push(...raise.map((r) => r.topic));
+  }
+
+  const described = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: present.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.name })),
+  });
+  const drifted = present.filter((s) => {
+    const entries = described.resources.find((r) => r.resourceName === s.name)?.configEntries ?? [];
+    return Object.entries(desiredConfig(s)).some(([k, v]) => entries.find((e) => e.configName === k)?.configValue !== v);
+  });
+  if (drifted.length > 0) {
+    // AlterConfigs replaces a topic's whole dynamic config set; desiredConfig is that whole set.
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: drifted.map((s) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name: s.name,
+        configEntries: Object.entries(desiredConfig(s)).map(([name, value]) => ({ name, value })),
+      })),
+    });
+    report.configsCorrected.push(...drifted.map((s) => s.name));
+  }
+  return report;
+}

@@ -1,0 +1,43 @@
+/**
+ * Everything the product and the tests need before they run: the stack up, the Prisma client
+ * generated, migrations applied, topics provisioned, schemas registered. Idempotent.
+ */
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { migrate } from './migrate.js';
+import { provisionAllTopics } from './provision-topics.js';
+import { registerAllSchemas } from './register-schemas.js';
+import { ensureStack } from './stack/stack.js';
+import { connectionConfig } from '../lib/env.js';
+import { createKafka } from '../lib/kafka/kafka-client.js';
+import { stackConfig } from './stack/stack-config.js';
+
+export function ensurePrismaClient(): void {
+  const generated = path.join(stackConfig().repoRoot, 'node_modules', '.prisma', 'client', 'index.js');
+  if (existsSync(generated)) return;
+  const res = spawnSync('npx', ['--no-install', 'prisma', 'generate'], { stdio: 'inherit' });
+  if (res.status !== 0) throw new Error('prisma generate failed');
+}
+
+/**
+ * A fresh broker answers the first idempotent producer with "coordinator is loading" while it
+ * creates its internal state; wait that out here rather than in every service's first send.
+ */
+async function warmUpKafka(): Promise<void> {
+  const producer = createKafka({ brokers: connectionConfig().kafkaBrokers, clientId: 'prepare', retries: 10 }).producer({ idempotent: true });
+  await producer.connect();
+  await producer.disconnect();
+}
+
+export async function prepareAll(log: (m: string) => void = (m) => console.log(`[prepare] ${m}`)): Promise<void> {
+  await ensureStack();
+  ensurePrismaClient();
+  await migrate();
+  log('migrations applied');
+  await warmUpKafka();
+  const topics = await provisionAllTopics();
+  log(`topics ready (created ${topics.created.length}, corrected ${topics.configsCorrected.length})`);
+  const schemas = await registerAllSchemas();
+  log(`schemas registered (${schemas.length})`);
+}
