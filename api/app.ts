@@ -1,0 +1,55 @@
+/** The Express application: health, metrics, and the authenticated /api/:userId routes. */
+import express, { type Express } from 'express';
+import type { EventCodec } from '../lib/avro/event-codec.js';
+import type { Db } from '../lib/db/prisma.js';
+import { NotFoundError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { chatRoutes } from './chat/chat-routes.js';
+import type { ChatService } from './chat/chat-service.js';
+import { requireUser } from './http/auth.js';
+import type { ApiMetrics } from './http/metrics.js';
+import { problemHandler } from './http/problem.js';
+import { requestContext } from './http/request-context.js';
+import { taskRoutes } from './tasks/task-routes.js';
+import type { TaskService } from './tasks/task-service.js';
+
+export interface AppDeps {
+  db: Db;
+  codec: EventCodec;
+  tasks: TaskService;
+  chat: ChatService;
+  logger: Logger;
+  metrics: ApiMetrics;
+  jwtSecret: string;
+  bodyLimitBytes: number;
+}
+
+export function createApp(d: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestContext(d.logger, d.metrics));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const database = await d.db.$queryRaw`select 1`.then(() => true, () => false);
+    const schemas = d.codec.resolved;
+    res.status(database && schemas ? 200 : 503).json({ database, schemas });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());
+  });
+
+  const api = express.Router({ mergeParams: true });
+  api.use(requireUser(d.jwtSecret));
+  api.use(express.json({ limit: d.bodyLimitBytes, strict: true }));
+  api.use(taskRoutes(d.db, d.tasks));
+  api.use(chatRoutes(d.db, d.chat));
+  app.use('/api/:userId', api);
+
+  app.use((_req, _res, next) => next(new NotFoundError('route')));
+  app.use(problemHandler(d.logger));
+  return app;
+}

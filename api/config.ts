@@ -1,0 +1,28 @@
+/** The API's configuration, read once from the environment. */
+import { ConfigError, connectionConfig, envInt, envOptional, envString, type ConnectionConfig } from '../lib/env.js';
+
+export interface ApiConfig extends ConnectionConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly jwtSecret: string;
+  /** Largest accepted JSON body, in bytes. */
+  readonly bodyLimitBytes: number;
+  readonly dbPoolMax: number;
+  readonly llm: { baseUrl?: string; apiKey?: string; model?: string };
+}
+
+export function apiConfig(): ApiConfig {
+  const jwtSecret = envOptional('JWT_SECRET');
+  if (!jwtSecret || jwtSecret.length < 16) {
+    throw new ConfigError('JWT_SECRET must be set to at least 16 characters (npm start generates a development one)');
+  }
+  return Object.freeze({
+    ...connectionConfig(),
+    host: envString('HOST', '127.0.0.1'),
+    port: envInt('PORT', 3000),
+    jwtSecret,
+    bodyLimitBytes: envInt('API_BODY_LIMIT_BYTES', 64 * 1024, 1),
+    dbPoolMax: envInt('API_DB_POOL_MAX', 20, 1),
+    llm: { baseUrl: envOptional('LLM_BASE_URL'), apiKey: envOptional('LLM_API_KEY'), model: envOptional('LLM_MODEL') },
+  });
+}
