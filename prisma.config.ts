@@ -35,13 +35,30 @@ class NameAsTextClient extends pg.Client {
   }
 }
 
+/**
+ * The 6.19 adapter runs a migration script by splitting it on every semicolon, which breaks
+ * dollar-quoted function bodies (and semicolons in comments). PostgreSQL's simple query protocol
+ * takes the whole script at once, and runs it as one implicit transaction: a failing migration
+ * leaves nothing half-applied.
+ */
+class WholeScriptPrismaPg extends PrismaPg {
+  override async connect() {
+    const adapter = await super.connect();
+    const client = (adapter as unknown as { client: pg.Pool }).client;
+    adapter.executeScript = async (script: string) => {
+      await client.query(script);
+    };
+    return adapter;
+  }
+}
+
 export default defineConfig({
   experimental: { adapter: true },
   engine: 'js',
   schema: 'prisma/schema.prisma',
   migrations: { path: 'prisma/migrations' },
   adapter: async () =>
-    new PrismaPg(
+    new WholeScriptPrismaPg(
       new pg.Pool({ connectionString: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, Client: NameAsTextClient as unknown as typeof pg.Client }),
       { disposeExternalPool: true },
     ),

@@ -2,7 +2,7 @@
  * Everything the product and the tests need before they run: the stack up, the Prisma client
  * generated, migrations applied, topics provisioned, schemas registered. Idempotent.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { migrate } from './migrate.js';
@@ -13,9 +13,12 @@ import { connectionConfig } from '../lib/env.js';
 import { createKafka } from '../lib/kafka/kafka-client.js';
 import { stackConfig } from './stack/stack-config.js';
 
+/** Generates the Prisma client when it is missing or was generated from another schema. */
 export function ensurePrismaClient(): void {
-  const generated = path.join(stackConfig().repoRoot, 'node_modules', '.prisma', 'client', 'index.js');
-  if (existsSync(generated)) return;
+  const root = stackConfig().repoRoot;
+  const generated = path.join(root, 'node_modules', '.prisma', 'client', 'schema.prisma');
+  const current = readFileSync(path.join(root, 'prisma', 'schema.prisma'), 'utf8');
+  if (existsSync(generated) && readFileSync(generated, 'utf8') === current) return;
   const res = spawnSync('npx', ['--no-install', 'prisma', 'generate'], { stdio: 'inherit' });
   if (res.status !== 0) throw new Error('prisma generate failed');
 }

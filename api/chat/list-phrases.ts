@@ -1,0 +1,117 @@
+/**
+ * Reading a question about tasks ("what's due this week?", "show high priority tasks tagged #work",
+ * "find tasks about report") into list_tasks filters.
+ */
+import { addDays, endOfDay, extractWhen, startOfIsoWeek, utcDay, COUNT, countValue } from './date-phrases.js';
+import { clipWords, extractPriority, extractTags, normalizeTag } from './field-phrases.js';
+import { MAX_SEARCH_LENGTH, type ToolCall } from './tool-calls.js';
+
+/** The arguments of a list_tasks call. */
+export type ListArgs = Extract<ToolCall, { tool: 'list_tasks' }>['args'];
+
+const LIST_NOUN = /\b(?:tasks?|todos?|to-?dos?|to\s+do\s+list|agenda|list|plate|schedule|overdue|due|pending|upcoming|planned|left)\b/i;
+
+/** Whether a message asks to see tasks rather than change them. */
+export function isListRequest(t: string): boolean {
+  if (/^(?:show|list|display|view|see)\b/i.test(t)) return true;
+  if (/^(?:find|search|look\s+(?:for|up))\b/i.test(t)) return true;
+  if (/^(?:what|which|whats|anything|is\s+there|are\s+there|do\s+i\s+have|have\s+i|how\s+many)\b/i.test(t)) {
+    return LIST_NOUN.test(t) || /\b(?:completed|done|finished|today|tomorrow|this\s+week|next\s+week)\b/i.test(t);
+  }
+  // Bare noun phrases: "my tasks", "tasks tagged #work", "overdue tasks", "high priority tasks".
+  return /^(?:(?:my|all|all\s+my|pending|open|completed|done|finished|overdue|upcoming|today'?s|urgent|(?:high|medium|low)\s+priority)\s+)*(?:tasks|todos|to-?dos)\b/i.test(t);
+}
+
+interface Range { from?: Date; to: Date }
+
+function weekRange(now: Date, offsetWeeks: number): Range {
+  const from = addDays(startOfIsoWeek(now), 7 * offsetWeeks);
+  return { from, to: new Date(addDays(from, 7).getTime() - 1) };
+}
+
+function monthRange(now: Date, offset: number): Range {
+  const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
+  return { from, to: new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1) - 1) };
+}
+
+const RANGE_RULES: [RegExp, (m: RegExpExecArray, now: Date) => Range][] = [
+  [/\b(?:overdue|past\s+due|late)\b/i, (_m, now) => ({ to: now })],
+  [/\b(?:this|current)\s+week\b/i, (_m, now) => weekRange(now, 0)],
+  [/\bnext\s+week\b/i, (_m, now) => weekRange(now, 1)],
+  [/\blast\s+week\b/i, (_m, now) => weekRange(now, -1)],
+  [/\b(?:this|current)\s+month\b/i, (_m, now) => monthRange(now, 0)],
+  [/\bnext\s+month\b/i, (_m, now) => monthRange(now, 1)],
+  [/\b(?:this\s+)?weekend\b/i, (_m, now) => {
+    const dow = now.getUTCDay();
+    const sat = dow === 6 ? utcDay(now) : dow === 0 ? addDays(utcDay(now), -1) : addDays(utcDay(now), 6 - dow);
+    return { from: sat, to: endOfDay(addDays(sat, 1)) };
+  }],
+  [new RegExp(`\\b(?:in\\s+|within\\s+|over\\s+)?(?:the\\s+)?(?:next|coming)\\s+${COUNT}\\s+days?\\b`, 'i'), (m, now) => ({ from: now, to: endOfDay(addDays(now, countValue(m[1]!))) })],
+  [/\b(?:upcoming|coming\s+up|soon)\b/i, (_m, now) => ({ from: now, to: endOfDay(addDays(now, 7)) })],
+];
+
+const SEARCH_MARKER =
+  /\b(?:about|containing|matching|mentioning|regarding|related\s+to|called|named|titled|with\s+(?:the\s+)?(?:word|text|phrase))\s+(.+)$/i;
+const FILLER =
+  /\b(?:show|list|display|view|see|find|search|look|for|up|me|my|all|the|a|an|any|tasks?|todos?|to-?dos?|items?|that|which|are|is|i|do|have|what|whats|what's|due|on|in|of|anything|there|pending|open|everything|please|with|to|list|agenda|schedule|left|get|give)\b/gi;
+
+function stripEdges(s: string): string {
+  return s.replace(/^["'“‘\s]+|["'”’\s.,!?]+$/g, '').replace(/\s+/g, ' ').trim();
+}
+
+/** Builds list_tasks filters. Unless the user asks for done or all tasks, only pending ones are shown. */
+export function parseListRequest(text: string, now: Date): ListArgs {
+  let t = text;
+  const args: ListArgs = {};
+
+  const marker = SEARCH_MARKER.exec(t);
+  let search = marker ? stripEdges(marker[1]!.replace(/^(?:the|a|an)\s+/i, '')) : undefined;
+  if (marker) t = t.slice(0, marker.index);
+
+  const tags = extractTags(t);
+  t = tags.rest;
+  let tag = tags.value?.[0];
+  const tagWord = /\bwith\s+(?:the\s+)?tag\s+([\p{L}\p{N}_-]+)/iu.exec(t);
+  if (!tag && tagWord) {
+    tag = normalizeTag(tagWord[1]!) || undefined;
+    t = t.slice(0, tagWord.index) + t.slice(tagWord.index + tagWord[0].length);
+  }
+
+  const prio = extractPriority(t);
+  t = prio.rest;
+
+  let status: ListArgs['status'] = 'pending';
+  if (/\b(?:completed|done|finished|closed|complete)\b/i.test(t)) status = 'completed';
+  else if (/\b(?:all|everything|every\s+task)\b/i.test(t) && !/\ball\s+(?:my\s+)?(?:pending|open)\b/i.test(t)) status = 'all';
+  t = t.replace(/\b(?:completed|done|finished|closed|complete|pending|open|incomplete|unfinished)\b/gi, ' ');
+
+  let range: Range | undefined;
+  for (const [re, read] of RANGE_RULES) {
+    const m = re.exec(t);
+    if (m) {
+      range = read(m, now);
+      t = t.slice(0, m.index) + ' ' + t.slice(m.index + m[0].length);
+      break;
+    }
+  }
+  if (!range) {
+    const when = extractWhen(t, now);
+    if (when.day) {
+      range = { from: utcDay(when.day), to: endOfDay(when.day) };
+      t = when.rest;
+    }
+  }
+
+  if (search === undefined && /^(?:find|search|look\s+(?:for|up))\b/i.test(text)) {
+    const words = stripEdges(t.replace(FILLER, ' '));
+    if (words) search = words;
+  }
+
+  args.status = status;
+  if (range?.from) args.dueFrom = range.from.toISOString();
+  if (range) args.dueTo = range.to.toISOString();
+  if (prio.value) args.priority = prio.value;
+  if (tag) args.tag = tag;
+  if (search) args.search = clipWords(search, MAX_SEARCH_LENGTH);
+  return args;
+}

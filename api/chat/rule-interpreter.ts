@@ -1,0 +1,157 @@
+/**
+ * The offline interpreter: regular expressions over everyday English, so the chat works with no
+ * model, no network and no cost, and gives the same answer for the same message and clock.
+ */
+import { extractWhen } from './date-phrases.js';
+import { cleanTitle, extractPriority, extractTags, taskRef } from './field-phrases.js';
+import { isListRequest, parseListRequest } from './list-phrases.js';
+import { extractRecurrence, firstOccurrence } from './recurrence-phrases.js';
+import type { ChatContext, Interpretation, Interpreter, TaskFields, ToolCall } from './tool-calls.js';
+import { parseReminder, parseUpdate } from './update-phrases.js';
+
+/** Shown whenever a message is not understood, so the user learns the vocabulary by example. */
+export const HELP_TEXT = [
+  'I can add, list, complete, update and delete tasks, and set reminders. For example:',
+  '• "add buy milk tomorrow at 5pm, high priority, #errands"',
+  '• "every monday remind me to water the plants"',
+  '• "what\'s due this week?" or "show high priority tasks"',
+  '• "mark buy milk done" or "delete the dentist task"',
+  '• "move the report to friday" or "rename report to quarterly report"',
+  '• "remind me about the report tomorrow at 9am"',
+].join('\n');
+
+/** Matches the chat endpoint's limit; capping also keeps every regex cheap whatever arrives. */
+const MAX_MESSAGE_LENGTH = 2000;
+
+const NOT_UNDERSTOOD = `Sorry, I didn't understand that. ${HELP_TEXT}`;
+const unknown = (response = NOT_UNDERSTOOD): Interpretation => ({ kind: 'unknown', response });
+const tools = (...calls: ToolCall[]): Interpretation => ({ kind: 'tools', calls });
+
+function normalize(raw: string): string {
+  let s = raw
+    .normalize('NFKC')
+    .replace(/[\u2018\u2019\u02bc]/g, "'")
+    .replace(/[\u201c\u201d]/g, '"')
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  for (let prev = ''; prev !== s; ) {
+    prev = s;
+    s = s
+      .replace(/^(?:hey|hi|hello|ok(?:ay)?|so|um+|please|pls|plz|kindly|can\s+you|could\s+you|would\s+you|will\s+you|i\s+want\s+you\s+to|i'?d\s+like\s+you\s+to)\b[\s,!]*/i, '')
+      .replace(/[\s,]*\b(?:please|pls|plz|thanks|thank\s+you|thx)\b[\s.!]*$/i, '')
+      .replace(/[\s.!?]+$/, '');
+  }
+  return s;
+}
+
+const COMPLETE_RULES: RegExp[] = [
+  /^mark\s+(?<task>.+?)\s+(?:as\s+)?(?:done|complete|completed|finished)$/i,
+  /^(?:check|tick|cross)\s+off\s+(?<task>.+)$/i,
+  /^(?:check|tick|cross)\s+(?<task>.+?)\s+off(?:\s+(?:my|the)\s+list)?$/i,
+  /^(?:complete|finish|close|done(?:\s+with)?|completed|finished)\s*:?\s+(?<task>.+)$/i,
+  /^i(?:'ve|\s+have)?\s+(?:just\s+|already\s+|now\s+)?(?:finished|completed|done|did|wrapped\s+up)\s+(?:with\s+)?(?<task>.+)$/i,
+  /^(?<task>.+?)\s+(?:is|was|are|were)\s+(?:now\s+|all\s+|already\s+)?(?:done|finished|complete|completed)$/i,
+];
+
+const DELETE_RULE =
+  /^(?:delete|remove|cancel|drop|trash|erase|discard|scrap|get\s+rid\s+of|forget(?:\s+about)?)\s+(?<task>.+)$/i;
+
+/** `datedIsNew`: "finish the report by friday" announces work to do, not work done. */
+function matchTask(t: string, rules: RegExp[], now: Date, datedIsNew = false): string | undefined {
+  for (const re of rules) {
+    const task = re.exec(t)?.groups?.task;
+    if (!task || (datedIsNew && extractWhen(task, now).date)) continue;
+    const ref = taskRef(task);
+    if (ref) return ref;
+  }
+  return undefined;
+}
+
+// Phrases that announce a new task; what follows them is the title plus its details.
+const ADD_PREFIX = new RegExp(
+  [
+    '^(?:(?:please\\s+)?(?:add|create|new|schedule|put|jot\\s+down|write\\s+down)\\b\\s*',
+    '(?:to\\s+(?:my|the)\\s+(?:(?:todo|to-do|to\\s+do|task)\\s+)?list\\s*:?\\s*)?',
+    '(?:(?:a|an)\\s+)?(?:new\\s+)?(?:(?:recurring|repeating)\\s+)?(?:(?:task|todo|to-do|item|reminder)s?\\b\\s*(?::|-|called|named|titled|to|for)?\\s*)?',
+    '|(?:remind\\s+me|(?:a\\s+)?reminder)\\s+to\\b\\s*',
+    "|(?:i\\s+(?:need|have|want|got)\\s+to|i'?ve\\s+got\\s+to|i\\s+gotta|i\\s+must|i\\s+should|need\\s+to|have\\s+to|must|don'?t\\s+(?:let\\s+me\\s+)?forget\\s+to|do\\s+not\\s+forget\\s+to|remember\\s+to)\\b\\s*",
+    '|(?:todo|to-do|task)\\s*:\\s*)',
+  ].join(''),
+  'i',
+);
+
+/** Cuts the announcing phrase off, wherever a leading recurrence left it ("every monday remind me to ..."). */
+function stripAddPrefix(text: string): { rest: string; explicit: boolean } {
+  const m = ADD_PREFIX.exec(text);
+  return m ? { rest: text.slice(m[0].length), explicit: true } : { rest: text, explicit: false };
+}
+
+/**
+ * An add_task call. Without an explicit "add"/"remind me to", a message still counts as a new task
+ * when it carries a date or a recurrence ("buy milk tomorrow"), which is how people jot todos down.
+ */
+function parseAdd(t: string, now: Date): Interpretation | undefined {
+  const head = stripAddPrefix(t);
+  const tags = extractTags(head.rest);
+  const prio = extractPriority(tags.rest);
+  const rec = extractRecurrence(prio.rest);
+  const inner = head.explicit ? { rest: rec.rest, explicit: true } : stripAddPrefix(rec.rest);
+  const when = extractWhen(inner.rest, now);
+  const title = cleanTitle(when.rest);
+  const explicit = head.explicit || inner.explicit;
+  if (!explicit && !rec.pattern && !when.date) return undefined;
+  if (!title) return explicit ? unknown('What should the task be called? Try: "add buy milk tomorrow at 5pm".') : undefined;
+
+  const fields: TaskFields & { title: string } = { title };
+  let due = when.date;
+  const recurrence = rec.pattern?.(due ?? now);
+  if (recurrence) {
+    // A bare time on a repeating task means the first day the pattern fires, not simply today.
+    const time = when.time ?? rec.time;
+    if (time && !when.day) due = firstOccurrence(recurrence, now, time);
+  }
+  if (due) fields.dueDate = due.toISOString();
+  if (prio.value) fields.priority = prio.value;
+  if (tags.value) fields.tags = tags.value;
+  if (recurrence) {
+    fields.isRecurringTemplate = true;
+    fields.recurrencePattern = recurrence;
+  }
+  return tools({ tool: 'add_task', args: fields });
+}
+
+function interpretText(t: string, now: Date): Interpretation {
+  if (!t || /^(?:help|\?+|commands|what\s+can\s+you\s+do|how\s+does\s+(?:this|it)\s+work)$/i.test(t)) return unknown(HELP_TEXT);
+
+  const reminder = parseReminder(t, now);
+  if (reminder) return reminder;
+  if (isListRequest(t)) return tools({ tool: 'list_tasks', args: parseListRequest(t, now) });
+
+  const update = parseUpdate(t, now);
+  if (update) return tools(update);
+  if (!/\b(?:not\s+done|undone|incomplete|unfinished)\b/i.test(t)) {
+    const done = matchTask(t, COMPLETE_RULES, now, true);
+    if (done) return tools({ tool: 'complete_task', args: { task: done } });
+  }
+  const gone = matchTask(t, [DELETE_RULE], now);
+  if (gone) return tools({ tool: 'delete_task', args: { task: gone } });
+
+  return parseAdd(t, now) ?? unknown();
+}
+
+/** Deterministic English interpreter: the same message and `ctx.now` always give the same result. */
+export class RuleInterpreter implements Interpreter {
+  async interpret(message: string, ctx: ChatContext): Promise<Interpretation> {
+    try {
+      const raw = typeof message === 'string' ? message : String(message ?? '');
+      if (raw.length > MAX_MESSAGE_LENGTH) return unknown(`That message is too long for me. ${HELP_TEXT}`);
+      const now = ctx?.now instanceof Date && !Number.isNaN(ctx.now.getTime()) ? ctx.now : undefined;
+      if (!now) return unknown('I cannot read dates right now (no valid clock was given).');
+      return interpretText(normalize(raw), now);
+    } catch {
+      // Any gap in the rules must degrade to "not understood", never to a failed chat request.
+      return unknown();
+    }
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Messages that change an existing task ("move the report to friday", "rename X to Y", "set X
+ * priority to low") or put a reminder on one ("remind me about the report tomorrow at 9am").
+ */
+import { extractWhen } from './date-phrases.js';
+import { cleanTitle, normalizeTag, priorityWord, taskRef } from './field-phrases.js';
+import { extractRecurrence } from './recurrence-phrases.js';
+import { MAX_TAGS, type Interpretation, type TaskFields, type ToolCall } from './tool-calls.js';
+
+type Groups = { task?: string; value?: string; field?: string };
+interface UpdateRule { re: RegExp; read(g: Groups, now: Date): TaskFields | undefined }
+
+const title = (g: Groups): TaskFields | undefined => {
+  const t = cleanTitle(g.value ?? '');
+  return t ? { title: t } : undefined;
+};
+const priority = (g: Groups): TaskFields | undefined => {
+  const p = priorityWord(g.value ?? '');
+  return p ? { priority: p } : undefined;
+};
+/** Only a value that is entirely a date counts, so "move X to the top of the list" is not a reschedule. */
+const due = (g: Groups, now: Date): TaskFields | undefined => {
+  const when = extractWhen(g.value ?? '', now);
+  return when.date && !cleanTitle(when.rest) ? { dueDate: when.date.toISOString() } : undefined;
+};
+const tags = (g: Groups): TaskFields | undefined => {
+  const list = (g.value ?? '').split(/\s*(?:,|\band\b|&|\s)\s*/i).map(normalizeTag).filter(Boolean);
+  return list.length ? { tags: [...new Set(list)].slice(0, MAX_TAGS) } : undefined;
+};
+const repeat = (g: Groups, now: Date): TaskFields | undefined => {
+  const rec = extractRecurrence(g.value ?? '');
+  return rec.pattern && !cleanTitle(rec.rest) ? { isRecurringTemplate: true, recurrencePattern: rec.pattern(now) } : undefined;
+};
+const CLEARED: Record<string, TaskFields> = {
+  due: { dueDate: null }, dead: { dueDate: null }, des: { description: null }, not: { description: null },
+  rec: { isRecurringTemplate: false, recurrencePattern: null }, rep: { isRecurringTemplate: false, recurrencePattern: null },
+  tag: { tags: [] },
+};
+
+const CHANGE = '(?:change|set|update|edit|modify)';
+const RULES: UpdateRule[] = [
+  { re: /^(?:rename|retitle)\s+(?<task>.+)\s+(?:to|as|into)\s+(?<value>.+)$/i, read: title },
+  { re: new RegExp(`^${CHANGE}\\s+(?:the\\s+)?(?:title|name)\\s+(?:of|for)\\s+(?<task>.+)\\s+to\\s+(?<value>.+)$`, 'i'), read: title },
+  { re: new RegExp(`^${CHANGE}\\s+(?<task>.+?)(?:'s)?\\s+(?:title|name)\\s+to\\s+(?<value>.+)$`, 'i'), read: title },
+  { re: new RegExp(`^(?:${CHANGE}|make)\\s+(?:the\\s+)?priority\\s+(?:of|for|on)\\s+(?<task>.+)\\s+(?:to|as)\\s+(?<value>\\w+)(?:\\s+priority)?$`, 'i'), read: priority },
+  { re: new RegExp(`^${CHANGE}\\s+(?<task>.+?)(?:'s)?\\s+priority\\s+(?:to|as)\\s+(?<value>\\w+)$`, 'i'), read: priority },
+  { re: /^(?:make|mark|set|flag)\s+(?<task>.+?)\s+(?:as\s+)?(?:an?\s+)?(?<value>high|top|medium|normal|low)[\s-]+priority$/i, read: priority },
+  { re: /^(?:make|mark|flag)\s+(?<task>.+?)\s+(?:as\s+)?(?<value>urgent|important)$/i, read: () => ({ priority: 'High' }) },
+  { re: /^(?:de-?prioriti[sz]e)\s+(?<task>.+)$/i, read: () => ({ priority: 'Low' }) },
+  { re: /^prioriti[sz]e\s+(?<task>.+)$/i, read: () => ({ priority: 'High' }) },
+  {
+    re: /^(?:move|reschedule|postpone|push(?:\s+back)?|shift|delay|defer|bump)\s+(?<task>.+)\s+(?:to|until|till|for|back\s+to|out\s+to)\s+(?<value>.+)$/i,
+    read: due,
+  },
+  { re: /^(?:reschedule|move)\s+(?<task>.+?)\s+(?<value>(?:on\s+|next\s+)?(?:\S+day|tomorrow|today|tonight)\b.*)$/i, read: due },
+  { re: new RegExp(`^(?:${CHANGE}|move)\\s+(?:the\\s+)?(?:due\\s*date|deadline|due\\s+time|date)\\s+(?:of|for|on)\\s+(?<task>.+)\\s+to\\s+(?<value>.+)$`, 'i'), read: due },
+  { re: new RegExp(`^${CHANGE}\\s+(?<task>.+?)(?:'s)?\\s+(?:due\\s*date|deadline)\\s+to\\s+(?<value>.+)$`, 'i'), read: due },
+  { re: /^make\s+(?<task>.+)\s+due\s+(?<value>.+)$/i, read: due },
+  { re: /^(?<task>.+?)\s+is\s+(?:now\s+)?due\s+(?<value>.+)$/i, read: due },
+  {
+    re: /^(?:remove|clear|delete|drop|unset)\s+(?:the\s+)?(?<field>due\s*date|deadline|description|notes?|recurrence|repeat|tags)\s+(?:from|of|for|on)\s+(?<task>.+)$/i,
+    read: (g) => CLEARED[(g.field ?? '').slice(0, 3).toLowerCase()],
+  },
+  {
+    re: new RegExp(`^${CHANGE}\\s+(?:the\\s+)?(?:description|notes?|details)\\s+(?:of|for|on)\\s+(?<task>.+?)\\s+to\\s+(?<value>.+)$`, 'i'),
+    read: (g) => ({ description: g.value!.trim() }),
+  },
+  { re: /^(?:add|attach)\s+(?:a\s+)?(?:note|description)\s+(?:to|for|on)\s+(?<task>.+?)\s*:\s*(?<value>.+)$/i, read: (g) => ({ description: g.value!.trim() }) },
+  { re: /^tag\s+(?<task>.+?)\s+(?:with|as)\s+(?<value>.+)$/i, read: tags },
+  { re: /^(?:add|set)\s+(?:the\s+)?tags?\s+(?<value>.+?)\s+(?:to|on|for)\s+(?<task>.+)$/i, read: tags },
+  { re: /^(?:make|set)\s+(?<task>.+?)\s+(?:to\s+)?(?:repeat|recur)(?:s|ring|ing)?\s+(?<value>.+)$/i, read: repeat },
+  { re: /^(?<task>.+?)\s+should\s+(?:repeat|recur)\s+(?<value>.+)$/i, read: repeat },
+  { re: /^(?:stop\s+(?:repeating|recurring)|don'?t\s+repeat)\s+(?<task>.+)$/i, read: () => CLEARED.rep },
+];
+
+/** An update_task call, or undefined when the message is not a recognisable change. */
+export function parseUpdate(t: string, now: Date): ToolCall | undefined {
+  for (const rule of RULES) {
+    const m = rule.re.exec(t);
+    const groups = m?.groups as Groups | undefined;
+    if (!groups) continue;
+    const changes = rule.read(groups, now);
+    const task = taskRef(groups.task ?? '');
+    if (changes && task) return { tool: 'update_task', args: { task, changes } };
+  }
+  return undefined;
+}
+
+const REMINDER =
+  /^(?:(?:please\s+)?(?:remind|ping|notify|alert)\s+me\b(?!\s+to\b)|(?:set|add|create|schedule|put)\s+(?:up\s+)?(?:a\s+|an\s+)?(?:reminder|alert|notification)(?=\s+(?:for|about|on|regarding|re)\b))(?<rest>.*)$/i;
+
+/**
+ * "remind me about X <when>" / "set a reminder for X <when>". "remind me to X" is not a reminder on
+ * an existing task but a new task, so it is left for the add rules.
+ */
+export function parseReminder(t: string, now: Date): Interpretation | undefined {
+  const m = REMINDER.exec(t);
+  if (!m) return undefined;
+  const when = extractWhen(m.groups?.rest ?? '', now);
+  const task = taskRef(when.rest.replace(/^\s*(?:about|of|regarding|re|for|on)(?:\s+|$)/i, ''));
+  if (!task) {
+    return { kind: 'unknown', response: 'Which task should I remind you about? Try: "remind me about the report tomorrow at 9am".' };
+  }
+  if (!when.date) {
+    return { kind: 'unknown', response: `When should I remind you about "${task}"? Try: "remind me about ${task} tomorrow at 9am".` };
+  }
+  return { kind: 'tools', calls: [{ tool: 'set_reminder', args: { task, remindAt: when.date.toISOString() } }] };
+}

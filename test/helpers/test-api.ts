@@ -1,0 +1,63 @@
+/** The real API app on an ephemeral port, against a test database and the real registry. */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createApp } from '../../api/app.js';
+import { ChatService } from '../../api/chat/chat-service.js';
+import { RuleInterpreter } from '../../api/chat/rule-interpreter.js';
+import { signToken } from '../../api/http/auth.js';
+import { ApiMetrics } from '../../api/http/metrics.js';
+import { ReminderService } from '../../api/reminders/reminder-service.js';
+import { TaskService } from '../../api/tasks/task-service.js';
+import { EventCodec } from '../../lib/avro/event-codec.js';
+import { connectionConfig } from '../../lib/env.js';
+import { createLogger } from '../../lib/logger.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef';
+
+export interface TestApi {
+  baseUrl: string;
+  database: TestDatabase;
+  codec: EventCodec;
+  token(userId: string, expiresIn?: string | number): Promise<string>;
+  /** fetch with the user's token and a JSON body. */
+  call(userId: string, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+export async function startTestApi(opts: { clock?: () => Date; codec?: EventCodec } = {}): Promise<TestApi> {
+  const database = await createTestDatabase();
+  const codec = opts.codec ?? EventCodec.forUrl(connectionConfig().schemaRegistryUrl);
+  await codec.resolveAll();
+  const metrics = new ApiMetrics();
+  const tasks = new TaskService({ codec, onEventWritten: (t) => metrics.outboxRows.inc({ event_type: t }) });
+  const reminders = new ReminderService({ codec });
+  const chat = new ChatService({ tasks, reminders, interpreter: new RuleInterpreter(), clock: opts.clock });
+  const logger = createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'silent');
+  const app = createApp({ db: database.db, codec, tasks, chat, logger, metrics, jwtSecret: TEST_JWT_SECRET, bodyLimitBytes: 64 * 1024 });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const token = (userId: string, expiresIn: string | number = '1h') => signToken(TEST_JWT_SECRET, userId, expiresIn);
+  return {
+    baseUrl,
+    database,
+    codec,
+    token,
+    async call(userId, method, path, body, headers = {}) {
+      const res = await fetch(`${baseUrl}/api/${userId}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${await token(userId)}`, ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await database.drop();
+    },
+  };
+}
