@@ -7,6 +7,10 @@ import pg from 'pg';
 import { defineConfig } from 'prisma/config';
 import { DEFAULT_DATABASE_URL } from './lib/env.js';
 
+// The schema's datasource reads DATABASE_URL: without it the CLI cannot read its own schema and
+// falls back to downloading a native engine.
+process.env.DATABASE_URL ??= DEFAULT_DATABASE_URL;
+
 const PG_NAME_OID = 19;
 const PG_TEXT_OID = 25;
 
@@ -59,7 +63,7 @@ export default defineConfig({
   migrations: { path: 'prisma/migrations' },
   adapter: async () =>
     new WholeScriptPrismaPg(
-      new pg.Pool({ connectionString: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, Client: NameAsTextClient as unknown as typeof pg.Client }),
+      new pg.Pool({ connectionString: process.env.DATABASE_URL, Client: NameAsTextClient as unknown as typeof pg.Client }),
       { disposeExternalPool: true },
     ),
 });

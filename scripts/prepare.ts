@@ -2,7 +2,8 @@
  * Everything the product and the tests need before they run: the stack up, the Prisma client
  * generated, migrations applied, topics provisioned, schemas registered. Idempotent.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { migrate } from './migrate.js';
@@ -16,11 +17,12 @@ import { stackConfig } from './stack/stack-config.js';
 /** Generates the Prisma client when it is missing or was generated from another schema. */
 export function ensurePrismaClient(): void {
   const root = stackConfig().repoRoot;
-  const generated = path.join(root, 'node_modules', '.prisma', 'client', 'schema.prisma');
-  const current = readFileSync(path.join(root, 'prisma', 'schema.prisma'), 'utf8');
-  if (existsSync(generated) && readFileSync(generated, 'utf8') === current) return;
-  const res = spawnSync('npx', ['--no-install', 'prisma', 'generate'], { stdio: 'inherit' });
+  const marker = path.join(root, 'node_modules', '.prisma', 'client', '.schema-sha1');
+  const hash = createHash('sha1').update(readFileSync(path.join(root, 'prisma', 'schema.prisma'))).digest('hex');
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === hash) return;
+  const res = spawnSync('npx', ['--no-install', 'prisma', 'generate'], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (res.status !== 0) throw new Error('prisma generate failed');
+  writeFileSync(marker, hash);
 }
 
 /**
