@@ -1,0 +1,165 @@
+/**
+ * OutboxRelay: moves committed outbox rows to Kafka, never skipping, reordering or losing one.
+ *
+ * Approach: claim-and-delete in id order by a single active relay (an advisory lock elects it).
+ * Each round reads the committed rows with the lowest ids, publishes them, waits for Kafka's
+ * acknowledgement, and only then deletes them. A row whose transaction commits late (a lower id
+ * becoming visible after higher ids were published) is simply still in the table and goes out in
+ * the next round: nothing relies on a cursor, so nothing can be skipped. We chose this over a
+ * transaction-id horizon because it needs no horizon bookkeeping, keeps the table bounded by
+ * itself (published rows are deleted), and is immune to long-running transactions holding the
+ * horizon back; its price is a DELETE per batch, which a vacuum-tuned table absorbs.
+ *
+ * Order per key holds because writers lock the aggregate row before inserting its outbox row, so
+ * a key's rows commit in id order; each batch is published in id order on an idempotent producer
+ * with one request in flight, and a batch is acknowledged before the next one is read. A crash at
+ * any point leaves unacknowledged rows in the table: they are published again (a duplicate, never
+ * a gap). Kafka or PostgreSQL being down is transient: back off and retry forever. Only a record
+ * the broker refuses outright goes to `<topic>.dlq`, and its key is held back until an operator
+ * releases or replays it (relay/ops.ts).
+ */
+import type pg from 'pg';
+import type { Logger } from '../lib/logger.js';
+import { classifyPublishError, kafkaErrorType, type KafkaPublisher } from './kafka-publisher.js';
+import { deadLetterRow, deleteOutboxRows, fetchOutboxBatch, stalledWriters, type OutboxRow } from './outbox-store.js';
+import type { RelayMetrics } from './relay-metrics.js';
+
+export interface OutboxRelayDeps {
+  pool: pg.Pool;
+  publisher: KafkaPublisher;
+  metrics: RelayMetrics;
+  logger: Logger;
+  batchSize: number;
+  pollIntervalMs: number;
+  stalledWriterWarnMs: number;
+  /** Whether this process may publish now (it holds the leader lock). */
+  isActive: () => boolean;
+  /** Called after each acknowledged batch (benchmarks measure latency through it). */
+  onPublished?: (rows: OutboxRow[], ackedAt: Date) => void;
+}
+
+const MAX_BACKOFF_MS = 5_000;
+
+export class OutboxRelay {
+  private stopping = false;
+  private wakeUp: (() => void) | undefined;
+  private backoffMs = 0;
+  private lastStallCheck = 0;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly d: OutboxRelayDeps) {}
+
+  /** A hint that new rows may be there (NOTIFY); ends the current idle wait. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  /** Finishes the batch in flight, then resolves. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await this.running;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      if (!this.d.isActive()) {
+        await this.sleep(this.d.pollIntervalMs);
+        continue;
+      }
+      let published = 0;
+      try {
+        published = await this.round();
+        this.backoffMs = 0;
+      } catch (err) {
+        this.d.metrics.errors.inc({ kind: 'transient' });
+        this.backoffMs = Math.min(MAX_BACKOFF_MS, Math.max(100, this.backoffMs * 2));
+        this.d.logger.warn({ err: (err as Error).message, retryInMs: this.backoffMs }, 'relay round failed; retrying');
+        await this.sleep(this.backoffMs * (0.5 + Math.random() / 2));
+        continue;
+      }
+      if (published === 0) {
+        await this.checkStalledWriters();
+        await this.sleep(this.d.pollIntervalMs);
+      }
+    }
+  }
+
+  /** One batch: read, publish, delete. Returns the number of rows handled. */
+  private async round(): Promise<number> {
+    const rows = await fetchOutboxBatch(this.d.pool, this.d.batchSize);
+    if (rows.length === 0) return 0;
+    try {
+      await this.d.publisher.publish(rows);
+    } catch (err) {
+      const kind = classifyPublishError(err);
+      if (kind === 'session') await this.d.publisher.reset();
+      if (kind !== 'poison') throw err;
+      return this.isolatePoison(rows);
+    }
+    await this.acknowledged(rows);
+    return rows.length;
+  }
+
+  private async acknowledged(rows: OutboxRow[]): Promise<void> {
+    const ackedAt = new Date();
+    await deleteOutboxRows(this.d.pool, rows.map((r) => r.id));
+    for (const r of rows) {
+      this.d.metrics.published.inc({ topic: r.topic });
+      if (r.committedAt) this.d.metrics.publishLatency.observe((ackedAt.getTime() - r.committedAt.getTime()) / 1000);
+    }
+    this.d.onPublished?.(rows, ackedAt);
+  }
+
+  /**
+   * A batch had a record the broker refuses. Publish row by row to find it: it goes to the DLQ,
+   * its key is held, and the rest of the key's rows in this batch wait with it.
+   */
+  private async isolatePoison(rows: OutboxRow[]): Promise<number> {
+    const heldKeys = new Set<string>();
+    for (const row of rows) {
+      if (this.stopping) break;
+      if (heldKeys.has(row.messageKey)) continue;
+      try {
+        await this.d.publisher.publish([row]);
+        await this.acknowledged([row]);
+      } catch (err) {
+        if (classifyPublishError(err) !== 'poison') throw err;
+        const type = kafkaErrorType(err) ?? 'UNKNOWN';
+        const reason = `${type}: ${(err as Error).message}`;
+        await this.d.publisher.sendToDlq(row, reason, type);
+        await deadLetterRow(this.d.pool, row, reason);
+        heldKeys.add(row.messageKey);
+        this.d.metrics.deadLettered.inc({ topic: row.topic });
+        this.d.metrics.errors.inc({ kind: 'poison' });
+        this.d.logger.error({ eventId: row.eventId, topic: row.topic, key: row.messageKey, reason }, 'event dead-lettered; later events of its key are held');
+      }
+    }
+    return rows.length;
+  }
+
+  private async checkStalledWriters(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastStallCheck < this.d.stalledWriterWarnMs) return;
+    this.lastStallCheck = now;
+    const stalled = await stalledWriters(this.d.pool, this.d.stalledWriterWarnMs).catch(() => []);
+    for (const s of stalled) {
+      this.d.logger.warn({ pid: s.pid, ageSeconds: Math.round(s.ageSeconds), state: s.state, query: s.query }, 'a long-open writing transaction delays the outbox rows it wrote');
+    }
+  }
+}
