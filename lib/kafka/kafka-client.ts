@@ -8,11 +8,18 @@ export interface KafkaClientOptions {
   retries?: number;
 }
 
+const LEVELS: Record<string, logLevel> = { nothing: logLevel.NOTHING, error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG };
+
+/** KAFKAJS_LOG_LEVEL: nothing, error (default), warn, info or debug. */
+function kafkaLogLevel(name: string | undefined): logLevel {
+  return LEVELS[(name ?? 'error').toLowerCase()] ?? logLevel.ERROR;
+}
+
 export function createKafka(opts: KafkaClientOptions): Kafka {
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
-    logLevel: process.env.KAFKAJS_LOG_LEVEL === 'debug' ? logLevel.DEBUG : logLevel.ERROR,
+    logLevel: kafkaLogLevel(process.env.KAFKAJS_LOG_LEVEL),
     retry: { retries: opts.retries ?? 5, initialRetryTime: 100, maxRetryTime: 5_000 },
     connectionTimeout: 3_000,
   });

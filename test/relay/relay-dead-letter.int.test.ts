@@ -1,0 +1,71 @@
+/**
+ * A record Kafka refuses for good goes to the topic's DLQ with its reason; the later events of its
+ * key wait (other keys flow) until an operator releases or replays.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { relayDlqTopic, TOPICS } from '../../lib/topics.js';
+import { listDeadLetters, listHeldKeys, releaseKey } from '../../relay/ops.js';
+import type { RelayService } from '../../relay/relay-service.js';
+import { TopicCollector, testKafka } from '../helpers/kafka.js';
+import { insertOutboxRow, sampleTaskCreated } from '../helpers/outbox-writer.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { startTestRelay } from '../helpers/test-relay.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+describe('TypeScript relay: dead letters', () => {
+  let database: TestDatabase;
+  let relay: RelayService;
+  let collector: TopicCollector;
+  let pool: pg.Pool;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    pool = new pg.Pool({ connectionString: database.url, max: 2 });
+    collector = await new TopicCollector(testKafka('relay-dlq'), [TOPICS.tasks, relayDlqTopic(TOPICS.tasks)]).start(false);
+    relay = await startTestRelay(database.url);
+    await waitFor(() => relay.isActive(), { what: 'relay to become active' });
+  });
+  afterAll(async () => {
+    await relay.stop();
+    await pool.end();
+    await collector.stop();
+    await database.drop();
+  });
+
+  it('dead-letters an oversized record, holds its key, and lets other keys flow', async () => {
+    const payload = await sampleTaskCreated();
+    const key = `big-${randomUUID()}`;
+    const other = `other-${randomUUID()}`;
+    const v1 = await insertOutboxRow(pool, key, 1, payload);
+    // 2 MiB: above the broker's 1 MiB message.max.bytes, below the DLQ topic's 16 MiB.
+    const v2 = await insertOutboxRow(pool, key, 2, Buffer.concat([payload, randomBytes(2 * 1024 * 1024)]));
+    const v3 = await insertOutboxRow(pool, key, 3, payload);
+    const o1 = await insertOutboxRow(pool, other, 1, payload);
+
+    const onTopic = (id: string) => collector.records.some((r) => r.topic === TOPICS.tasks && r.headers['event-id'] === id);
+    const dlq = await waitFor(() => collector.records.find((r) => r.topic === relayDlqTopic(TOPICS.tasks) && r.headers['event-id'] === v2.eventId), {
+      what: 'the oversized record in the DLQ',
+    });
+    expect(dlq.headers['dlq-reason']).toMatch(/MESSAGE_TOO_LARGE/);
+    expect(dlq.headers['dlq-original-topic']).toBe(TOPICS.tasks);
+    expect(dlq.headers['aggregate-version']).toBe('2');
+    expect(dlq.key).toBe(key);
+
+    await waitFor(() => onTopic(v1.eventId) && onTopic(o1.eventId), { what: 'v1 and the other key' });
+    const o2 = await insertOutboxRow(pool, other, 2, payload);
+    await waitFor(() => onTopic(o2.eventId), { what: 'later events of other keys' });
+    // v3 waits behind the dead letter.
+    expect(onTopic(v3.eventId)).toBe(false);
+    expect(await listHeldKeys(pool)).toEqual([expect.objectContaining({ message_key: key, event_id: v2.eventId })]);
+    expect(await listDeadLetters(pool)).toEqual([expect.objectContaining({ event_id: v2.eventId, reason: expect.stringMatching(/MESSAGE_TOO_LARGE/) })]);
+    const waiting = await pool.query('select event_id::text from outbox');
+    expect(waiting.rows).toEqual([{ event_id: v3.eventId }]);
+
+    await releaseKey(pool, key);
+    await waitFor(() => onTopic(v3.eventId), { what: 'v3 after release' });
+    expect(onTopic(v2.eventId)).toBe(false);
+    const m = await (await fetch(relay.metricsUrl)).text();
+    expect(m).toMatch(/relay_dead_lettered_total\{topic="todo.tasks.events"\} 1/);
+  });
+});
