@@ -30,7 +30,7 @@ export function ensurePrismaClient(): void {
  * creates its internal state; wait that out here rather than in every service's first send.
  */
 async function warmUpKafka(): Promise<void> {
-  const producer = createKafka({ brokers: connectionConfig().kafkaBrokers, clientId: 'prepare', retries: 10 }).producer({ idempotent: true });
+  const producer = createKafka({ brokers: connectionConfig().kafkaBrokers, clientId: 'prepare', retries: 10, quiet: true }).producer({ idempotent: true });
   await producer.connect();
   await producer.disconnect();
 }

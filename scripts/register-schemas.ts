@@ -3,13 +3,12 @@
  * with BACKWARD compatibility; exits non-zero naming the subject on an incompatible change.
  */
 import { fileURLToPath } from 'node:url';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { registerSchemas, type RegisteredSchema } from '../lib/avro/register-schemas.js';
 import { loadEventSchemas } from '../lib/avro/schema-catalog.js';
 import { connectionConfig } from '../lib/env.js';
 
 export async function registerAllSchemas(url: string = connectionConfig().schemaRegistryUrl, dir?: string): Promise<RegisteredSchema[]> {
-  return registerSchemas(new SchemaRegistry({ host: url }), loadEventSchemas(dir).values());
+  return registerSchemas(url, loadEventSchemas(dir).values());
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -19,7 +19,22 @@ export interface RegisteredSchema {
   id: number;
 }
 
-export async function registerSchema(registry: SchemaRegistry, subject: string, text: string): Promise<RegisteredSchema> {
+/**
+ * Sets the subject's compatibility to the level we register with. A subject first registered
+ * under another level keeps it otherwise, and the client refuses to register on a mismatch.
+ */
+async function pinCompatibility(registryUrl: string, subject: string): Promise<void> {
+  const res = await fetch(`${registryUrl}/config/${encodeURIComponent(subject)}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+    body: JSON.stringify({ compatibility: COMPATIBILITY.FULL }),
+  });
+  // A subject that does not exist yet takes the global level, which the stack sets to FULL.
+  if (!res.ok && res.status !== 404) throw new Error(`setting compatibility of ${subject}: HTTP ${res.status} ${await res.text()}`);
+}
+
+export async function registerSchema(registry: SchemaRegistry, subject: string, text: string, registryUrl?: string): Promise<RegisteredSchema> {
+  if (registryUrl) await pinCompatibility(registryUrl, subject);
   try {
     const { id } = await registry.register({ type: SchemaType.AVRO, schema: text }, { subject, compatibility: COMPATIBILITY.FULL });
     return { subject, id };
@@ -32,8 +47,9 @@ export async function registerSchema(registry: SchemaRegistry, subject: string, 
   }
 }
 
-export async function registerSchemas(registry: SchemaRegistry, schemas: Iterable<EventSchema>): Promise<RegisteredSchema[]> {
+export async function registerSchemas(registryUrl: string, schemas: Iterable<EventSchema>): Promise<RegisteredSchema[]> {
+  const registry = new SchemaRegistry({ host: registryUrl });
   const out: RegisteredSchema[] = [];
-  for (const s of schemas) out.push(await registerSchema(registry, s.subject, s.text));
+  for (const s of schemas) out.push(await registerSchema(registry, s.subject, s.text, registryUrl));
   return out;
 }

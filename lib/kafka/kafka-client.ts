@@ -6,6 +6,8 @@ export interface KafkaClientOptions {
   clientId: string;
   /** kafkajs's own retry for a request; the services add their own backoff around it. */
   retries?: number;
+  /** Overrides KAFKAJS_LOG_LEVEL for this client. */
+  quiet?: boolean;
 }
 
 const LEVELS: Record<string, logLevel> = { nothing: logLevel.NOTHING, error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG };
@@ -19,7 +21,7 @@ export function createKafka(opts: KafkaClientOptions): Kafka {
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
-    logLevel: kafkaLogLevel(process.env.KAFKAJS_LOG_LEVEL),
+    logLevel: opts.quiet ? logLevel.NOTHING : kafkaLogLevel(process.env.KAFKAJS_LOG_LEVEL),
     retry: { retries: opts.retries ?? 5, initialRetryTime: 100, maxRetryTime: 5_000 },
     connectionTimeout: 3_000,
   });

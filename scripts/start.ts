@@ -1,0 +1,77 @@
+/**
+ * `npm start`: brings the stack up if needed, applies migrations, provisions topics and schemas,
+ * then runs the product's services as child processes with their output prefixed. Ctrl-C (or
+ * SIGTERM) stops them gracefully; if one dies, the others are stopped too and the exit is non-zero.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import readline from 'node:readline';
+import { devJwtSecret } from './dev-secrets.js';
+import { prepareAll } from './prepare.js';
+
+interface ProductService {
+  name: string;
+  entry: string;
+}
+
+function productServices(): ProductService[] {
+  const relay = process.env.RELAY ?? 'ts';
+  if (relay !== 'ts') {
+    throw new Error(`RELAY=${relay} is not available yet: only the TypeScript relay (RELAY=ts) is built`);
+  }
+  return [
+    { name: 'api', entry: 'api/main.ts' },
+    { name: 'relay', entry: 'relay/main.ts' },
+  ];
+}
+
+async function main(): Promise<void> {
+  const services = productServices();
+  await prepareAll();
+  const env = { ...process.env, JWT_SECRET: devJwtSecret() };
+  const children = new Map<string, ChildProcess>();
+  let stopping = false;
+
+  const stopAll = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('[start] stopping the product…');
+    await Promise.all(
+      [...children.values()].map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            const force = setTimeout(() => c.kill('SIGKILL'), 15_000);
+            c.once('exit', () => {
+              clearTimeout(force);
+              resolve();
+            });
+            c.kill('SIGTERM');
+          }),
+      ),
+    );
+    console.log('[start] stopped (the stack keeps running: npm run stack:down stops it)');
+    process.exit(code);
+  };
+
+  for (const s of services) {
+    const child = spawn(process.execPath, ['--import', 'tsx', s.entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.set(s.name, child);
+    for (const stream of [child.stdout, child.stderr]) {
+      readline.createInterface({ input: stream! }).on('line', (line) => console.log(`${s.name.padEnd(6)}| ${line}`));
+    }
+    child.on('exit', (code, signal) => {
+      if (stopping) return;
+      console.error(`[start] ${s.name} exited (${signal ?? code}); stopping the rest`);
+      void stopAll(1);
+    });
+  }
+  console.log(`[start] running ${services.map((s) => s.name).join(', ')}; API on http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? 3000} — Ctrl-C to stop`);
+  console.log('[start] a token for user "demo": npm run token -- demo');
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+}
+
+main().catch((err: Error) => {
+  console.error(`[start] ${err.message}`);
+  process.exit(1);
+});
