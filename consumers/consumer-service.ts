@@ -1,0 +1,129 @@
+/**
+ * A runnable consumer service: the shared runtime for one group, its handler, an optional
+ * scheduler tick, and HTTP probes/metrics. `consumers/main.ts` starts one; tests start them
+ * in-process with their own database and clock.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import cron from 'node-cron';
+import { EventCodec } from '../lib/avro/event-codec.js';
+import { ConsumerMetrics } from '../lib/consumer/consumer-metrics.js';
+import { ConsumerRuntime, isTransient } from '../lib/consumer/consumer-runtime.js';
+import type { EventHandler } from '../lib/consumer/consumed-event.js';
+import { createPrisma, type Db } from '../lib/db/prisma.js';
+import { createKafka } from '../lib/kafka/kafka-client.js';
+import type { Logger } from '../lib/logger.js';
+import type { ConsumerGroup } from '../lib/topics.js';
+import type { ConsumerConfig } from './config.js';
+
+/** What a group's service needs to build its handler and ticker. */
+export interface ServiceDeps {
+  db: Db;
+  codec: EventCodec;
+  config: ConsumerConfig;
+  logger: Logger;
+  clock: () => Date;
+}
+
+/** Periodic work of a group beyond consuming (due recurrences, due reminders). */
+export interface Ticker {
+  tick(): Promise<void>;
+}
+
+export interface ConsumerServiceDefinition {
+  group: ConsumerGroup;
+  createHandler(deps: ServiceDeps): EventHandler;
+  createTicker?(deps: ServiceDeps): Ticker;
+}
+
+export interface RunningConsumerService {
+  readonly metricsUrl: string;
+  readonly db: Db;
+  /** Runs one scheduler tick now (tests drive time through it). */
+  tick(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startConsumerService(
+  def: ConsumerServiceDefinition,
+  config: ConsumerConfig,
+  logger: Logger,
+  opts: { clock?: () => Date; scheduleTicks?: boolean; fromBeginning?: boolean; kafkaGroupId?: string } = {},
+): Promise<RunningConsumerService> {
+  const clock = opts.clock ?? (() => new Date());
+  const db = createPrisma(config.databaseUrl, config.dbPoolMax);
+  const registry = new SchemaRegistry({ host: config.schemaRegistryUrl });
+  const codec = new EventCodec(registry);
+  for (let i = 1; ; i++) {
+    try {
+      await codec.resolveAll();
+      break;
+    } catch (err) {
+      if (!isTransient(err) || i > 60) throw err;
+      logger.warn({ err: (err as Error).message }, 'schema registry not reachable yet; retrying');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  const deps: ServiceDeps = { db, codec, config, logger, clock };
+  const handler = def.createHandler(deps);
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: def.group });
+  const admin = kafka.admin();
+  await admin.connect();
+  const metrics = new ConsumerMetrics(def.group, opts.kafkaGroupId ?? def.group, handler.topics, admin);
+  const runtime = new ConsumerRuntime({
+    group: def.group,
+    kafka,
+    db,
+    registry,
+    codec,
+    handler,
+    logger,
+    metrics,
+    maxAttempts: config.maxAttempts,
+    retry: { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs },
+    outageRetry: { baseMs: 100, maxMs: config.outageRetryMaxMs },
+    partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+    clock,
+    fromBeginning: opts.fromBeginning,
+    kafkaGroupId: opts.kafkaGroupId,
+  });
+  await runtime.start();
+
+  const ticker = def.createTicker?.(deps);
+  let ticking: Promise<void> | undefined;
+  const tick = async () => {
+    if (!ticker) return;
+    // One tick at a time per process; concurrent processes coordinate through row locks.
+    ticking ??= ticker.tick().catch((err: Error) => logger.warn({ err: err.message }, 'scheduler tick failed; next tick retries')).finally(() => (ticking = undefined));
+    await ticking;
+  };
+  const task = ticker && opts.scheduleTicks !== false ? cron.schedule(config.tickCron, () => void tick()) : undefined;
+
+  const server = http.createServer((req, res) => {
+    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (req.url === '/healthz') json(200, { status: 'ok', group: def.group });
+    else if (req.url === '/readyz') db.$queryRaw`select 1`.then(() => json(200, { database: true }), () => json(503, { database: false }));
+    else if (req.url === '/metrics') {
+      metrics.registry.metrics().then((t) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(t), (e: Error) => json(500, { error: e.message }));
+    } else json(404, { error: 'not found' });
+  });
+  await new Promise<void>((resolve) => server.listen(config.metricsPort, config.metricsHost, resolve));
+  const addr = server.address() as AddressInfo;
+  logger.info({ group: def.group, metrics: `http://${addr.address}:${addr.port}/metrics` }, 'consumer started');
+
+  return {
+    metricsUrl: `http://${addr.address}:${addr.port}/metrics`,
+    db,
+    tick,
+    async stop() {
+      await task?.stop();
+      await ticking;
+      await runtime.stop();
+      await admin.disconnect();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await db.$disconnect();
+    },
+  };
+}

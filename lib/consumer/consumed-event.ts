@@ -1,0 +1,37 @@
+/** What a consumer handler receives: the decoded event and where it came from. */
+import type { EventCodec } from '../avro/event-codec.js';
+import type { Tx } from '../db/prisma.js';
+import type { ConsumerGroup } from '../topics.js';
+
+export interface ConsumedEvent {
+  eventId: string;
+  eventType: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string;
+  aggregateVersion: number;
+  userId: string;
+  traceparent: string;
+  occurredAt: Date;
+  headers: Record<string, string>;
+  /** The Avro value decoded through the registry (snake_case fields as in schemas/). */
+  payload: Record<string, unknown>;
+}
+
+export interface HandlerContext {
+  group: ConsumerGroup;
+  codec: EventCodec;
+  clock: () => Date;
+}
+
+/**
+ * A consumer group's side effect for one event. It runs inside the transaction that also records
+ * the event id as processed; events it causes go through the outbox in that same transaction.
+ * Throw a retriable AppError (or let a database outage surface) to retry without burning attempts;
+ * any other error burns an attempt and, after the last, dead-letters the event.
+ */
+export interface EventHandler {
+  readonly topics: readonly string[];
+  handle(tx: Tx, event: ConsumedEvent, ctx: HandlerContext): Promise<void>;
+}
