@@ -4,7 +4,10 @@ import type { EventCodec } from '../lib/avro/event-codec.js';
 import type { Db } from '../lib/db/prisma.js';
 import { NotFoundError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { auditRoutes } from './audit/audit-routes.js';
 import { chatRoutes } from './chat/chat-routes.js';
+import { eventStreamRoutes } from './events/event-stream-routes.js';
+import { notificationRoutes } from './notifications/notification-routes.js';
 import type { ChatService } from './chat/chat-service.js';
 import { requireUser } from './http/auth.js';
 import type { ApiMetrics } from './http/metrics.js';
@@ -47,6 +50,9 @@ export function createApp(d: AppDeps): Express {
   api.use(express.json({ limit: d.bodyLimitBytes, strict: true }));
   api.use(taskRoutes(d.db, d.tasks));
   api.use(chatRoutes(d.db, d.chat));
+  api.use(auditRoutes(d.db));
+  api.use(notificationRoutes(d.db));
+  api.use(eventStreamRoutes());
   app.use('/api/:userId', api);
 
   app.use((_req, _res, next) => next(new NotFoundError('route')));

@@ -26,7 +26,8 @@ export function problemHandler(logger: Logger) {
       body = { title: 'invalid request', status, detail: err.message, errors: err.fields };
     } else if (err instanceof AppError) {
       status = err.status;
-      body = { title: err.message, status, code: err.code };
+      // A non-retriable server error is a bug; its message describes internals, not the request.
+      body = { title: status >= 500 && !err.retriable ? 'internal error' : err.message, status, code: err.code };
     } else if (isDatabaseUnavailable(err)) {
       status = 503;
       body = { title: 'database unavailable, retry later', status };

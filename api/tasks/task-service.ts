@@ -42,6 +42,11 @@ function isNotFound(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2025';
 }
 
+/** Prisma passes `contains` text into ILIKE unescaped: make `%`, `_` and backslash match themselves. */
+export function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 function normalisedPattern(p: string | null | undefined): string | null | undefined {
   return p ? formatRecurrencePattern(parseRecurrencePattern(p)) : p;
 }
@@ -98,7 +103,8 @@ export class TaskService {
     if (q.tag) where.tags = { has: q.tag };
     if (q.dueFrom || q.dueTo) where.dueDate = { ...(q.dueFrom && { gte: new Date(q.dueFrom) }), ...(q.dueTo && { lte: new Date(q.dueTo) }) };
     if (q.q) {
-      where.OR = [{ title: { contains: q.q, mode: 'insensitive' } }, { description: { contains: q.q, mode: 'insensitive' } }];
+      const text = likeLiteral(q.q);
+      where.OR = [{ title: { contains: text, mode: 'insensitive' } }, { description: { contains: text, mode: 'insensitive' } }];
     }
     const rows = await db.task.findMany({
       where,
