@@ -7,6 +7,7 @@ import type { Logger } from '../lib/logger.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { chatRoutes } from './chat/chat-routes.js';
 import { eventStreamRoutes } from './events/event-stream-routes.js';
+import type { TaskChangeHub } from './events/task-change-hub.js';
 import { notificationRoutes } from './notifications/notification-routes.js';
 import type { ChatService } from './chat/chat-service.js';
 import { requireUser } from './http/auth.js';
@@ -25,6 +26,8 @@ export interface AppDeps {
   metrics: ApiMetrics;
   jwtSecret: string;
   bodyLimitBytes: number;
+  /** The live TaskChanged feed behind GET /api/:userId/events; without it that route answers 503. */
+  taskChanges?: TaskChangeHub;
 }
 
 export function createApp(d: AppDeps): Express {
@@ -52,7 +55,7 @@ export function createApp(d: AppDeps): Express {
   api.use(chatRoutes(d.db, d.chat));
   api.use(auditRoutes(d.db));
   api.use(notificationRoutes(d.db));
-  api.use(eventStreamRoutes());
+  api.use(eventStreamRoutes(d.taskChanges));
   app.use('/api/:userId', api);
 
   app.use((_req, _res, next) => next(new NotFoundError('route')));

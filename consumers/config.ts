@@ -19,6 +19,8 @@ export interface ConsumerConfig extends ConnectionConfig {
   readonly recurrenceCatchUpCap: number;
   readonly reminderLeadMinutes: number;
   readonly dbPoolMax: number;
+  /** Kafka consumer group id; the group name unless overridden (e.g. to run a second, independent copy). */
+  readonly kafkaGroupId: string;
 }
 
 const DEFAULT_PORTS: Record<ConsumerGroup, number> = {
@@ -44,6 +46,7 @@ export function consumerConfig(group: ConsumerGroup): ConsumerConfig {
     recurrenceCatchUpCap: envInt('RECURRENCE_CATCH_UP_CAP', 10, 1),
     reminderLeadMinutes: envInt('REMINDER_LEAD_MINUTES', 15, 0),
     dbPoolMax: envInt('CONSUMER_DB_POOL_MAX', 5, 1),
+    kafkaGroupId: envString('CONSUMER_KAFKA_GROUP_ID', group),
   });
 }
 

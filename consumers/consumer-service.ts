@@ -70,7 +70,8 @@ export async function startConsumerService(
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: def.group });
   const admin = kafka.admin();
   await admin.connect();
-  const metrics = new ConsumerMetrics(def.group, opts.kafkaGroupId ?? def.group, handler.topics, admin);
+  const kafkaGroupId = opts.kafkaGroupId ?? config.kafkaGroupId;
+  const metrics = new ConsumerMetrics(def.group, kafkaGroupId, handler.topics, admin);
   const runtime = new ConsumerRuntime({
     group: def.group,
     kafka,
@@ -86,7 +87,7 @@ export async function startConsumerService(
     partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
     clock,
     fromBeginning: opts.fromBeginning,
-    kafkaGroupId: opts.kafkaGroupId,
+    kafkaGroupId,
   });
   await runtime.start();
 

@@ -6,6 +6,10 @@ export async function serviceDefinition(group: ConsumerGroup): Promise<ConsumerS
   switch (group) {
     case 'audit-log-cg':
       return (await import('./audit-log/audit-log-handler.js')).auditLogService;
+    case 'recurring-task-cg':
+      return (await import('./recurring-task/recurring-task-service.js')).recurringTaskService;
+    case 'task-broadcaster-cg':
+      return (await import('./task-broadcaster/task-broadcaster-handler.js')).taskBroadcasterService;
     default:
       throw new Error(`consumer group ${group} is not implemented yet`);
   }

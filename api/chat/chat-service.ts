@@ -10,7 +10,7 @@ import { AppError, NotFoundError } from '../../lib/errors.js';
 import type { ReminderService } from '../reminders/reminder-service.js';
 import { createTaskSchema, isUuid, listTasksSchema, parseInput, updateTaskSchema } from '../tasks/task-input.js';
 import { taskJson } from '../tasks/task-json.js';
-import type { ActorContext, TaskService } from '../tasks/task-service.js';
+import { likeLiteral, type ActorContext, type TaskService } from '../tasks/task-service.js';
 import type { Interpreter, ToolCall } from './tool-calls.js';
 
 export interface ChatRequest {
@@ -127,11 +127,12 @@ export class ChatService {
       const t = await tx.task.findFirst({ where: { id: text, userId } });
       if (t) return t;
     }
-    const exact = await tx.task.findMany({ where: { userId, title: { equals: text, mode: 'insensitive' } }, orderBy: [{ completed: 'asc' }, { createdAt: 'desc' }], take: 1 });
+    // Insensitive equals and contains become ILIKE patterns: the user's % and _ must match literally.
+    const exact = await tx.task.findMany({ where: { userId, title: { equals: likeLiteral(text), mode: 'insensitive' } }, orderBy: [{ completed: 'asc' }, { createdAt: 'desc' }], take: 1 });
     if (exact[0]) return exact[0];
     const terms = text.split(/\s+/).filter(Boolean).slice(0, 8);
     const matches = await tx.task.findMany({
-      where: { userId, AND: terms.map((w) => ({ title: { contains: w, mode: 'insensitive' as const } })) },
+      where: { userId, AND: terms.map((w) => ({ title: { contains: likeLiteral(w), mode: 'insensitive' as const } })) },
       orderBy: [{ completed: 'asc' }, { createdAt: 'desc' }],
       take: 5,
     });

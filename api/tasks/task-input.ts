@@ -3,7 +3,15 @@ import { z } from 'zod';
 import { ValidationError } from '../../lib/errors.js';
 import { isValidRecurrencePattern } from '../../lib/recurrence.js';
 
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}/.test(s), 'must be an ISO-8601 date-time');
+/** An ISO-8601 date-time whose calendar date exists: Date.parse alone turns 2026-02-30 into March 2. */
+function isIsoDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(s);
+  if (!m || Number.isNaN(Date.parse(s))) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}
+const isoDate = z.string().refine(isIsoDate, 'must be an ISO-8601 date-time');
 const tag = z.string().trim().min(1, 'must not be empty').max(50, 'must be at most 50 characters').regex(/^[^\s#,]+$/, 'must be one word without #');
 
 const fields = {

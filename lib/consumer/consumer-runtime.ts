@@ -42,16 +42,26 @@ export interface ConsumerRuntimeDeps {
   fromBeginning?: boolean;
   /** Kafka group id; defaults to the group name (tests use a unique one per run). */
   kafkaGroupId?: string;
+  /** How long the broker waits for a silent member before rebalancing its partitions away. */
+  sessionTimeoutMs?: number;
 }
 
-const TRANSIENT_PG_CODES = new Set(['40001', '40P01', '55P03', '57014']);
-const TRANSIENT_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2034']);
+// SQLSTATE classes 08 (connection), 53 (resources), 57 (operator intervention: shutdown, restart),
+// 58 (system); plus serialization failures, deadlocks, lock timeouts and a missing database.
+const TRANSIENT_PG_CODES = new Set(['40001', '40P01', '55P03', '3D000']);
+const TRANSIENT_PG_CLASSES = new Set(['08', '53', '57', '58']);
+// Prisma: P1xxx are connection-level (unreachable, timed out, database missing); P2024 pool
+// timeout, P2028 transaction API error, P2034 write conflict.
+const TRANSIENT_PRISMA_CODES = new Set(['P2024', 'P2028', 'P2034']);
 
 /** An error that says "try again later", not "this event is wrong". */
 export function isTransient(err: unknown): boolean {
   if (isRetriable(err) || isDatabaseUnavailable(err)) return true;
   const code = (err as { code?: string }).code;
-  if (code && (TRANSIENT_PG_CODES.has(code) || TRANSIENT_PRISMA_CODES.has(code))) return true;
+  if (code && (TRANSIENT_PG_CODES.has(code) || TRANSIENT_PG_CLASSES.has(code.slice(0, 2)) || TRANSIENT_PRISMA_CODES.has(code) || /^P1\d{3}$/.test(code))) {
+    return true;
+  }
+  if ((err as Error)?.name === 'PrismaClientInitializationError') return true;
   const cause = (err as { cause?: unknown }).cause;
   return cause ? isTransient(cause) : false;
 }
@@ -72,7 +82,7 @@ export class ConsumerRuntime {
     const { kafka, group, handler } = this.d;
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
-    this.consumer = kafka.consumer({ groupId: this.d.kafkaGroupId ?? group, allowAutoTopicCreation: false, maxWaitTimeInMs: 100, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 } });
+    this.consumer = kafka.consumer({ groupId: this.d.kafkaGroupId ?? group, allowAutoTopicCreation: false, maxWaitTimeInMs: 100, sessionTimeout: this.d.sessionTimeoutMs ?? 10_000, heartbeatInterval: 1_000, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 } });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...handler.topics], fromBeginning: this.d.fromBeginning ?? true });
     await this.consumer.run({

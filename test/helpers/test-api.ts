@@ -1,15 +1,18 @@
 /** The real API app on an ephemeral port, against a test database and the real registry. */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { createApp } from '../../api/app.js';
 import { ChatService } from '../../api/chat/chat-service.js';
 import { RuleInterpreter } from '../../api/chat/rule-interpreter.js';
+import { TaskChangeHub } from '../../api/events/task-change-hub.js';
 import { signToken } from '../../api/http/auth.js';
 import { ApiMetrics } from '../../api/http/metrics.js';
 import { ReminderService } from '../../api/reminders/reminder-service.js';
 import { TaskService } from '../../api/tasks/task-service.js';
 import { EventCodec } from '../../lib/avro/event-codec.js';
 import { connectionConfig } from '../../lib/env.js';
+import { createKafka } from '../../lib/kafka/kafka-client.js';
 import { createLogger } from '../../lib/logger.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -19,13 +22,16 @@ export interface TestApi {
   baseUrl: string;
   database: TestDatabase;
   codec: EventCodec;
+  /** The live TaskChanged feed behind GET /api/:userId/events (only with the `sse` option). */
+  taskChanges?: TaskChangeHub;
   token(userId: string, expiresIn?: string | number): Promise<string>;
   /** fetch with the user's token and a JSON body. */
   call(userId: string, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
   stop(): Promise<void>;
 }
 
-export async function startTestApi(opts: { clock?: () => Date; codec?: EventCodec } = {}): Promise<TestApi> {
+/** `sse`: also start the TaskChangeHub (a Kafka consumer) for GET /api/:userId/events. */
+export async function startTestApi(opts: { clock?: () => Date; codec?: EventCodec; sse?: boolean | { heartbeatMs?: number } } = {}): Promise<TestApi> {
   const database = await createTestDatabase();
   const codec = opts.codec ?? EventCodec.forUrl(connectionConfig().schemaRegistryUrl);
   await codec.resolveAll();
@@ -34,7 +40,13 @@ export async function startTestApi(opts: { clock?: () => Date; codec?: EventCode
   const reminders = new ReminderService({ codec });
   const chat = new ChatService({ tasks, reminders, interpreter: new RuleInterpreter(), clock: opts.clock });
   const logger = createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'silent');
-  const app = createApp({ db: database.db, codec, tasks, chat, logger, metrics, jwtSecret: TEST_JWT_SECRET, bodyLimitBytes: 64 * 1024 });
+  let taskChanges: TaskChangeHub | undefined;
+  if (opts.sse) {
+    const c = connectionConfig();
+    taskChanges = new TaskChangeHub({ kafka: createKafka({ brokers: c.kafkaBrokers, clientId: 'api-sse-test' }), registry: new SchemaRegistry({ host: c.schemaRegistryUrl }), logger, heartbeatMs: typeof opts.sse === 'object' ? opts.sse.heartbeatMs : undefined });
+    await taskChanges.start();
+  }
+  const app = createApp({ db: database.db, codec, tasks, chat, logger, metrics, jwtSecret: TEST_JWT_SECRET, bodyLimitBytes: 64 * 1024, taskChanges });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -44,6 +56,7 @@ export async function startTestApi(opts: { clock?: () => Date; codec?: EventCode
     baseUrl,
     database,
     codec,
+    taskChanges,
     token,
     async call(userId, method, path, body, headers = {}) {
       const res = await fetch(`${baseUrl}/api/${userId}${path}`, {
@@ -55,6 +68,7 @@ export async function startTestApi(opts: { clock?: () => Date; codec?: EventCode
       return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
     },
     async stop() {
+      await taskChanges?.stop();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await database.drop();

@@ -1,0 +1,180 @@
+/**
+ * task-broadcaster-cg: every task event (TaskCreated, TaskUpdated, TaskCompleted, TaskDeleted)
+ * becomes one TaskChanged on todo.task_updates.broadcast, keyed by the task's user, for live UI
+ * updates (the API streams them as Server-Sent Events at GET /api/:userId/events).
+ *
+ * The TaskChanged is written through the outbox in the runtime's transaction, so it is published
+ * exactly when the inbox row commits: a redelivered task event is skipped by the inbox and causes
+ * no second TaskChanged. Its aggregate-version is the next value of the user's
+ * broadcast_sequences row, incremented in the same transaction: the row lock is held until commit,
+ * so per user key the versions follow commit order and are strictly increasing.
+ */
+import { createHash } from 'node:crypto';
+import type { Task } from '@prisma/client';
+import type { ConsumedEvent, EventHandler } from '../../lib/consumer/consumed-event.js';
+import type { Tx } from '../../lib/db/prisma.js';
+import { appendOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
+import { TOPICS } from '../../lib/topics.js';
+import type { ConsumerServiceDefinition } from '../consumer-service.js';
+
+export type ChangeKind = 'Created' | 'Updated' | 'Completed' | 'Deleted';
+
+const KINDS: Record<string, ChangeKind> = {
+  TaskCreated: 'Created',
+  TaskUpdated: 'Updated',
+  TaskCompleted: 'Completed',
+  TaskDeleted: 'Deleted',
+};
+
+/** The TaskSnapshot record of schemas/TaskChanged.avsc. */
+export interface TaskSnapshotPayload {
+  title: string;
+  description: string | null;
+  due_date: number | null;
+  priority: 'Low' | 'Medium' | 'High' | null;
+  tags: string[];
+  is_recurring_template: boolean;
+  recurrence_pattern: string | null;
+  completed: boolean;
+  completed_at: number | null;
+  template_id: string | null;
+}
+
+export interface TaskChangedPayload {
+  task_id: string;
+  user_id: string;
+  change_kind: ChangeKind;
+  version: number;
+  occurred_at: number;
+  source_event_id: string;
+  snapshot: TaskSnapshotPayload | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PRIORITIES = ['Low', 'Medium', 'High'] as const;
+
+const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const bool = (v: unknown): boolean => v === true;
+/** Avro timestamp-millis decodes as a number (or a long-like value). */
+function millis(v: unknown): number | null {
+  if (v === null || v === undefined) return null;
+  const n = v instanceof Date ? v.getTime() : Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+const ms = (d: Date | null): number | null => (d ? d.getTime() : null);
+
+function priorityOf(v: unknown): TaskSnapshotPayload['priority'] {
+  return (PRIORITIES as readonly unknown[]).includes(v) ? (v as TaskSnapshotPayload['priority']) : null;
+}
+
+function snapshotFromRow(t: Task): TaskSnapshotPayload {
+  return {
+    title: t.title,
+    description: t.description,
+    due_date: ms(t.dueDate),
+    priority: t.priority,
+    tags: t.tags,
+    is_recurring_template: t.isRecurringTemplate,
+    recurrence_pattern: t.recurrencePattern,
+    completed: t.completed,
+    completed_at: ms(t.completedAt),
+    template_id: t.templateId,
+  };
+}
+
+/**
+ * The task as the event describes it, for a row that no longer exists (or was never in this
+ * database). TaskCreated and TaskUpdated carry the task's fields; TaskCompleted does not (it
+ * carries only the id and the completion time), so without a row it has no snapshot: the task is
+ * gone, and its TaskDeleted follows.
+ */
+function snapshotFromPayload(e: ConsumedEvent): TaskSnapshotPayload | null {
+  const p = e.payload;
+  if (e.eventType !== 'TaskCreated' && e.eventType !== 'TaskUpdated') return null;
+  const templateId = text(p.template_id);
+  return {
+    title: text(p.title) ?? '',
+    description: text(p.description),
+    due_date: millis(p.due_date),
+    priority: priorityOf(p.priority),
+    tags: Array.isArray(p.tags) ? p.tags.filter((t): t is string => typeof t === 'string') : [],
+    is_recurring_template: bool(p.is_recurring_template),
+    recurrence_pattern: text(p.recurrence_pattern),
+    completed: bool(p.completed),
+    completed_at: null,
+    template_id: templateId && UUID.test(templateId) ? templateId : null,
+  };
+}
+
+/** The user's next broadcast sequence number; the row stays locked until the transaction ends. */
+async function nextSequence(tx: Tx, userId: string): Promise<number> {
+  const rows = await tx.$queryRaw<{ seq: bigint }[]>`
+    insert into broadcast_sequences (user_id, seq) values (${userId}, 1)
+    on conflict (user_id) do update set seq = broadcast_sequences.seq + 1
+    returning seq`;
+  return Number(rows[0]!.seq);
+}
+
+/**
+ * A name-based (version 5 style) UUID: the TaskChanged caused by one task event always has the
+ * same event id, so even a copy made outside the inbox (a second independent group) dedupes
+ * downstream by event id.
+ */
+export function taskChangedEventId(sourceEventId: string): string {
+  const h = createHash('sha1').update('task-broadcaster-cg/TaskChanged/').update(sourceEventId.toLowerCase()).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const hex = h.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The record key is the task id (the aggregate id); the payload's id is the fallback. */
+function taskIdOf(e: ConsumedEvent): string {
+  return UUID.test(e.key) ? e.key : (text(e.payload.id) ?? e.key);
+}
+
+/** What the broadcaster publishes for a task event, given the task's row (if it still exists). */
+export function taskChangedOf(e: ConsumedEvent, row: Task | null): TaskChangedPayload | undefined {
+  const kind = KINDS[e.eventType];
+  if (!kind) return undefined;
+  const taskId = taskIdOf(e);
+  const userId = text(e.payload.user_id) || e.userId;
+  let snapshot: TaskSnapshotPayload | null = null;
+  if (kind !== 'Deleted') snapshot = row && row.userId === userId ? snapshotFromRow(row) : snapshotFromPayload(e);
+  return {
+    task_id: taskId,
+    user_id: userId,
+    change_kind: kind,
+    version: e.aggregateVersion,
+    occurred_at: e.occurredAt.getTime(),
+    source_event_id: e.eventId,
+    snapshot,
+  };
+}
+
+export const taskBroadcasterHandler: EventHandler = {
+  topics: [TOPICS.tasks],
+  async handle(tx, e, ctx) {
+    if (!KINDS[e.eventType]) return;
+    const taskId = taskIdOf(e);
+    const row = e.eventType !== 'TaskDeleted' && UUID.test(taskId) ? await tx.task.findUnique({ where: { id: taskId } }) : null;
+    const change = taskChangedOf(e, row);
+    if (!change || !change.user_id) return;
+    const sequence = await nextSequence(tx, change.user_id);
+    await appendOutboxEvent(tx, ctx.codec, {
+      eventType: 'TaskChanged',
+      eventId: taskChangedEventId(e.eventId),
+      key: change.user_id,
+      aggregateVersion: sequence,
+      userId: change.user_id,
+      traceparent: e.traceparent,
+      payload: change,
+      occurredAt: e.occurredAt,
+    });
+  },
+};
+
+export const taskBroadcasterService: ConsumerServiceDefinition = {
+  group: 'task-broadcaster-cg',
+  createHandler: () => taskBroadcasterHandler,
+};

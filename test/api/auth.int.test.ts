@@ -1,0 +1,192 @@
+/** Authentication and per-user isolation, plus the unauthenticated health and metrics endpoints. */
+import { SignJWT } from 'jose';
+import { startTestApi, TEST_JWT_SECRET, type TestApi } from '../helpers/test-api.js';
+import { counts, newUser, outboxRows, scrapeMetrics } from './api-checks.js';
+
+const sign = (secret: string, build: (j: SignJWT) => SignJWT, alg = 'HS256') =>
+  build(new SignJWT({}).setProtectedHeader({ alg })).sign(new TextEncoder().encode(secret));
+
+describe('auth', () => {
+  let api: TestApi;
+
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(async () => {
+    await api.stop();
+  });
+
+  /** A raw request with exactly the given Authorization header (or none). */
+  const raw = async (user: string, method: string, path: string, authorization?: string, body?: unknown) => {
+    const res = await fetch(`${api.baseUrl}/api/${user}${path}`, {
+      method,
+      headers: { ...(authorization !== undefined && { authorization }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  };
+
+  const expect401 = (r: { status: number; body: any; headers: Headers }, detail: RegExp) => {
+    expect(r.status).toBe(401);
+    expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(r.body).toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(r.body.title).toMatch(detail);
+  };
+
+  test('no token: 401 on every route, nothing written', async () => {
+    const user = newUser();
+    const before = await counts(api.database.db);
+    expect401(await raw(user, 'GET', '/tasks'), /missing bearer token/);
+    expect401(await raw(user, 'POST', '/tasks', undefined, { title: 'sneaky' }), /missing bearer token/);
+    expect401(await raw(user, 'POST', '/chat', undefined, { message: 'add buy milk tomorrow' }), /missing bearer token/);
+    expect(await counts(api.database.db)).toEqual(before);
+  });
+
+  test('malformed Authorization headers: 401', async () => {
+    const user = newUser();
+    const good = await api.token(user);
+    for (const header of ['', 'Bearer', 'Bearer ', `Basic ${good}`, `Token ${good}`, `Bearer ${good} extra`, good, 'Bearer not.a.jwt', 'Bearer abc']) {
+      const r = await raw(user, 'GET', '/tasks', header);
+      expect(r.status).toBe(401);
+      expect(r.body.code).toBe('unauthorized');
+    }
+    // The scheme is case-insensitive; the same token works with a proper header.
+    expect((await raw(user, 'GET', '/tasks', `bearer ${good}`)).status).toBe(200);
+    expect((await raw(user, 'GET', '/tasks', `Bearer ${good}`)).status).toBe(200);
+  });
+
+  test('a token signed with another secret: 401 invalid token', async () => {
+    const user = newUser();
+    const forged = await sign('some-other-secret-0123456789', (j) => j.setSubject(user).setIssuedAt().setExpirationTime('1h'));
+    expect401(await raw(user, 'GET', '/tasks', `Bearer ${forged}`), /invalid token/);
+    const before = await counts(api.database.db);
+    expect401(await raw(user, 'POST', '/tasks', `Bearer ${forged}`, { title: 'forged' }), /invalid token/);
+    expect(await counts(api.database.db)).toEqual(before);
+  });
+
+  test('a token with the right secret but another algorithm, or an unsigned one: 401', async () => {
+    const user = newUser();
+    const hs512 = await sign(TEST_JWT_SECRET, (j) => j.setSubject(user).setExpirationTime('1h'), 'HS512');
+    expect401(await raw(user, 'GET', '/tasks', `Bearer ${hs512}`), /invalid token/);
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: user, exp: Math.floor(Date.now() / 1000) + 3600 })}.`;
+    expect401(await raw(user, 'GET', '/tasks', `Bearer ${unsigned}`), /invalid token/);
+  });
+
+  test('an expired token: 401 token expired', async () => {
+    const user = newUser();
+    const expired = await api.token(user, Math.floor(Date.now() / 1000) - 60);
+    expect401(await raw(user, 'GET', '/tasks', `Bearer ${expired}`), /token expired/);
+  });
+
+  test('a token without a subject: 401', async () => {
+    const user = newUser();
+    const noSub = await sign(TEST_JWT_SECRET, (j) => j.setIssuedAt().setExpirationTime('1h'));
+    expect401(await raw(user, 'GET', '/tasks', `Bearer ${noSub}`), /no subject/);
+  });
+
+  describe('isolation between users', () => {
+    const alice = newUser('alice');
+    const bob = newUser('bob');
+    let task: any;
+
+    beforeAll(async () => {
+      const r = await api.call(alice, 'POST', '/tasks', { title: "alice's secret", priority: 'High' });
+      expect(r.status).toBe(201);
+      task = r.body;
+    });
+
+    test("alice's token on bob's path answers 404, as if bob did not exist, and writes nothing", async () => {
+      const aliceToken = await api.token(alice);
+      const before = await counts(api.database.db);
+      for (const [method, path, body] of [
+        ['GET', '/tasks', undefined],
+        ['POST', '/tasks', { title: 'planted' }],
+        ['GET', `/tasks/${task.id}`, undefined],
+        ['POST', '/chat', { message: 'add planted tomorrow' }],
+      ] as const) {
+        const r = await raw(bob, method, path, `Bearer ${aliceToken}`, body);
+        expect([method, path, r.status]).toEqual([method, path, 404]);
+        expect(r.body.code).toBe('not_found');
+      }
+      expect(await counts(api.database.db)).toEqual(before);
+    });
+
+    test("bob cannot see, change, delete or complete alice's task through his own path", async () => {
+      const before = await counts(api.database.db);
+      const rowBefore = await api.database.db.task.findUniqueOrThrow({ where: { id: task.id } });
+      const outboxBefore = await outboxRows(api.database.db, task.id);
+
+      const attempts = [
+        await api.call(bob, 'GET', `/tasks/${task.id}`),
+        await api.call(bob, 'PATCH', `/tasks/${task.id}`, { title: 'pwned', completed: true }),
+        await api.call(bob, 'DELETE', `/tasks/${task.id}`),
+        await api.call(bob, 'POST', `/tasks/${task.id}/complete`),
+      ];
+      expect(attempts.map((r) => r.status)).toEqual([404, 404, 404, 404]);
+      for (const r of attempts) expect(r.body).toMatchObject({ code: 'not_found', title: 'task not found' });
+      // The 404 for an existing foreign task is indistinguishable from an unknown id.
+      const unknown = await api.call(bob, 'GET', '/tasks/00000000-0000-4000-8000-000000000000');
+      expect(unknown.body).toEqual(attempts[0]!.body);
+
+      expect(await api.database.db.task.findUniqueOrThrow({ where: { id: task.id } })).toEqual(rowBefore);
+      expect(await outboxRows(api.database.db, task.id)).toEqual(outboxBefore);
+      expect(await counts(api.database.db)).toEqual(before);
+
+      // Bob's list shows none of alice's tasks, alice still sees hers unchanged.
+      expect((await api.call(bob, 'GET', '/tasks?status=all')).body.items).toEqual([]);
+      expect((await api.call(bob, 'GET', "/tasks?q=secret")).body.items).toEqual([]);
+      const mine = await api.call(alice, 'GET', `/tasks/${task.id}`);
+      expect(mine.status).toBe(200);
+      expect(mine.body).toEqual(task);
+    });
+
+    test("bob's chat cannot reach alice's task by title or by id", async () => {
+      const before = await counts(api.database.db);
+      for (const message of ["mark alice's secret done", `delete ${task.id}`, "rename alice's secret to mine"]) {
+        const r = await api.call(bob, 'POST', '/chat', { message });
+        expect(r.status).toBe(200);
+        expect(r.body.tool_calls).toHaveLength(1);
+        expect(r.body.tool_calls[0].result).toHaveProperty('error');
+      }
+      const after = await counts(api.database.db);
+      // Only the conversation and its messages were written.
+      expect({ ...after, conversations: 0, messages: 0 }).toEqual({ ...before, conversations: 0, messages: 0 });
+      expect(await api.database.db.task.findUniqueOrThrow({ where: { id: task.id } })).toMatchObject({ title: "alice's secret", completed: false, version: 1 });
+    });
+  });
+
+  test('/healthz and /readyz answer 200 without a token', async () => {
+    const health = await fetch(`${api.baseUrl}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(`${api.baseUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ database: true, schemas: true });
+  });
+
+  test('/metrics exposes request and outbox counters labelled by route pattern, not by id', async () => {
+    const user = newUser();
+    const before = await scrapeMetrics(api.baseUrl);
+    const t = await api.call(user, 'POST', '/tasks', { title: 'counted' });
+    await api.call(user, 'PATCH', `/tasks/${t.body.id}`, { title: 'counted twice' });
+    await raw(user, 'GET', '/tasks');
+    const res = await fetch(`${api.baseUrl}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(text).toContain('# TYPE http_requests_total counter');
+    expect(text).toContain('# TYPE outbox_rows_written_total counter');
+    expect(text).not.toContain(t.body.id);
+    expect(text).not.toContain(user);
+
+    const after = await scrapeMetrics(api.baseUrl);
+    const delta = (series: string) => (after.get(series) ?? 0) - (before.get(series) ?? 0);
+    expect(delta('outbox_rows_written_total{event_type="TaskCreated"}')).toBe(1);
+    expect(delta('outbox_rows_written_total{event_type="TaskUpdated"}')).toBe(1);
+    expect(delta('http_requests_total{method="POST",route="/api/:userId/tasks",status="201"}')).toBe(1);
+    expect(delta('http_requests_total{method="PATCH",route="/api/:userId/tasks/:taskId",status="200"}')).toBe(1);
+    expect(delta('http_requests_total{method="GET",route="unmatched",status="401"}')).toBe(1);
+  });
+});
