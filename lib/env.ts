@@ -41,12 +41,16 @@ export interface ConnectionConfig {
   readonly schemaRegistryUrl: string;
 }
 
-export const DEFAULT_DATABASE_URL = 'postgresql://postgres@127.0.0.1:5433/todo';
+/**
+ * The defaults point at the local stack, following its port overrides (STACK_PG_PORT, KAFKA_PORT,
+ * REGISTRY_PORT), so moving the stack's ports moves every client with it.
+ */
+export const DEFAULT_DATABASE_URL = `postgresql://postgres@127.0.0.1:${envString('STACK_PG_PORT', '5433')}/todo`;
 
 export function connectionConfig(): ConnectionConfig {
   return Object.freeze({
     databaseUrl: envString('DATABASE_URL', DEFAULT_DATABASE_URL),
-    kafkaBrokers: envString('KAFKA_BROKERS', '127.0.0.1:9092').split(',').map((s) => s.trim()).filter(Boolean),
-    schemaRegistryUrl: envString('SCHEMA_REGISTRY_URL', 'http://127.0.0.1:8081/apis/ccompat/v7'),
+    kafkaBrokers: envString('KAFKA_BROKERS', `127.0.0.1:${envString('KAFKA_PORT', '9092')}`).split(',').map((s) => s.trim()).filter(Boolean),
+    schemaRegistryUrl: envString('SCHEMA_REGISTRY_URL', `http://127.0.0.1:${envString('REGISTRY_PORT', '8081')}/apis/ccompat/v7`),
   });
 }

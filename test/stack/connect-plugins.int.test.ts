@@ -1,5 +1,5 @@
 /** The Connect worker runs with the Debezium Postgres connector and the outbox router installed. */
-const CONNECT_URL = process.env.CONNECT_URL ?? 'http://127.0.0.1:8083';
+const CONNECT_URL = process.env.CONNECT_URL ?? `http://127.0.0.1:${process.env.CONNECT_PORT ?? 8083}`;
 
 describe('Kafka Connect', () => {
   it('lists the Debezium Postgres connector plugin and the outbox Event Router', async () => {
