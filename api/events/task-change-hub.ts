@@ -188,10 +188,15 @@ export class TaskChangeHub {
         this.positions.set(partition, (BigInt(message.offset) + 1n).toString());
       },
     });
-    const timeout = sleep(30_000).then(() => {
-      throw new Error('task change feed did not join its consumer group within 30 s');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('task change feed did not join its consumer group within 30 s')), 30_000);
     });
-    await Promise.race([joined, timeout]);
+    try {
+      await Promise.race([joined, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
     logger.info({ groupId: this.groupId }, 'task change feed started');
   }
 
