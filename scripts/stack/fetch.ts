@@ -4,7 +4,7 @@
  * component makes the fetch resumable: a half-copied folder is fetched again.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StackConfig } from './stack-config.js';
 
@@ -41,11 +41,15 @@ export function fetchJvmComponents(cfg: StackConfig, log: (msg: string) => void)
     mkdirSync(c.target, { recursive: true });
     const res = spawnSync(
       'mvn',
-      ['-q', '-B', '-f', c.pom, `${DEPENDENCY_PLUGIN}:${c.goal}`, `-DoutputDirectory=${c.target}`, '-DincludeScope=runtime'],
+      // Markers inside the target folder: a fresh fetch never trusts markers from an earlier one.
+      ['-q', '-B', '-f', c.pom, `${DEPENDENCY_PLUGIN}:${c.goal}`, `-DoutputDirectory=${c.target}`, `-DmarkersDirectory=${path.join(c.target, '.markers')}`, '-DincludeScope=runtime'],
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
     if (res.error) throw new Error(`fetching ${c.name}: cannot run mvn (${res.error.message}); is Maven installed?`);
     if (res.status !== 0) throw new Error(`fetching ${c.name} with Maven failed (exit ${res.status}); see the output above`);
+    if (readdirSync(c.target).filter((f) => !f.startsWith('.')).length === 0) {
+      throw new Error(`fetching ${c.name}: Maven finished but ${c.target} is empty`);
+    }
     writeFileSync(marker, new Date().toISOString());
   }
 }
