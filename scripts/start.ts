@@ -15,8 +15,17 @@ interface ProductService {
 
 function productServices(): ProductService[] {
   const relay = process.env.RELAY ?? 'ts';
+  if (relay === 'debezium') {
+    // Registers the connector (debezium/register.ts) and waits for RUNNING, then runs the outbox
+    // janitor in place of relay/main.ts. Rows the API writes before the slot exists are published
+    // by the registration's handover, so the API need not wait for it.
+    return [
+      { name: 'api', entry: 'api/main.ts' },
+      { name: 'relay', entry: 'debezium/relay-main.ts' },
+    ];
+  }
   if (relay !== 'ts') {
-    throw new Error(`RELAY=${relay} is not available yet: only the TypeScript relay (RELAY=ts) is built`);
+    throw new Error(`RELAY=${relay} is not known: use RELAY=ts (the TypeScript relay) or RELAY=debezium (Kafka Connect)`);
   }
   return [
     { name: 'api', entry: 'api/main.ts' },

@@ -18,7 +18,7 @@ export function uniqueNames(label: string): DebeziumNames {
   };
 }
 
-const quiet = process.env.TEST_LOG_LEVEL && process.env.TEST_LOG_LEVEL !== 'silent';
+const verbose = process.env.TEST_LOG_LEVEL && process.env.TEST_LOG_LEVEL !== 'silent';
 
 export function registerForTest(databaseUrl: string, names: DebeziumNames): Promise<RegisterResult> {
   return registerDebeziumRelay({
@@ -30,7 +30,7 @@ export function registerForTest(databaseUrl: string, names: DebeziumNames): Prom
     password: debeziumPassword(),
     heartbeatIntervalMs: 1000,
     runningTimeoutMs: 120_000,
-    log: quiet ? (m) => console.log(`[debezium] ${m}`) : undefined,
+    log: verbose ? (m) => console.log(`[debezium] ${m}`) : undefined,
   });
 }
 
