@@ -73,7 +73,7 @@ export function defaultNames(databaseUrl: string): DebeziumNames {
 }
 
 export function connectUrl(): string {
-  return envString('CONNECT_URL', 'http://127.0.0.1:8083').replace(/\/+$/, '');
+  return envString('CONNECT_URL', `http://127.0.0.1:${envString('CONNECT_PORT', '8083')}`).replace(/\/+$/, '');
 }
 
 export function heartbeatIntervalMs(): number {

@@ -6,30 +6,32 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import { devJwtSecret } from './dev-secrets.js';
+import { CONSUMER_GROUPS } from '../lib/topics.js';
 import { prepareAll } from './prepare.js';
 
 interface ProductService {
   name: string;
   entry: string;
+  args?: string[];
 }
 
-function productServices(): ProductService[] {
+function relayService(): ProductService {
   const relay = process.env.RELAY ?? 'ts';
-  if (relay === 'debezium') {
-    // Registers the connector (debezium/register.ts) and waits for RUNNING, then runs the outbox
-    // janitor in place of relay/main.ts. Rows the API writes before the slot exists are published
-    // by the registration's handover, so the API need not wait for it.
-    return [
-      { name: 'api', entry: 'api/main.ts' },
-      { name: 'relay', entry: 'debezium/relay-main.ts' },
-    ];
-  }
+  // With Debezium, the relay process registers the connector (debezium/register.ts), waits for
+  // RUNNING, then runs the outbox janitor. Rows the API writes before the slot exists are
+  // published by the registration's handover, so the API need not wait for it.
+  if (relay === 'debezium') return { name: 'relay', entry: 'debezium/relay-main.ts' };
   if (relay !== 'ts') {
     throw new Error(`RELAY=${relay} is not known: use RELAY=ts (the TypeScript relay) or RELAY=debezium (Kafka Connect)`);
   }
+  return { name: 'relay', entry: 'relay/main.ts' };
+}
+
+function productServices(): ProductService[] {
   return [
     { name: 'api', entry: 'api/main.ts' },
-    { name: 'relay', entry: 'relay/main.ts' },
+    relayService(),
+    ...CONSUMER_GROUPS.map((g) => ({ name: g.replace(/-cg$/, ''), entry: 'consumers/main.ts', args: [g] })),
   ];
 }
 
@@ -63,10 +65,10 @@ async function main(): Promise<void> {
   };
 
   for (const s of services) {
-    const child = spawn(process.execPath, ['--import', 'tsx', s.entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', s.entry, ...(s.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     children.set(s.name, child);
     for (const stream of [child.stdout, child.stderr]) {
-      readline.createInterface({ input: stream! }).on('line', (line) => console.log(`${s.name.padEnd(6)}| ${line}`));
+      readline.createInterface({ input: stream! }).on('line', (line) => console.log(`${s.name.padEnd(17)}| ${line}`));
     }
     child.on('exit', (code, signal) => {
       if (stopping) return;
