@@ -8,6 +8,10 @@ export async function serviceDefinition(group: ConsumerGroup): Promise<ConsumerS
       return (await import('./audit-log/audit-log-handler.js')).auditLogService;
     case 'recurring-task-cg':
       return (await import('./recurring-task/recurring-task-service.js')).recurringTaskService;
+    case 'reminder-scheduler-cg':
+      return (await import('./reminder-scheduler/reminder-scheduler-handler.js')).reminderSchedulerService;
+    case 'reminder-trigger-cg':
+      return (await import('./reminder-trigger/reminder-trigger-service.js')).reminderTriggerService;
     case 'task-broadcaster-cg':
       return (await import('./task-broadcaster/task-broadcaster-handler.js')).taskBroadcasterService;
     default:

@@ -1,0 +1,59 @@
+/**
+ * reminder-trigger-cg's event side: todo.reminders.events keep the trigger schedule in step.
+ * - ReminderScheduled → a pending trigger (a later remind_at replaces an earlier pending one);
+ *   when the reminder row says it was dismissed (or fired) meanwhile, a final trigger instead.
+ * - ReminderDismissed → the trigger is dismissed, or a dismissed tombstone is written so that a
+ *   Scheduled event arriving later (a replay) cannot arm it: a dismissed reminder never fires.
+ * - ReminderTriggered → nothing (this group's own output).
+ * A ReminderScheduled whose reminder row does not exist in this database (another database's
+ * event on the shared topic) is ignored: the tick could not fire it (it fires through the row).
+ */
+import type { ReminderStatus } from '@prisma/client';
+import type { ConsumedEvent, EventHandler } from '../../lib/consumer/consumed-event.js';
+import type { Logger } from '../../lib/logger.js';
+import { TOPICS } from '../../lib/topics.js';
+import { isUuid } from '../reminder-scheduler/reminder-ids.js';
+import { millisOf } from '../reminder-scheduler/task-reminder-plan.js';
+import { finalizeTrigger, upsertPendingTrigger, type TriggerFields } from './upsert-trigger.js';
+
+const FINAL_STATE: Record<Exclude<ReminderStatus, 'Scheduled'>, 'dismissed' | 'triggered'> = { Dismissed: 'dismissed', Triggered: 'triggered' };
+
+/** The trigger fields an event carries; `timeField` is remind_at or dismissed_at. A malformed event throws (and ends in the DLQ). */
+function fieldsOf(e: ConsumedEvent, timeField: 'remind_at' | 'dismissed_at'): TriggerFields {
+  const p = e.payload;
+  const at = millisOf(p[timeField]);
+  const userId = typeof p.user_id === 'string' && p.user_id ? p.user_id : e.userId;
+  if (!isUuid(p.id) || !isUuid(p.task_id) || at === null || !userId) throw new Error(`${e.eventType} without a valid id, task_id, user_id or ${timeField}`);
+  return { reminderId: p.id.toLowerCase(), taskId: p.task_id.toLowerCase(), userId, taskTitle: typeof p.task_title === 'string' ? p.task_title : null, remindAt: new Date(at) };
+}
+
+/** The event side of reminder-trigger-cg (see the module comment). */
+export function createReminderTriggerHandler(d: { logger: Logger }): EventHandler {
+  return {
+    topics: [TOPICS.reminders],
+    async handle(tx, e, ctx) {
+      const now = ctx.clock();
+      const log = { eventId: e.eventId, eventType: e.eventType, reminderId: e.key };
+      switch (e.eventType) {
+        case 'ReminderScheduled': {
+          const t = fieldsOf(e, 'remind_at');
+          const reminder = await tx.reminder.findUnique({ where: { id: t.reminderId }, select: { status: true } });
+          if (!reminder) {
+            d.logger.debug(log, 'reminder not in this database: ignored');
+            return;
+          }
+          const written = reminder.status === 'Scheduled' ? await upsertPendingTrigger(tx, t, now) : await finalizeTrigger(tx, t, FINAL_STATE[reminder.status], now);
+          d.logger.debug({ ...log, status: reminder.status, written }, 'trigger scheduled');
+          return;
+        }
+        case 'ReminderDismissed': {
+          const written = await finalizeTrigger(tx, fieldsOf(e, 'dismissed_at'), 'dismissed', now);
+          d.logger.debug({ ...log, written }, 'trigger dismissed');
+          return;
+        }
+        default:
+          return;
+      }
+    },
+  };
+}
