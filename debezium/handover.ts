@@ -30,7 +30,7 @@
 import pg from 'pg';
 import { relayConfig } from '../relay/config.js';
 import { KafkaPublisher } from '../relay/kafka-publisher.js';
-import { deleteOutboxRows, type OutboxRow } from '../relay/outbox-store.js';
+import { deleteOutboxRows, outboxRowOf, type OutboxRow } from '../relay/outbox-store.js';
 import { HANDOVER_TABLE } from './setup-sql.js';
 
 export class HandoverError extends Error {
@@ -154,17 +154,5 @@ async function readBatch(c: pg.Client, afterId: string, limit: number): Promise<
        FROM outbox o WHERE o.id > $1::bigint ORDER BY o.id LIMIT $2`,
     [afterId, limit],
   );
-  return rows.map((r) => ({
-    id: r.id as string,
-    eventId: r.event_id as string,
-    topic: r.topic as string,
-    messageKey: r.message_key as string,
-    eventType: r.event_type as string,
-    aggregateVersion: r.aggregate_version as string,
-    payload: r.payload as Buffer,
-    occurredAt: r.occurred_at as string,
-    traceparent: r.traceparent as string,
-    userId: r.user_id as string,
-    committedAt: null,
-  }));
+  return rows.map(outboxRowOf);
 }

@@ -18,6 +18,23 @@ export interface OutboxRow {
 
 type Queryable = pg.Pool | pg.PoolClient | pg.Client;
 
+/** An outbox row as selected with the column names of the table (ids and versions as text). */
+export function outboxRowOf(r: Record<string, unknown>): OutboxRow {
+  return {
+    id: r.id as string,
+    eventId: r.event_id as string,
+    topic: r.topic as string,
+    messageKey: r.message_key as string,
+    eventType: r.event_type as string,
+    aggregateVersion: r.aggregate_version as string,
+    payload: r.payload as Buffer,
+    occurredAt: r.occurred_at as string,
+    traceparent: r.traceparent as string,
+    userId: r.user_id as string,
+    committedAt: (r.committed_at as Date | null | undefined) ?? null,
+  };
+}
+
 /** The committed rows with the lowest ids, skipping keys held back after a dead letter. */
 export async function fetchOutboxBatch(db: Queryable, limit: number): Promise<OutboxRow[]> {
   const { rows } = await db.query<Record<string, unknown>>(
@@ -29,19 +46,7 @@ export async function fetchOutboxBatch(db: Queryable, limit: number): Promise<Ou
       limit $1`,
     [limit],
   );
-  return rows.map((r) => ({
-    id: r.id as string,
-    eventId: r.event_id as string,
-    topic: r.topic as string,
-    messageKey: r.message_key as string,
-    eventType: r.event_type as string,
-    aggregateVersion: r.aggregate_version as string,
-    payload: r.payload as Buffer,
-    occurredAt: r.occurred_at as string,
-    traceparent: r.traceparent as string,
-    userId: r.user_id as string,
-    committedAt: (r.committed_at as Date | null) ?? null,
-  }));
+  return rows.map(outboxRowOf);
 }
 
 export async function deleteOutboxRows(db: Queryable, ids: string[]): Promise<void> {
