@@ -4,7 +4,7 @@ import { connectionConfig, envBool, envInt, envString, type ConnectionConfig } f
 export interface RelayConfig extends ConnectionConfig {
   /** Rows read and published per batch. */
   readonly batchSize: number;
-  /** Poll interval when idle; NOTIFY wakes the relay sooner. */
+  /** Poll interval when idle (the NOTIFY wake-up is off by default: see relay/README.md). */
   readonly pollIntervalMs: number;
   readonly listen: boolean;
   /** Advisory lock id shared by every relay of one database: the holder publishes. */
@@ -22,8 +22,8 @@ export function relayConfig(): RelayConfig {
   return Object.freeze({
     ...connectionConfig(),
     batchSize: envInt('RELAY_BATCH_SIZE', 2000, 1),
-    pollIntervalMs: envInt('RELAY_POLL_INTERVAL_MS', 100, 1),
-    listen: envBool('RELAY_LISTEN', true),
+    pollIntervalMs: envInt('RELAY_POLL_INTERVAL_MS', 10, 1),
+    listen: envBool('RELAY_LISTEN', false),
     leaderLockId: envInt('RELAY_LOCK_ID', 7_301_001),
     standbyRetryMs: envInt('RELAY_STANDBY_RETRY_MS', 1000, 10),
     metricsHost: envString('RELAY_METRICS_HOST', '127.0.0.1'),

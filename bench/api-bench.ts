@@ -1,0 +1,294 @@
+/**
+ * `npm run bench:api [-- --quick]`: what the transactional outbox costs the write path.
+ *
+ * Two API processes on one dedicated database, one writing outbox rows and one not
+ * (API_OUTBOX_DISABLED=true), loaded in alternating rounds so drift (caches, autovacuum, the
+ * machine's other work) falls on both alike. Then the NOTIFY trigger on/off against the outbox
+ * API, and a fixed-rate (open-loop) run for the latency goal. No relay runs: the outbox only
+ * grows, so every round starts from truncated tables. A LISTEN connection is held open all along,
+ * as the relay's would be, so NOTIFY's cost includes signalling and draining a real listener.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import pg from 'pg';
+import { signToken } from '../api/http/auth.js';
+import { busiestSince, busyBeforeStart, cpuMark, cpuMsBetween, cpuSince, freshDatabase, isPostgres, isQuick, machineInfo, printBusiest, printTable, procSnapshot, progress, REPO_ROOT, resetTables, sleep, summarize, writeResult, type LatencySummary } from './bench-kit.js';
+import { closedLoop, HttpTarget, openLoop, type LoadResult, type RequestSpec } from './http-load.js';
+
+const quick = isQuick();
+const P = {
+  clients: 20,
+  warmupMs: quick ? 2_000 : 5_000,
+  roundMs: quick ? 4_000 : 15_000,
+  pairs: quick ? 1 : 3,
+  openRate: 500,
+  openMs: quick ? 5_000 : 20_000,
+  openWarmupMs: quick ? 1_000 : 3_000,
+  /** Fixed-rate steps below the measured capacity: what rate does keep p99 under the goal. */
+  sweepFractions: [0.5, 0.8],
+  sweepMs: quick ? 3_000 : 10_000,
+};
+const GOALS = { maxThroughputCostPct: 15, maxP99AtRateMs: 50 };
+const DATABASE = 'todo_bench_api';
+const TABLES = ['tasks', 'outbox', 'idempotent_requests'];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+interface ApiProcess {
+  name: string;
+  port: number;
+  child: ChildProcess;
+}
+
+async function startApi(name: string, env: Record<string, string>): Promise<ApiProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // Child logs go to stderr: stdout carries only the tables and the JSON line.
+  child.stdout?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
+  child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${name} exited before it was ready (see stderr)`);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    if (ready) return { name, port, child };
+    await sleep(250);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${name} was not ready within 60 s`);
+}
+
+function stopApi(api: ApiProcess): Promise<void> {
+  if (api.child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => api.child.kill('SIGKILL'), 12_000);
+    api.child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    api.child.kill('SIGTERM');
+  });
+}
+
+/** A task as a person would type it: a title, a paragraph, a due date, tags and a reminder. */
+function createTaskRequest(userId: string, token: string, n: number): RequestSpec {
+  const body = {
+    title: `Prepare the quarterly report draft #${n}`,
+    description:
+      'Collect the figures from finance, update the charts for revenue and churn, and send the draft to the team for review before the planning meeting on Thursday.',
+    dueDate: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+    priority: 'High',
+    tags: ['work', 'reports', 'q3'],
+    reminderLeadMinutes: 30,
+  };
+  return { path: `/api/${userId}/tasks`, headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(body) };
+}
+
+interface Variant {
+  label: string;
+  target: HttpTarget;
+  /** The API process the target talks to. */
+  pid: number;
+  /** Runs before each of this variant's rounds (after the tables are emptied). */
+  prepare?: () => Promise<void>;
+  rounds: LoadResult[];
+  /** The whole machine's busy % during each round: near 100 means the figure is CPU-bound. */
+  busyPct: number[];
+  /** CPU ms the API process and all of PostgreSQL used per round (see perRequestCpu). */
+  apiCpuMs: number[];
+  pgCpuMs: number[];
+}
+
+interface VariantFigures {
+  label: string;
+  rps: number;
+  latencyMs: LatencySummary;
+  perRoundRps: number[];
+  machineBusyPct: number[];
+  /**
+   * CPU per answered request: the API's is unaffected by what else runs on the machine, so its
+   * ratio is the noise-proof estimate of the outbox's cost to a CPU-bound API. PostgreSQL's
+   * includes whatever other clients ran on the shared server meanwhile.
+   */
+  apiCpuMsPerRequest: number;
+  pgCpuMsPerRequest: number;
+  non2xx: number;
+  errors: number;
+}
+
+function figures(v: Variant): VariantFigures {
+  const ok = v.rounds.reduce((s, r) => s + r.ok, 0);
+  const elapsed = v.rounds.reduce((s, r) => s + r.elapsedS, 0);
+  return {
+    label: v.label,
+    rps: Math.round(ok / elapsed),
+    latencyMs: summarize(v.rounds.flatMap((r) => r.latenciesMs)),
+    perRoundRps: v.rounds.map((r) => Math.round(r.ok / r.elapsedS)),
+    machineBusyPct: v.busyPct,
+    apiCpuMsPerRequest: Math.round((v.apiCpuMs.reduce((s, x) => s + x, 0) / ok) * 100) / 100,
+    pgCpuMsPerRequest: Math.round((v.pgCpuMs.reduce((s, x) => s + x, 0) / ok) * 100) / 100,
+    non2xx: v.rounds.reduce((s, r) => s + r.non2xx, 0),
+    errors: v.rounds.reduce((s, r) => s + r.errors, 0),
+  };
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const busyAtStartPct = await busyBeforeStart();
+  progress(`preparing ${DATABASE}${quick ? ' (quick)' : ''}`);
+  const url = await freshDatabase(DATABASE);
+  const machine = await machineInfo(url);
+  const admin = new pg.Client({ connectionString: url, application_name: 'bench-admin' });
+  await admin.connect();
+  const listener = new pg.Client({ connectionString: url, application_name: 'bench-listen' });
+  await listener.connect();
+  let notifications = 0;
+  listener.on('notification', () => notifications++);
+  await listener.query('listen outbox');
+
+  const secret = randomBytes(24).toString('hex');
+  const base = { DATABASE_URL: url, JWT_SECRET: secret };
+  const apis: ApiProcess[] = [];
+  const targets: HttpTarget[] = [];
+  try {
+    progress('starting the two APIs');
+    const [withApi, withoutApi] = await Promise.all([
+      startApi('api-outbox', { ...base, API_OUTBOX_DISABLED: 'false' }),
+      startApi('api-no-outbox', { ...base, API_OUTBOX_DISABLED: 'true' }),
+    ]);
+    apis.push(withApi, withoutApi);
+    const users = await Promise.all(
+      Array.from({ length: P.clients }, async (_, i) => ({ id: `bench-user-${i}`, token: await signToken(secret, `bench-user-${i}`) })),
+    );
+    let seq = 0;
+    const next = (client: number) => {
+      const u = users[client % users.length]!;
+      return createTaskRequest(u.id, u.token, seq++);
+    };
+    const withT = new HttpTarget(withApi.port, 256);
+    const withoutT = new HttpTarget(withoutApi.port, P.clients);
+    targets.push(withT, withoutT);
+
+    progress(`warm-up ${P.warmupMs / 1000} s each`);
+    for (const t of [withT, withoutT]) await closedLoop(t, P.clients, P.warmupMs, next);
+
+    // Alternating A, B, A, B: a slow drift over the run lands on both sides.
+    const runPairs = async (pair: [Variant, Variant]) => {
+      for (let i = 0; i < P.pairs; i++) {
+        for (const v of pair) {
+          await resetTables(admin, TABLES);
+          await v.prepare?.();
+          progress(`${v.label}: round ${i + 1}/${P.pairs}, ${P.roundMs / 1000} s`);
+          const cpu0 = cpuMark();
+          const p0 = procSnapshot();
+          v.rounds.push(await closedLoop(v.target, P.clients, P.roundMs, next));
+          v.busyPct.push(cpuSince(cpu0).machineBusyPct);
+          const p1 = procSnapshot();
+          v.apiCpuMs.push(cpuMsBetween(p0, p1, (pid) => pid === v.pid));
+          v.pgCpuMs.push(cpuMsBetween(p0, p1, isPostgres));
+        }
+      }
+    };
+    const procs0 = procSnapshot();
+    const outboxOn: Variant = { label: 'with outbox', target: withT, pid: withApi.child.pid!, rounds: [], busyPct: [], apiCpuMs: [], pgCpuMs: [] };
+    const outboxOff: Variant = { label: 'without outbox', target: withoutT, pid: withoutApi.child.pid!, rounds: [], busyPct: [], apiCpuMs: [], pgCpuMs: [] };
+    await runPairs([outboxOn, outboxOff]);
+
+    const notifyOn: Variant = { label: 'outbox, NOTIFY trigger on', target: withT, pid: withApi.child.pid!, rounds: [], busyPct: [], apiCpuMs: [], pgCpuMs: [], prepare: () => admin.query('alter table outbox enable trigger outbox_notify').then(() => undefined) };
+    const notifyOff: Variant = { label: 'outbox, NOTIFY trigger off', target: withT, pid: withApi.child.pid!, rounds: [], busyPct: [], apiCpuMs: [], pgCpuMs: [], prepare: () => admin.query('alter table outbox disable trigger outbox_notify').then(() => undefined) };
+    const notesBefore = notifications;
+    await runPairs([notifyOn, notifyOff]);
+    await admin.query('alter table outbox disable trigger outbox_notify');
+    const notesDuringNotifyRounds = notifications - notesBefore;
+
+    const sweep: { rate: number; achievedRps: number; latencyMs: LatencySummary; failed: number }[] = [];
+    for (const fraction of P.sweepFractions) {
+      const rate = Math.max(10, Math.round((figures(outboxOn).rps * fraction) / 10) * 10);
+      await resetTables(admin, TABLES);
+      progress(`open loop: ${rate} req/s (${fraction * 100}% of capacity) for ${P.sweepMs / 1000} s`);
+      const r = await openLoop(withT, rate, P.sweepMs, next);
+      sweep.push({ rate, achievedRps: Math.round(r.ok / r.elapsedS), latencyMs: summarize(r.latenciesMs), failed: r.non2xx + r.errors });
+    }
+
+    await resetTables(admin, TABLES);
+    progress(`open loop: ${P.openRate} req/s for ${P.openMs / 1000} s against the outbox API`);
+    await openLoop(withT, P.openRate, P.openWarmupMs, next);
+    const open = await openLoop(withT, P.openRate, P.openMs, next);
+    const busiest = busiestSince(procs0, 8);
+
+    const on = figures(outboxOn);
+    const off = figures(outboxOff);
+    const nOn = figures(notifyOn);
+    const nOff = figures(notifyOff);
+    const costPct = Math.round((1 - on.rps / off.rps) * 1000) / 10;
+    const perPairCostPct = outboxOn.rounds.map((r, i) => {
+      const o = outboxOff.rounds[i]!;
+      return Math.round((1 - r.ok / r.elapsedS / (o.ok / o.elapsedS)) * 1000) / 10;
+    });
+    const notifyCostPct = Math.round((1 - nOn.rps / nOff.rps) * 1000) / 10;
+    // A CPU-bound API's throughput is 1 / (CPU per request): this cost does not depend on the machine's other load.
+    const cpuCostPct = Math.round((1 - off.apiCpuMsPerRequest / on.apiCpuMsPerRequest) * 1000) / 10;
+    const openLat = summarize(open.latenciesMs);
+    const openRate = Math.round(open.ok / open.elapsedS);
+
+    const rows = [on, off, nOn, nOff].map((f) => [f.label, f.rps, f.latencyMs.p50, f.latencyMs.p99, f.latencyMs.max, f.perRoundRps.join(' / '), f.machineBusyPct.join(' / '), f.apiCpuMsPerRequest, f.pgCpuMsPerRequest, f.non2xx + f.errors]);
+    printTable(`POST /api/:userId/tasks, ${P.clients} clients, ${P.pairs}×${P.roundMs / 1000} s rounds per side (closed loop)`, ['variant', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'per round req/s', 'machine busy %', 'API CPU ms/req', 'PG CPU ms/req', 'failed'], rows);
+    printTable('Fixed rate (open loop) against the outbox API, latency from the scheduled send time', ['offered req/s', 'achieved req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'failed'], [
+      ...sweep.map((x) => [x.rate, x.achievedRps, x.latencyMs.p50, x.latencyMs.p90, x.latencyMs.p99, x.latencyMs.max, x.failed]),
+      [P.openRate, openRate, openLat.p50, openLat.p90, openLat.p99, openLat.max, open.non2xx + open.errors],
+    ]);
+    printTable('Outbox cost and goals', ['figure', 'measured', 'goal', 'met'], [
+      ['throughput cost of the outbox %', costPct, `≤ ${GOALS.maxThroughputCostPct}`, costPct <= GOALS.maxThroughputCostPct ? 'yes' : 'NO'],
+      ['  per pair %', perPairCostPct.join(' / '), '', ''],
+      ['  from API CPU per request %', cpuCostPct, `≤ ${GOALS.maxThroughputCostPct}`, cpuCostPct <= GOALS.maxThroughputCostPct ? 'yes' : 'NO'],
+      ['throughput cost of NOTIFY %', notifyCostPct, '(informative)', ''],
+      [`p99 ms at ${P.openRate} req/s (achieved ${openRate} req/s, ${open.maxInFlight} in flight at most)`, openLat.p99, `< ${GOALS.maxP99AtRateMs}`, openLat.p99 < GOALS.maxP99AtRateMs ? 'yes' : 'NO'],
+    ]);
+    printBusiest('CPU over the measured rounds (% of one core, postgres = all its processes; the machine has 2 cores and is shared)', busiest);
+    console.log(`\nmachine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}; postgres ${JSON.stringify(machine.postgres)}; machine busy before start ${busyAtStartPct}%`);
+
+    writeResult('api', {
+      bench: 'api',
+      quick,
+      at: new Date(started).toISOString(),
+      durationS: Math.round((Date.now() - started) / 1000),
+      machine,
+      busyAtStartPct,
+      busiest,
+      params: P,
+      goals: GOALS,
+      throughput: { withOutbox: on, withoutOutbox: off, costPct, perPairCostPct, cpuCostPct, met: costPct <= GOALS.maxThroughputCostPct },
+      notify: { on: nOn, off: nOff, costPct: notifyCostPct, notificationsReceived: notesDuringNotifyRounds },
+      sweep,
+      openLoop: { rate: P.openRate, durationS: P.openMs / 1000, achievedRps: openRate, latencyMs: openLat, maxInFlight: open.maxInFlight, failed: open.non2xx + open.errors, met: openLat.p99 < GOALS.maxP99AtRateMs },
+    });
+  } finally {
+    for (const t of targets) t.close();
+    await admin.query('alter table outbox disable trigger outbox_notify').catch(() => undefined);
+    await Promise.all(apis.map(stopApi));
+    await listener.end().catch(() => undefined);
+    await admin.end().catch(() => undefined);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
