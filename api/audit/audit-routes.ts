@@ -8,6 +8,7 @@ import type { AuditEntry, Prisma } from '@prisma/client';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../lib/db/prisma.js';
+import { pageCursor, pageLimit } from '../http/pagination.js';
 import { isUuid, parseInput } from '../tasks/task-input.js';
 
 /** The cursor is the last row's id, base64url-encoded so clients treat it as opaque. */
@@ -20,11 +21,8 @@ function decodeCursor(cursor: string): bigint | undefined {
 
 export const auditQuerySchema = z
   .object({
-    limit: z.coerce.number({ message: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(20),
-    cursor: z
-      .string()
-      .refine((c) => decodeCursor(c) !== undefined, 'must be a cursor returned by a previous page')
-      .optional(),
+    limit: pageLimit,
+    cursor: pageCursor(decodeCursor),
     taskId: z.string().refine(isUuid, 'must be a task id (UUID)').optional(),
   })
   .strict();

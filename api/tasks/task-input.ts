@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ValidationError } from '../../lib/errors.js';
 import { isValidRecurrencePattern } from '../../lib/recurrence.js';
+import { pageLimit } from '../http/pagination.js';
 
 /** An ISO-8601 date-time whose calendar date exists: Date.parse alone turns 2026-02-30 into March 2. */
 function isIsoDate(s: string): boolean {
@@ -57,7 +58,7 @@ export const listTasksSchema = z
     q: z.string().max(200).optional(),
     sort: z.enum(['dueDate', 'priority', 'createdAt'], { message: 'must be dueDate, priority or createdAt' }).default('createdAt'),
     order: z.enum(['asc', 'desc'], { message: 'must be asc or desc' }).default('desc'),
-    limit: z.coerce.number().int().min(1).max(100, 'must be at most 100').default(20),
+    limit: pageLimit,
     cursor: z.string().uuid('must be a cursor returned by a previous page').optional(),
   })
   .strict();
