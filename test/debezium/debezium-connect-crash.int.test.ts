@@ -11,7 +11,7 @@ import { TopicCollector, testKafka } from '../helpers/kafka.js';
 import { writeEvents, type WrittenRow } from '../helpers/outbox-writer.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { CONNECT_URL, dropForTest, publicationsNamed, registerForTest, slotsNamed, uniqueNames } from './debezium-test-kit.js';
+import { CONNECT_URL, dropAndCheckClean, registerForTest, uniqueNames } from './debezium-test-kit.js';
 
 describe('Debezium relay: Connect worker crash', () => {
   const names = uniqueNames('crash');
@@ -27,9 +27,7 @@ describe('Debezium relay: Connect worker crash', () => {
     try {
       // Whatever happened above, leave a running worker behind for everyone else.
       await ensureStack(() => undefined);
-      await dropForTest(database.url, names);
-      expect(await slotsNamed(names.slotName)).toEqual([]);
-      expect(await publicationsNamed(database.url, names.publicationName)).toBe(0);
+      await dropAndCheckClean(database.url, names);
     } finally {
       await collector.stop();
       await database.drop();

@@ -11,7 +11,7 @@ import { TopicCollector, testKafka } from '../helpers/kafka.js';
 import { writeEvents } from '../helpers/outbox-writer.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { dropForTest, publicationsNamed, registerForTest, slotsNamed, uniqueNames } from './debezium-test-kit.js';
+import { dropAndCheckClean, registerForTest, uniqueNames } from './debezium-test-kit.js';
 
 describe('Debezium relay: end to end', () => {
   const names = uniqueNames('e2e');
@@ -25,9 +25,7 @@ describe('Debezium relay: end to end', () => {
   });
   afterAll(async () => {
     try {
-      await dropForTest(database.url, names);
-      expect(await slotsNamed(names.slotName)).toEqual([]);
-      expect(await publicationsNamed(database.url, names.publicationName)).toBe(0);
+      await dropAndCheckClean(database.url, names);
     } finally {
       await collector.stop();
       await database.drop();

@@ -13,7 +13,7 @@ import { TopicCollector, testKafka } from '../helpers/kafka.js';
 import { writeEvents } from '../helpers/outbox-writer.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { dropForTest, publicationsNamed, registerForTest, slotsNamed, uniqueNames } from './debezium-test-kit.js';
+import { dropAndCheckClean, registerForTest, uniqueNames } from './debezium-test-kit.js';
 
 describe('Debezium relay: handover from the TypeScript relay', () => {
   const names = uniqueNames('handover');
@@ -26,9 +26,7 @@ describe('Debezium relay: handover from the TypeScript relay', () => {
   });
   afterAll(async () => {
     try {
-      await dropForTest(database.url, names);
-      expect(await slotsNamed(names.slotName)).toEqual([]);
-      expect(await publicationsNamed(database.url, names.publicationName)).toBe(0);
+      await dropAndCheckClean(database.url, names);
     } finally {
       await collector.stop();
       await database.drop();

@@ -15,7 +15,7 @@ import { testKafka } from '../helpers/kafka.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { startTestRelay } from '../helpers/test-relay.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { dropForTest, publicationsNamed, registerForTest, slotsNamed, uniqueNames } from './debezium-test-kit.js';
+import { dropAndCheckClean, registerForTest, uniqueNames } from './debezium-test-kit.js';
 
 interface Row {
   eventId: string;
@@ -184,9 +184,7 @@ describe('Debezium relay: parity with the TypeScript relay', () => {
   afterAll(async () => {
     try {
       await relay?.stop();
-      await dropForTest(dbzDb.url, names);
-      expect(await slotsNamed(names.slotName)).toEqual([]);
-      expect(await publicationsNamed(dbzDb.url, names.publicationName)).toBe(0);
+      await dropAndCheckClean(dbzDb.url, names);
     } finally {
       await collector.stop();
       await Promise.all([tsDb.drop(), dbzDb.drop()]);

@@ -60,3 +60,10 @@ export async function publicationsNamed(databaseUrl: string, name: string): Prom
     await c.end();
   }
 }
+
+/** Drops connector, slot and publication, and checks that none of them is left behind. */
+export async function dropAndCheckClean(databaseUrl: string, names: DebeziumNames): Promise<void> {
+  await dropForTest(databaseUrl, names);
+  expect(await slotsNamed(names.slotName)).toEqual([]);
+  expect(await publicationsNamed(databaseUrl, names.publicationName)).toBe(0);
+}
