@@ -9,6 +9,7 @@
  */
 import pg from 'pg';
 import { connectionConfig } from '../lib/env.js';
+import { inTransaction } from './outbox-store.js';
 
 export class OpsError extends Error {}
 
@@ -30,9 +31,7 @@ export async function releaseKey(db: pg.ClientBase | pg.Pool, key: string): Prom
 }
 
 export async function replayDeadLetter(pool: pg.Pool, eventId: string): Promise<void> {
-  const c = await pool.connect();
-  try {
-    await c.query('begin');
+  await inTransaction(pool, async (c) => {
     const moved = await c.query(
       `with dl as (delete from outbox_dead_letters where event_id = $1::uuid returning *)
        insert into outbox (id, event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id, created_at)
@@ -42,13 +41,7 @@ export async function replayDeadLetter(pool: pg.Pool, eventId: string): Promise<
     );
     if (moved.rowCount === 0) throw new OpsError(`no dead-lettered event ${eventId}`);
     await c.query('delete from outbox_held_keys where message_key = $1', [moved.rows[0].message_key]);
-    await c.query('commit');
-  } catch (err) {
-    await c.query('rollback').catch(() => undefined);
-    throw err;
-  } finally {
-    c.release();
-  }
+  });
 }
 
 const USAGE = 'usage: npm run relay:ops -- held | dead-letters | release <key> | replay <event-id>';

@@ -18,6 +18,22 @@ export interface OutboxRow {
 
 type Queryable = pg.Pool | pg.PoolClient | pg.Client;
 
+/** Runs `fn` in one transaction on a pooled connection: commit on success, rollback on error. */
+export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('begin');
+    const result = await fn(c);
+    await c.query('commit');
+    return result;
+  } catch (err) {
+    await c.query('rollback').catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
 /** An outbox row as selected with the column names of the table (ids and versions as text). */
 export function outboxRowOf(r: Record<string, unknown>): OutboxRow {
   return {
@@ -59,9 +75,7 @@ export async function deleteOutboxRows(db: Queryable, ids: string[]): Promise<vo
  * so later events of the key wait instead of overtaking it.
  */
 export async function deadLetterRow(pool: pg.Pool, row: OutboxRow, reason: string): Promise<void> {
-  const c = await pool.connect();
-  try {
-    await c.query('begin');
+  await inTransaction(pool, async (c) => {
     await c.query(
       `insert into outbox_dead_letters (id, event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id, created_at, reason)
        select id, event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id, created_at, $2
@@ -75,13 +89,7 @@ export async function deadLetterRow(pool: pg.Pool, row: OutboxRow, reason: strin
       [row.messageKey, row.topic, row.eventId, reason],
     );
     await c.query('delete from outbox where id = $1', [row.id]);
-    await c.query('commit');
-  } catch (err) {
-    await c.query('rollback').catch(() => undefined);
-    throw err;
-  } finally {
-    c.release();
-  }
+  });
 }
 
 export interface BacklogStats {

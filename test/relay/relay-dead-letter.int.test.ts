@@ -5,7 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { relayDlqTopic, TOPICS } from '../../lib/topics.js';
-import { listDeadLetters, listHeldKeys, releaseKey } from '../../relay/ops.js';
+import { listDeadLetters, listHeldKeys, releaseKey, replayDeadLetter } from '../../relay/ops.js';
 import type { RelayService } from '../../relay/relay-service.js';
 import { TopicCollector, testKafka } from '../helpers/kafka.js';
 import { insertOutboxRow, sampleTaskCreated } from '../helpers/outbox-writer.js';
@@ -65,7 +65,17 @@ describe('TypeScript relay: dead letters', () => {
     await releaseKey(pool, key);
     await waitFor(() => onTopic(v3.eventId), { what: 'v3 after release' });
     expect(onTopic(v2.eventId)).toBe(false);
-    const m = await (await fetch(relay.metricsUrl)).text();
+    let m = await (await fetch(relay.metricsUrl)).text();
     expect(m).toMatch(/relay_dead_lettered_total\{topic="todo.tasks.events"\} 1/);
+
+    // Replaying before the cause is fixed puts the event back in the outbox, where the broker
+    // refuses it again: a second DLQ record, and the key held once more.
+    await replayDeadLetter(pool, v2.eventId);
+    await waitFor(() => collector.records.filter((r) => r.topic === relayDlqTopic(TOPICS.tasks) && r.headers['event-id'] === v2.eventId).length === 2, {
+      what: 'the replayed event dead-lettered again',
+    });
+    await waitFor(async () => (await listHeldKeys(pool)).some((h: { message_key: string }) => h.message_key === key), { what: 'the key held again' });
+    m = await (await fetch(relay.metricsUrl)).text();
+    expect(m).toMatch(/relay_dead_lettered_total\{topic="todo.tasks.events"\} 2/);
   });
 });
