@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import type { Task } from '@prisma/client';
 import type { ConsumedEvent, EventHandler } from '../../lib/consumer/consumed-event.js';
 import type { Tx } from '../../lib/db/prisma.js';
+import { taskSnapshotPayload } from '../../lib/events/task-event-payloads.js';
 import { appendOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
 import { TOPICS } from '../../lib/topics.js';
 import type { ConsumerServiceDefinition } from '../consumer-service.js';
@@ -61,26 +62,11 @@ function millis(v: unknown): number | null {
   const n = v instanceof Date ? v.getTime() : Number(v);
   return Number.isFinite(n) ? n : null;
 }
-const ms = (d: Date | null): number | null => (d ? d.getTime() : null);
 
 function priorityOf(v: unknown): TaskSnapshotPayload['priority'] {
   return (PRIORITIES as readonly unknown[]).includes(v) ? (v as TaskSnapshotPayload['priority']) : null;
 }
 
-function snapshotFromRow(t: Task): TaskSnapshotPayload {
-  return {
-    title: t.title,
-    description: t.description,
-    due_date: ms(t.dueDate),
-    priority: t.priority,
-    tags: t.tags,
-    is_recurring_template: t.isRecurringTemplate,
-    recurrence_pattern: t.recurrencePattern,
-    completed: t.completed,
-    completed_at: ms(t.completedAt),
-    template_id: t.templateId,
-  };
-}
 
 /**
  * The task as the event describes it, for a row that no longer exists (or was never in this
@@ -140,7 +126,7 @@ export function taskChangedOf(e: ConsumedEvent, row: Task | null): TaskChangedPa
   const taskId = taskIdOf(e);
   const userId = text(e.payload.user_id) || e.userId;
   let snapshot: TaskSnapshotPayload | null = null;
-  if (kind !== 'Deleted') snapshot = row && row.userId === userId ? snapshotFromRow(row) : snapshotFromPayload(e);
+  if (kind !== 'Deleted') snapshot = row && row.userId === userId ? taskSnapshotPayload(row) : snapshotFromPayload(e);
   return {
     task_id: taskId,
     user_id: userId,

@@ -46,3 +46,19 @@ export function taskCompletedPayload(t: Task) {
 export function taskDeletedPayload(t: Task, deletedAt: Date) {
   return { id: t.id, user_id: t.userId, deleted_at: deletedAt.getTime(), is_recurring_template: t.isRecurringTemplate };
 }
+
+/** The TaskChanged snapshot of a task row (schemas/TaskChanged.avsc, TaskSnapshot). */
+export function taskSnapshotPayload(t: Task) {
+  return {
+    title: t.title,
+    description: t.description,
+    due_date: ms(t.dueDate),
+    priority: t.priority,
+    tags: t.tags,
+    is_recurring_template: t.isRecurringTemplate,
+    recurrence_pattern: t.recurrencePattern,
+    completed: t.completed,
+    completed_at: ms(t.completedAt),
+    template_id: t.templateId,
+  };
+}
