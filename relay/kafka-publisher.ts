@@ -5,8 +5,9 @@
  * refuses the record itself: retrying cannot help), a broken producer session (recreate the
  * producer), and transient (everything else, retried forever by the caller).
  */
-import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
+import type { Kafka, Message, Producer } from 'kafkajs';
 import { createKafka } from '../lib/kafka/kafka-client.js';
+import { keyPartitioner } from './key-partitioner.js';
 import type { OutboxRow } from './outbox-store.js';
 
 const POISON_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TIMESTAMP']);
@@ -60,8 +61,8 @@ export class KafkaPublisher {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      // The Java client's murmur2 partitioner: the same key lands on the same partition as with Debezium.
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // The Java client's murmur2 partitioning: the same key lands on the same partition as with Debezium.
+      createPartitioner: keyPartitioner,
     });
     await p.connect();
     this.producer = p;

@@ -10,13 +10,22 @@
  * itself (published rows are deleted), and is immune to long-running transactions holding the
  * horizon back; its price is a DELETE per batch, which a vacuum-tuned table absorbs.
  *
+ * Read-ahead: while Kafka has batch N, the database deletes batch N-1 and reads batch N+1, the
+ * lowest committed ids other than N's own (N is not deleted before its acknowledgement, so it is
+ * still in the table). The database's work then overlaps the broker's and the relay's encoding
+ * instead of adding to every batch. The read excludes N by id, not with a cursor, so a row that
+ * commits late below N's ids is in N+1.
+ *
  * Order per key holds because writers lock the aggregate row before inserting its outbox row, so
- * a key's rows commit in id order; each batch is published in id order on an idempotent producer
- * with one request in flight, and a batch is acknowledged before the next one is read. A crash at
- * any point leaves unacknowledged rows in the table: they are published again (a duplicate, never
- * a gap). Kafka or PostgreSQL being down is transient: back off and retry forever. Only a record
- * the broker refuses outright goes to `<topic>.dlq`, and its key is held back until an operator
- * releases or replays it (relay/ops.ts).
+ * a key's rows commit in id order and every read sees a prefix of each key's rows; each batch is
+ * published in id order on an idempotent producer with one request in flight, and batch N+1 is
+ * published only after N is acknowledged. If N fails, N+1 is thrown away and reading starts
+ * again: a retried N must go first, and a record of N the broker refused holds its key, whose
+ * later rows N+1 may have read before the hold. A crash at any point leaves unacknowledged rows
+ * in the table: they are published again (a duplicate, never a gap). Kafka or PostgreSQL being
+ * down is transient: back off and retry forever. Only a record the broker refuses outright goes
+ * to `<topic>.dlq`, and its key is held back until an operator releases or replays it
+ * (relay/ops.ts).
  */
 import type pg from 'pg';
 import type { Logger } from '../lib/logger.js';
@@ -84,7 +93,7 @@ export class OutboxRelay {
       }
       let published = 0;
       try {
-        published = await this.round();
+        published = await this.drain();
         this.backoffMs = 0;
       } catch (err) {
         this.d.metrics.errors.inc({ kind: 'transient' });
@@ -100,29 +109,53 @@ export class OutboxRelay {
     }
   }
 
-  /** One batch: read, publish, delete. Returns the number of rows handled. */
-  private async round(): Promise<number> {
-    const rows = await fetchOutboxBatch(this.d.pool, this.d.batchSize);
-    if (rows.length === 0) return 0;
+  /**
+   * Publishes batches, reading each one ahead while the previous is out (see the module comment),
+   * until the outbox is empty or the relay stops or loses its lock. Returns the rows handled.
+   */
+  private async drain(): Promise<number> {
+    let batch = await fetchOutboxBatch(this.d.pool, this.d.batchSize);
+    let handled = 0;
+    let acked: string[] = [];
     try {
-      await this.d.publisher.publish(rows);
-    } catch (err) {
-      const kind = classifyPublishError(err);
-      if (kind === 'session') await this.d.publisher.reset();
-      if (kind !== 'poison') throw err;
-      return this.isolatePoison(rows);
+      while (batch.length > 0) {
+        const inFlight = batch.map((r) => r.id);
+        const toDelete = acked;
+        acked = [];
+        const nextBatch = deleteOutboxRows(this.d.pool, toDelete).then(() => fetchOutboxBatch(this.d.pool, this.d.batchSize, inFlight));
+        // Awaited on every path below; this only keeps an early failure from counting as unhandled.
+        nextBatch.catch(() => undefined);
+        try {
+          await this.d.publisher.publish(batch);
+        } catch (err) {
+          await nextBatch;
+          const kind = classifyPublishError(err);
+          if (kind === 'session') await this.d.publisher.reset();
+          if (kind !== 'poison') throw err;
+          return handled + (await this.isolatePoison(batch));
+        }
+        this.acknowledged(batch, new Date());
+        acked = inFlight;
+        handled += batch.length;
+        batch = await nextBatch;
+        if (this.stopping || !this.d.isActive()) break;
+      }
+    } finally {
+      // Acknowledged rows are deleted before anything else is read, or they would go out again.
+      await deleteOutboxRows(this.d.pool, acked);
     }
-    await this.acknowledged(rows);
-    return rows.length;
+    return handled;
   }
 
-  private async acknowledged(rows: OutboxRow[]): Promise<void> {
-    const ackedAt = new Date();
-    await deleteOutboxRows(this.d.pool, rows.map((r) => r.id));
+  /** Counts and times an acknowledged batch; its rows are deleted by the caller. */
+  private acknowledged(rows: OutboxRow[], ackedAt: Date): void {
+    const ackedMs = ackedAt.getTime();
+    const perTopic = new Map<string, number>();
     for (const r of rows) {
-      this.d.metrics.published.inc({ topic: r.topic });
-      if (r.committedAt) this.d.metrics.publishLatency.observe((ackedAt.getTime() - r.committedAt.getTime()) / 1000);
+      perTopic.set(r.topic, (perTopic.get(r.topic) ?? 0) + 1);
+      if (r.committedAt) this.d.metrics.publishLatency.observe((ackedMs - r.committedAt.getTime()) / 1000);
     }
+    for (const [topic, n] of perTopic) this.d.metrics.published.inc({ topic }, n);
     this.d.onPublished?.(rows, ackedAt);
   }
 
@@ -137,7 +170,9 @@ export class OutboxRelay {
       if (heldKeys.has(row.messageKey)) continue;
       try {
         await this.d.publisher.publish([row]);
-        await this.acknowledged([row]);
+        const ackedAt = new Date();
+        await deleteOutboxRows(this.d.pool, [row.id]);
+        this.acknowledged([row], ackedAt);
       } catch (err) {
         if (classifyPublishError(err) !== 'poison') throw err;
         const type = kafkaErrorType(err) ?? 'UNKNOWN';
@@ -163,3 +198,4 @@ export class OutboxRelay {
     }
   }
 }
+

@@ -36,6 +36,7 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => 
 
 /** An outbox row as selected with the column names of the table (ids and versions as text). */
 export function outboxRowOf(r: Record<string, unknown>): OutboxRow {
+  const committedMs = r.committed_ms as number | null | undefined;
   return {
     id: r.id as string,
     eventId: r.event_id as string,
@@ -47,20 +48,27 @@ export function outboxRowOf(r: Record<string, unknown>): OutboxRow {
     occurredAt: r.occurred_at as string,
     traceparent: r.traceparent as string,
     userId: r.user_id as string,
-    committedAt: (r.committed_at as Date | null | undefined) ?? null,
+    committedAt: committedMs == null ? null : new Date(committedMs),
   };
 }
 
-/** The committed rows with the lowest ids, skipping keys held back after a dead letter. */
-export async function fetchOutboxBatch(db: Queryable, limit: number): Promise<OutboxRow[]> {
+/**
+ * The committed rows with the lowest ids, skipping keys held back after a dead letter and the
+ * rows of the batch being published meanwhile (`inFlight`: acknowledged rows are deleted only
+ * afterwards). No cursor: a row that commits late below ids already read is still picked up.
+ */
+export async function fetchOutboxBatch(db: Queryable, limit: number, inFlight: string[] = []): Promise<OutboxRow[]> {
+  // The commit time comes as epoch milliseconds: parsing a timestamp string per row costs more.
   const { rows } = await db.query<Record<string, unknown>>(
     `select o.id::text, o.event_id::text, o.topic, o.message_key, o.event_type, o.aggregate_version::text,
-            o.payload, o.occurred_at, o.traceparent, o.user_id, pg_xact_commit_timestamp(o.xmin) as committed_at
+            o.payload, o.occurred_at, o.traceparent, o.user_id,
+            (extract(epoch from pg_xact_commit_timestamp(o.xmin)) * 1000)::float8 as committed_ms
        from outbox o
       where not exists (select 1 from outbox_held_keys h where h.message_key = o.message_key)
+        and o.id <> all($2::bigint[])
       order by o.id
       limit $1`,
-    [limit],
+    [limit, inFlight],
   );
   return rows.map(outboxRowOf);
 }

@@ -79,3 +79,49 @@ describe('TypeScript relay: dead letters', () => {
     expect(m).toMatch(/relay_dead_lettered_total\{topic="todo.tasks.events"\} 2/);
   });
 });
+
+describe('TypeScript relay: a dead letter and the batch read while it was out', () => {
+  let database: TestDatabase;
+  let relay: RelayService;
+  let collector: TopicCollector;
+  let pool: pg.Pool;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    pool = new pg.Pool({ connectionString: database.url, max: 2 });
+    collector = await new TopicCollector(testKafka('relay-dlq-prefetch'), [TOPICS.tasks, relayDlqTopic(TOPICS.tasks)]).start(false);
+  });
+  afterAll(async () => {
+    await relay?.stop();
+    await pool.end();
+    await collector.stop();
+    await database.drop();
+  });
+
+  it('does not publish a later event of the key from the batch read while the refused one was out', async () => {
+    const payload = await sampleTaskCreated();
+    const key = `big-${randomUUID()}`;
+    const other = `other-${randomUUID()}`;
+    // One row per batch: while v2 (refused) is out, the relay has already read v3, before the key was held.
+    const c = await pool.connect();
+    let v2: Awaited<ReturnType<typeof insertOutboxRow>>, v3: typeof v2, o1: typeof v2;
+    try {
+      await c.query('begin');
+      await insertOutboxRow(c, key, 1, payload);
+      v2 = await insertOutboxRow(c, key, 2, Buffer.concat([payload, randomBytes(2 * 1024 * 1024)]));
+      v3 = await insertOutboxRow(c, key, 3, payload);
+      o1 = await insertOutboxRow(c, other, 1, payload);
+      await c.query('commit');
+    } finally {
+      c.release();
+    }
+    relay = await startTestRelay(database.url, { batchSize: 1 });
+
+    const onTopic = (id: string) => collector.records.some((r) => r.topic === TOPICS.tasks && r.headers['event-id'] === id);
+    await waitFor(() => collector.records.some((r) => r.topic === relayDlqTopic(TOPICS.tasks) && r.headers['event-id'] === v2.eventId), { what: 'v2 in the DLQ' });
+    await waitFor(() => onTopic(o1.eventId), { what: 'the other key after the dead letter' });
+    expect(onTopic(v3.eventId)).toBe(false);
+    const waiting = await pool.query('select event_id::text from outbox');
+    expect(waiting.rows).toEqual([{ event_id: v3.eventId }]);
+  });
+});

@@ -64,3 +64,44 @@ describe('TypeScript relay: ordering and completeness', () => {
     }
   });
 });
+
+describe('TypeScript relay: a late commit while batches are read ahead', () => {
+  let database: TestDatabase;
+  let relay: RelayService;
+  let collector: TopicCollector;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    collector = await new TopicCollector(testKafka('relay-ordering-ahead'), [TOPICS.tasks]).start(false);
+  });
+  afterAll(async () => {
+    await relay?.stop();
+    await collector.stop();
+    await database.drop();
+  });
+
+  it('publishes a row that commits below the ids of the batches in flight before its key\'s next row', async () => {
+    const payload = await sampleTaskCreated();
+    const late = new pg.Client({ connectionString: database.url });
+    await late.connect();
+    try {
+      await late.query('begin');
+      const lateKey = `late-${randomUUID()}`;
+      const v1 = await insertOutboxRow(late, lateKey, 1, payload);
+      const keys = Array.from({ length: 50 }, () => `ahead-${randomUUID()}`);
+      const backlog = await writeEvents(database.url, keys, 10);
+      // Small batches: the relay is many batches into the backlog, each read while the previous was out.
+      relay = await startTestRelay(database.url, { batchSize: 2 });
+      await waitFor(() => collector.records.filter((r) => keys.includes(r.key ?? '')).length >= 50, { what: 'the relay well into the backlog' });
+      await late.query('commit');
+      // The key's next row, above every id of the backlog: a relay reading on from the highest id
+      // it has seen would publish it and leave v1 behind.
+      const v2 = await insertOutboxRow(late, lateKey, 2, payload);
+      await waitFor(() => missingEvents([...backlog, v1, v2], collector.records).length === 0, { timeoutMs: 60_000, intervalMs: 200, what: 'the backlog and the late key' });
+      expect(orderViolations(collector.records, new Set([...keys, lateKey]))).toEqual([]);
+      await waitFor(async () => Number((await database.db.$queryRaw<{ n: bigint }[]>`select count(*) as n from outbox`)[0]!.n) === 0, { what: 'an empty outbox' });
+    } finally {
+      await late.end();
+    }
+  });
+});
