@@ -1,5 +1,6 @@
 /** The Express application: health, metrics, and the authenticated /api/:userId routes. */
 import express, { type Express } from 'express';
+import type pg from 'pg';
 import type { EventCodec } from '../lib/avro/event-codec.js';
 import type { Db } from '../lib/db/prisma.js';
 import { NotFoundError } from '../lib/errors.js';
@@ -19,6 +20,8 @@ import type { TaskService } from './tasks/task-service.js';
 
 export interface AppDeps {
   db: Db;
+  /** The pool under `db`: REST writes run their raw statements on it directly. */
+  pool: pg.Pool;
   codec: EventCodec;
   tasks: TaskService;
   chat: ChatService;
@@ -45,13 +48,13 @@ export function createApp(d: AppDeps): Express {
     res.status(database && schemas ? 200 : 503).json({ database, schemas });
   });
   app.get('/metrics', async (_req, res) => {
-    res.type(d.metrics.registry.contentType).send(await d.metrics.registry.metrics());
+    res.type(d.metrics.registry.contentType).send(await d.metrics.exposition());
   });
 
   const api = express.Router({ mergeParams: true });
   api.use(requireUser(d.jwtSecret));
   api.use(express.json({ limit: d.bodyLimitBytes, strict: true }));
-  api.use(taskRoutes(d.db, d.tasks));
+  api.use(taskRoutes(d.db, d.pool, d.tasks));
   api.use(chatRoutes(d.db, d.chat));
   api.use(auditRoutes(d.db));
   api.use(notificationRoutes(d.db));

@@ -1,5 +1,5 @@
 /** The API's configuration, read once from the environment. */
-import { ConfigError, connectionConfig, envInt, envOptional, envString, type ConnectionConfig } from '../lib/env.js';
+import { ConfigError, connectionConfig, envBool, envInt, envOptional, envString, type ConnectionConfig } from '../lib/env.js';
 
 export interface ApiConfig extends ConnectionConfig {
   readonly host: string;
@@ -7,7 +7,12 @@ export interface ApiConfig extends ConnectionConfig {
   readonly jwtSecret: string;
   /** Largest accepted JSON body, in bytes. */
   readonly bodyLimitBytes: number;
+  /** Connections per API process (each cluster worker has its own pool). */
   readonly dbPoolMax: number;
+  /** API processes behind the port (node:cluster); 1 runs the API in this process. */
+  readonly workers: number;
+  /** Benchmark switch only: write no outbox rows, to measure what they cost. */
+  readonly outboxDisabled: boolean;
   readonly llm: { baseUrl?: string; apiKey?: string; model?: string };
 }
 
@@ -23,6 +28,8 @@ export function apiConfig(): ApiConfig {
     jwtSecret,
     bodyLimitBytes: envInt('API_BODY_LIMIT_BYTES', 64 * 1024, 1),
     dbPoolMax: envInt('API_DB_POOL_MAX', 20, 1),
+    workers: envInt('API_WORKERS', 1, 1),
+    outboxDisabled: envBool('API_OUTBOX_DISABLED', false),
     llm: { baseUrl: envOptional('LLM_BASE_URL'), apiKey: envOptional('LLM_API_KEY'), model: envOptional('LLM_MODEL') },
   });
 }

@@ -1,13 +1,19 @@
-/** The API service: `npm run api`. Wires config, database, schema codec and HTTP; stops on SIGTERM. */
+/**
+ * The API service: `npm run api`. Wires config, database, schema codec and HTTP; stops on SIGTERM.
+ * With API_WORKERS > 1 this process is the cluster's primary and each worker runs the API (api/cluster.ts).
+ */
+import cluster from 'node:cluster';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import pg from 'pg';
 import { EventCodec } from '../lib/avro/event-codec.js';
-import { createPrisma } from '../lib/db/prisma.js';
+import { createPrismaOnPool } from '../lib/db/prisma.js';
 import { createKafka } from '../lib/kafka/kafka-client.js';
 import { createLogger } from '../lib/logger.js';
 import { createApp } from './app.js';
 import { ChatService } from './chat/chat-service.js';
 import { interpreterFromConfig } from './chat/interpreter-from-env.js';
-import { apiConfig } from './config.js';
+import { clusterExposition, runPrimary } from './cluster.js';
+import { apiConfig, type ApiConfig } from './config.js';
 import { TaskChangeHub } from './events/task-change-hub.js';
 import { ApiMetrics } from './http/metrics.js';
 import { ReminderService } from './reminders/reminder-service.js';
@@ -15,34 +21,45 @@ import { TaskService } from './tasks/task-service.js';
 
 const logger = createLogger('api');
 
-async function main(): Promise<void> {
-  const cfg = apiConfig();
-  const db = createPrisma(cfg.databaseUrl, cfg.dbPoolMax);
+async function serve(cfg: ApiConfig): Promise<void> {
+  // One pool: Prisma runs reads and chat turns on it, REST writes their raw statements.
+  const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: cfg.dbPoolMax, connectionTimeoutMillis: 10_000 });
+  const db = createPrismaOnPool(pool);
   const codec = EventCodec.forUrl(cfg.schemaRegistryUrl);
   // Resolve schema ids before taking traffic; later writes never ask the registry again.
   await codec.resolveAll();
-  const metrics = new ApiMetrics();
+  const metrics = new ApiMetrics(cluster.isWorker ? clusterExposition : undefined);
   const onEventWritten = (eventType: string) => metrics.outboxRows.inc({ event_type: eventType });
-  const tasks = new TaskService({ codec, onEventWritten, outboxEnabled: process.env.API_OUTBOX_DISABLED !== 'true' });
+  const tasks = new TaskService({ codec, onEventWritten, outboxEnabled: !cfg.outboxDisabled });
   const reminders = new ReminderService({ codec, onEventWritten });
   const chat = new ChatService({ tasks, reminders, interpreter: interpreterFromConfig({ llmBaseUrl: cfg.llm.baseUrl, llmApiKey: cfg.llm.apiKey, llmModel: cfg.llm.model }) });
   // Live updates (SSE): reading the broadcast topic must not hold up the REST API, so it starts in the background.
   const taskChanges = new TaskChangeHub({ kafka: createKafka({ brokers: cfg.kafkaBrokers, clientId: 'api-sse' }), registry: new SchemaRegistry({ host: cfg.schemaRegistryUrl }), logger });
   void taskChanges.start();
-  const app = createApp({ db, codec, tasks, chat, logger, metrics, jwtSecret: cfg.jwtSecret, bodyLimitBytes: cfg.bodyLimitBytes, taskChanges });
+  const app = createApp({ db, pool, codec, tasks, chat, logger, metrics, jwtSecret: cfg.jwtSecret, bodyLimitBytes: cfg.bodyLimitBytes, taskChanges });
 
-  const server = app.listen(cfg.port, cfg.host, () => logger.info({ host: cfg.host, port: cfg.port }, 'api listening'));
+  const server = app.listen(cfg.port, cfg.host, () => logger.info({ host: cfg.host, port: cfg.port, pid: process.pid }, 'api listening'));
   server.keepAliveTimeout = 65_000;
+  let stopping = false;
   const stop = (signal: string) => {
+    // Ctrl-C signals a cluster's primary and workers alike, and the primary then sends SIGTERM too.
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, 'api stopping');
     void taskChanges.stop().catch(() => undefined);
     server.close(() => {
-      void db.$disconnect().then(() => process.exit(0));
+      void db.$disconnect().then(() => pool.end()).then(() => process.exit(0));
     });
     setTimeout(() => process.exit(0), 10_000).unref();
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function main(): Promise<void> {
+  const cfg = apiConfig();
+  if (cfg.workers > 1 && cluster.isPrimary) runPrimary(cfg.workers, logger);
+  else await serve(cfg);
 }
 
 main().catch((err: unknown) => {

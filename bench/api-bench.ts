@@ -10,14 +10,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import pg from 'pg';
 import { signToken } from '../api/http/auth.js';
+import { envInt } from '../lib/env.js';
 import { busiestSince, busyBeforeStart, cpuMark, cpuMsBetween, cpuSince, freshDatabase, isPostgres, isQuick, machineInfo, printBusiest, printTable, procSnapshot, progress, REPO_ROOT, resetTables, sleep, summarize, writeResult, type LatencySummary } from './bench-kit.js';
 import { closedLoop, HttpTarget, openLoop, type LoadResult, type RequestSpec } from './http-load.js';
 
 const quick = isQuick();
 const P = {
+  /** API processes per API under test (node:cluster); both APIs get the same number. */
+  apiWorkers: envInt('API_WORKERS', 1, 1),
   clients: 20,
   warmupMs: quick ? 2_000 : 5_000,
   roundMs: quick ? 4_000 : 15_000,
@@ -43,6 +47,18 @@ function freePort(): Promise<number> {
   });
 }
 
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The API process and, with API_WORKERS > 1, its cluster workers. */
+const inApi = (root: number) => (pid: number) => pid === root || parentOf(pid) === root;
+
 interface ApiProcess {
   name: string;
   port: number;
@@ -53,7 +69,7 @@ async function startApi(name: string, env: Record<string, string>): Promise<ApiP
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...env, API_WORKERS: String(P.apiWorkers), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Child logs go to stderr: stdout carries only the tables and the JSON line.
@@ -61,15 +77,17 @@ async function startApi(name: string, env: Record<string, string>): Promise<ApiP
   child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
   let exited = false;
   child.once('exit', () => (exited = true));
-  const deadline = Date.now() + 60_000;
+  // Generous: tsx compiles on start, and with API_WORKERS > 1 each worker does too.
+  const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (exited) throw new Error(`${name} exited before it was ready (see stderr)`);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
     if (ready) return { name, port, child };
     await sleep(250);
   }
-  child.kill('SIGKILL');
-  throw new Error(`${name} was not ready within 60 s`);
+  // SIGTERM: a cluster primary passes it on to its workers.
+  child.kill('SIGTERM');
+  throw new Error(`${name} was not ready within 120 s`);
 }
 
 function stopApi(api: ApiProcess): Promise<void> {
@@ -166,11 +184,15 @@ async function main(): Promise<void> {
   const targets: HttpTarget[] = [];
   try {
     progress('starting the two APIs');
-    const [withApi, withoutApi] = await Promise.all([
+    const launched = await Promise.allSettled([
       startApi('api-outbox', { ...base, API_OUTBOX_DISABLED: 'false' }),
       startApi('api-no-outbox', { ...base, API_OUTBOX_DISABLED: 'true' }),
     ]);
-    apis.push(withApi, withoutApi);
+    // If one failed, the other must still be stopped (below, in finally).
+    for (const s of launched) if (s.status === 'fulfilled') apis.push(s.value);
+    const failed = launched.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [withApi, withoutApi] = apis as [ApiProcess, ApiProcess];
     const users = await Promise.all(
       Array.from({ length: P.clients }, async (_, i) => ({ id: `bench-user-${i}`, token: await signToken(secret, `bench-user-${i}`) })),
     );
@@ -198,7 +220,7 @@ async function main(): Promise<void> {
           v.rounds.push(await closedLoop(v.target, P.clients, P.roundMs, next));
           v.busyPct.push(cpuSince(cpu0).machineBusyPct);
           const p1 = procSnapshot();
-          v.apiCpuMs.push(cpuMsBetween(p0, p1, (pid) => pid === v.pid));
+          v.apiCpuMs.push(cpuMsBetween(p0, p1, inApi(v.pid)));
           v.pgCpuMs.push(cpuMsBetween(p0, p1, isPostgres));
         }
       }
@@ -259,7 +281,8 @@ async function main(): Promise<void> {
       [`p99 ms at ${P.openRate} req/s (achieved ${openRate} req/s, ${open.maxInFlight} in flight at most)`, openLat.p99, `< ${GOALS.maxP99AtRateMs}`, openLat.p99 < GOALS.maxP99AtRateMs ? 'yes' : 'NO'],
     ]);
     printBusiest('CPU over the measured rounds (% of one core, postgres = all its processes; the machine has 2 cores and is shared)', busiest);
-    console.log(`\nmachine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}; postgres ${JSON.stringify(machine.postgres)}; machine busy before start ${busyAtStartPct}%`);
+    console.log(`\nAPI processes: ${P.apiWorkers} per API (API_WORKERS)`);
+    console.log(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}; postgres ${JSON.stringify(machine.postgres)}; machine busy before start ${busyAtStartPct}%`);
 
     writeResult('api', {
       bench: 'api',
@@ -271,10 +294,13 @@ async function main(): Promise<void> {
       busiest,
       params: P,
       goals: GOALS,
+      // The summary the coordinator's `npm run bench` reads; the detail follows.
+      api: { withOutbox: { rps: on.rps, p99Ms: on.latencyMs.p99 }, withoutOutbox: { rps: off.rps, p99Ms: off.latencyMs.p99 } },
+      outboxCostPct: costPct,
       throughput: { withOutbox: on, withoutOutbox: off, costPct, perPairCostPct, cpuCostPct, met: costPct <= GOALS.maxThroughputCostPct },
       notify: { on: nOn, off: nOff, costPct: notifyCostPct, notificationsReceived: notesDuringNotifyRounds },
       sweep,
-      openLoop: { rate: P.openRate, durationS: P.openMs / 1000, achievedRps: openRate, latencyMs: openLat, maxInFlight: open.maxInFlight, failed: open.non2xx + open.errors, met: openLat.p99 < GOALS.maxP99AtRateMs },
+      openLoop: { targetRps: P.openRate, achievedRps: openRate, p50Ms: openLat.p50, p99Ms: openLat.p99, durationS: P.openMs / 1000, latencyMs: openLat, maxInFlight: open.maxInFlight, failed: open.non2xx + open.errors, met: openLat.p99 < GOALS.maxP99AtRateMs },
     });
   } finally {
     for (const t of targets) t.close();

@@ -4,8 +4,12 @@
  * capacity) and open loop (requests scheduled on a clock at a fixed rate, latency counted from
  * the scheduled time, so a stalled server is charged for the requests it delayed rather than
  * the generator quietly sending fewer — no coordinated omission).
+ *
+ * It speaks HTTP/1.1 on plain sockets rather than through node:http: the generator shares the
+ * machine's cores with the API and PostgreSQL, and node:http's client cost about as much CPU per
+ * request as a third of the API's own work, which the API then did not get.
  */
-import http from 'node:http';
+import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 export interface RequestSpec {
@@ -26,37 +30,109 @@ export interface LoadResult {
   maxInFlight?: number;
 }
 
-export class HttpTarget {
-  private readonly agent: http.Agent;
+const HEADER_END = Buffer.from('\r\n\r\n');
 
-  constructor(readonly port: number, maxSockets: number) {
-    this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+/** One keep-alive connection carrying one request at a time; answers must have a Content-Length. */
+class Connection {
+  private readonly socket: net.Socket;
+  private received: Buffer = Buffer.alloc(0);
+  private waiting?: { resolve: (status: number) => void; reject: (err: Error) => void };
+  closed = false;
+
+  constructor(port: number) {
+    this.socket = net.connect(port, '127.0.0.1');
+    this.socket.setNoDelay(true);
+    this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    const fail = (err: Error) => {
+      this.closed = true;
+      this.waiting?.reject(err);
+      this.waiting = undefined;
+    };
+    this.socket.on('error', fail);
+    this.socket.on('close', () => fail(new Error('connection closed')));
   }
 
-  send(req: RequestSpec): Promise<number> {
+  send(request: Buffer): Promise<number> {
     return new Promise((resolve, reject) => {
-      const r = http.request(
-        {
-          host: '127.0.0.1',
-          port: this.port,
-          method: 'POST',
-          path: req.path,
-          agent: this.agent,
-          headers: { ...req.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(req.body) },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-          res.on('error', reject);
-        },
-      );
-      r.on('error', reject);
-      r.end(req.body);
+      this.waiting = { resolve, reject };
+      this.socket.write(request);
     });
   }
 
+  private onData(chunk: Buffer): void {
+    this.received = this.received.length ? Buffer.concat([this.received, chunk]) : chunk;
+    const end = this.received.indexOf(HEADER_END);
+    if (end < 0 || !this.waiting) return;
+    const head = this.received.toString('latin1', 0, end);
+    const status = Number(head.slice(9, 12));
+    const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+    if (!length) {
+      this.waiting.reject(new Error(`answer without Content-Length: ${head.split('\r\n')[0]}`));
+      this.waiting = undefined;
+      this.socket.destroy();
+      return;
+    }
+    const total = end + HEADER_END.length + Number(length[1]);
+    if (this.received.length < total) return;
+    this.received = this.received.subarray(total);
+    const w = this.waiting;
+    this.waiting = undefined;
+    w.resolve(status);
+  }
+
   close(): void {
-    this.agent.destroy();
+    this.socket.destroy();
+  }
+}
+
+export class HttpTarget {
+  private readonly all = new Set<Connection>();
+  private readonly idle: Connection[] = [];
+  private readonly queued: ((c: Connection) => void)[] = [];
+
+  constructor(readonly port: number, private readonly maxSockets: number) {}
+
+  /** POSTs the request; resolves with the status code. */
+  async send(req: RequestSpec): Promise<number> {
+    const body = Buffer.from(req.body);
+    let head = `POST ${req.path} HTTP/1.1\r\nhost: 127.0.0.1:${this.port}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n`;
+    for (const [k, v] of Object.entries(req.headers)) head += `${k}: ${v}\r\n`;
+    const request = Buffer.concat([Buffer.from(`${head}\r\n`, 'latin1'), body]);
+    const c = await this.acquire();
+    try {
+      return await c.send(request);
+    } finally {
+      this.release(c);
+    }
+  }
+
+  private connect(): Connection {
+    const c = new Connection(this.port);
+    this.all.add(c);
+    return c;
+  }
+
+  private acquire(): Promise<Connection> {
+    for (let c = this.idle.pop(); c; c = this.idle.pop()) {
+      if (!c.closed) return Promise.resolve(c);
+      this.all.delete(c);
+    }
+    if (this.all.size < this.maxSockets) return Promise.resolve(this.connect());
+    return new Promise((resolve) => this.queued.push(resolve));
+  }
+
+  private release(c: Connection): void {
+    if (c.closed) this.all.delete(c);
+    const next = this.queued.shift();
+    // A closed connection's slot goes to a new one.
+    if (next) next(c.closed ? this.connect() : c);
+    else if (!c.closed) this.idle.push(c);
+  }
+
+  close(): void {
+    for (const c of this.all) c.close();
+    this.all.clear();
+    this.idle.length = 0;
   }
 }
 

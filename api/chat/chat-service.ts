@@ -7,6 +7,7 @@ import type { Task } from '@prisma/client';
 import type { Prisma } from '@prisma/client';
 import type { Tx } from '../../lib/db/prisma.js';
 import { AppError, NotFoundError } from '../../lib/errors.js';
+import { prismaSqlTx } from '../http/sql-transaction.js';
 import type { ReminderService } from '../reminders/reminder-service.js';
 import { createTaskSchema, isUuid, listTasksSchema, parseInput, updateTaskSchema } from '../tasks/task-input.js';
 import { taskJson } from '../tasks/task-json.js';
@@ -76,7 +77,7 @@ export class ChatService {
     const { tasks } = this.deps;
     switch (call.tool) {
       case 'add_task': {
-        const t = await tasks.create(tx, actor, parseInput(createTaskSchema, call.args));
+        const t = await tasks.create(prismaSqlTx(tx), actor, parseInput(createTaskSchema, call.args));
         const when = t.dueDate ? ` due ${t.dueDate.toISOString()}` : '';
         const repeat = t.recurrencePattern ? ` repeating ${t.recurrencePattern}` : '';
         return { result: taskJson(t), say: `Added "${t.title}"${when}${repeat}.` };
@@ -93,16 +94,16 @@ export class ChatService {
         return { result: { items: page.items.map(taskJson) }, say };
       }
       case 'complete_task': {
-        const t = await tasks.complete(tx, actor, (await this.findTask(tx, actor.userId, call.args.task)).id);
+        const t = await tasks.complete(prismaSqlTx(tx), actor, (await this.findTask(tx, actor.userId, call.args.task)).id);
         return { result: taskJson(t), say: `Marked "${t.title}" as done.` };
       }
       case 'delete_task': {
-        const t = await tasks.delete(tx, actor, (await this.findTask(tx, actor.userId, call.args.task)).id);
+        const t = await tasks.delete(prismaSqlTx(tx), actor, (await this.findTask(tx, actor.userId, call.args.task)).id);
         return { result: { id: t.id, deleted: true }, say: `Deleted "${t.title}".` };
       }
       case 'update_task': {
         const target = await this.findTask(tx, actor.userId, call.args.task);
-        const t = await tasks.update(tx, actor, target.id, parseInput(updateTaskSchema, call.args.changes));
+        const t = await tasks.update(prismaSqlTx(tx), actor, target.id, parseInput(updateTaskSchema, call.args.changes));
         return { result: taskJson(t), say: `Updated "${t.title}".` };
       }
       case 'set_reminder': {

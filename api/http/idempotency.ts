@@ -3,9 +3,9 @@
  * as the change. A concurrent retry blocks on the claim until the first commits, then replays its
  * response; if the first rolled back, the retry runs as new.
  */
-import type { Prisma } from '@prisma/client';
-import type { Tx } from '../../lib/db/prisma.js';
+import { Prisma } from '@prisma/client';
 import { AppError, ValidationError } from '../../lib/errors.js';
+import type { SqlTx } from './sql-transaction.js';
 
 export interface IdempotencyClaim {
   userId: string;
@@ -28,22 +28,24 @@ export function idempotencyKeyOf(header: string | undefined): string | undefined
 }
 
 /** Claims the key; returns the stored response when the key was already used. */
-export async function claimIdempotencyKey(tx: Tx, c: IdempotencyClaim): Promise<StoredResponse | undefined> {
-  const inserted = await tx.$executeRaw`
+export async function claimIdempotencyKey(sql: SqlTx, c: IdempotencyClaim): Promise<StoredResponse | undefined> {
+  const inserted = await sql.execute(Prisma.sql`
     insert into idempotent_requests (user_id, key, method, path, status_code, response_body)
     values (${c.userId}, ${c.key}, ${c.method}, ${c.path}, 0, 'null'::jsonb)
-    on conflict (user_id, key) do nothing`;
+    on conflict (user_id, key) do nothing`);
   if (inserted === 1) return undefined;
-  const prior = await tx.idempotentRequest.findUniqueOrThrow({ where: { userId_key: { userId: c.userId, key: c.key } } });
+  const [prior] = await sql.query<{ method: string; path: string; status: number; body: unknown }>(Prisma.sql`
+    select method, path, status_code as status, response_body as body from idempotent_requests where user_id = ${c.userId} and key = ${c.key}`);
+  // Only a key deleted between the two statements gets here; a retry claims it afresh.
+  if (!prior) throw new AppError('Idempotency-Key record changed meanwhile, retry', { code: 'idempotency_key_conflict', retriable: true, status: 409 });
   if (prior.method !== c.method || prior.path !== c.path) {
     throw new AppError('Idempotency-Key was already used for a different request', { code: 'idempotency_key_reused', retriable: false, status: 422 });
   }
-  return { status: prior.statusCode, body: prior.responseBody };
+  return { status: prior.status, body: prior.body };
 }
 
-export async function storeIdempotentResponse(tx: Tx, c: IdempotencyClaim, r: StoredResponse): Promise<void> {
-  await tx.idempotentRequest.update({
-    where: { userId_key: { userId: c.userId, key: c.key } },
-    data: { statusCode: r.status, responseBody: r.body as Prisma.InputJsonValue },
-  });
+export async function storeIdempotentResponse(sql: SqlTx, c: IdempotencyClaim, r: StoredResponse): Promise<void> {
+  await sql.execute(Prisma.sql`
+    update idempotent_requests set status_code = ${r.status}, response_body = ${JSON.stringify(r.body)}::jsonb
+     where user_id = ${c.userId} and key = ${c.key}`);
 }

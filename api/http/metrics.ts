@@ -13,7 +13,11 @@ export class ApiMetrics {
   });
   readonly outboxRows = new Counter({ name: 'outbox_rows_written_total', help: 'Outbox rows written, by event type', labelNames: ['event_type'], registers: [this.registry] });
 
-  constructor() {
+  /** The text a scrape answers: this process's metrics, or with API_WORKERS > 1 every worker's, summed (api/cluster.ts). */
+  readonly exposition: () => Promise<string>;
+
+  constructor(clusterExposition?: (registry: Registry) => () => Promise<string>) {
     collectDefaultMetrics({ register: this.registry });
+    this.exposition = clusterExposition ? clusterExposition(this.registry) : () => this.registry.metrics();
   }
 }

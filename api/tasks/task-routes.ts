@@ -1,8 +1,9 @@
 /** REST routes for tasks under /api/:userId/tasks. */
 import { Router, type NextFunction, type Request, type Response } from 'express';
+import type pg from 'pg';
 import type { Db } from '../../lib/db/prisma.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { runCommand } from '../http/run-command.js';
+import { runSqlCommand } from '../http/run-command.js';
 import { createTaskSchema, isUuid, listTasksSchema, parseInput, updateTaskSchema } from './task-input.js';
 import { taskJson } from './task-json.js';
 import type { TaskService } from './task-service.js';
@@ -18,12 +19,13 @@ function taskId(req: Request): string {
   return id;
 }
 
-export function taskRoutes(db: Db, tasks: TaskService): Router {
+/** Reads go through Prisma (`db`); writes run their raw statements on `pool`, the pool Prisma uses too. */
+export function taskRoutes(db: Db, pool: pg.Pool, tasks: TaskService): Router {
   const r = Router({ mergeParams: true });
 
   r.post('/tasks', wrap(async (req, res) => {
     const input = parseInput(createTaskSchema, req.body);
-    await runCommand(db, req, res, async (tx, actor) => ({ status: 201, body: taskJson(await tasks.create(tx, actor, input)) }));
+    await runSqlCommand(pool, req, res, async (sql, actor) => ({ status: 201, body: taskJson(await tasks.create(sql, actor, input)) }));
   }));
 
   r.get('/tasks', wrap(async (req, res) => {
@@ -39,20 +41,20 @@ export function taskRoutes(db: Db, tasks: TaskService): Router {
   r.patch('/tasks/:taskId', wrap(async (req, res) => {
     const id = taskId(req);
     const patch = parseInput(updateTaskSchema, req.body);
-    await runCommand(db, req, res, async (tx, actor) => ({ status: 200, body: taskJson(await tasks.update(tx, actor, id, patch)) }));
+    await runSqlCommand(pool, req, res, async (sql, actor) => ({ status: 200, body: taskJson(await tasks.update(sql, actor, id, patch)) }));
   }));
 
   r.delete('/tasks/:taskId', wrap(async (req, res) => {
     const id = taskId(req);
-    await runCommand(db, req, res, async (tx, actor) => {
-      await tasks.delete(tx, actor, id);
+    await runSqlCommand(pool, req, res, async (sql, actor) => {
+      await tasks.delete(sql, actor, id);
       return { status: 200, body: { id, deleted: true } };
     });
   }));
 
   r.post('/tasks/:taskId/complete', wrap(async (req, res) => {
     const id = taskId(req);
-    await runCommand(db, req, res, async (tx, actor) => ({ status: 200, body: taskJson(await tasks.complete(tx, actor, id)) }));
+    await runSqlCommand(pool, req, res, async (sql, actor) => ({ status: 200, body: taskJson(await tasks.complete(sql, actor, id)) }));
   }));
 
   return r;

@@ -1,17 +1,21 @@
 /**
  * The task domain: every change and its event are written in the caller's transaction. A change
- * takes the task row's lock (UPDATE or SELECT … FOR UPDATE) before it writes its outbox row, so
- * concurrent changes of one task commit one after the other and their aggregate versions follow
- * commit order.
+ * takes the task row's lock (its UPDATE or DELETE) before it writes its outbox row, so concurrent
+ * changes of one task commit one after the other and their aggregate versions follow commit order.
+ * The event is encoded (and so validated) before its row is written: a payload that does not fit
+ * its schema throws and the transaction writes nothing.
  */
+import { randomUUID } from 'node:crypto';
 import { Prisma, type Task } from '@prisma/client';
 import type { EventCodec } from '../../lib/avro/event-codec.js';
 import type { Db, Tx } from '../../lib/db/prisma.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { taskCompletedPayload, taskCreatedPayload, taskDeletedPayload, taskUpdatedPayload } from '../../lib/events/task-event-payloads.js';
-import { appendOutboxEvent, type OutboxEventInput } from '../../lib/outbox/append-outbox-event.js';
+import { encodeOutboxEvent, outboxInsert, type EncodedOutboxEvent, type OutboxEventInput } from '../../lib/outbox/append-outbox-event.js';
 import { formatRecurrencePattern, parseRecurrencePattern } from '../../lib/recurrence.js';
 import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from './task-input.js';
+import type { SqlTx } from '../http/sql-transaction.js';
+import { insertTask, TASK_FIELDS, updateTask, type TaskChange } from './task-sql.js';
 
 /** Who is acting and the trace their events carry. */
 export interface ActorContext {
@@ -22,7 +26,7 @@ export interface ActorContext {
 export interface TaskServiceDeps {
   codec: EventCodec;
   onEventWritten?: (eventType: string) => void;
-  /** Benchmark switch only: skip the outbox write to measure its cost. */
+  /** Benchmark switch only: skip the outbox row (and its encoding) to measure its cost. */
   outboxEnabled?: boolean;
 }
 
@@ -38,10 +42,6 @@ const SNAKE: Record<string, string> = {
   completed: 'completed',
 };
 
-function isNotFound(err: unknown): boolean {
-  return err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2025';
-}
-
 /** Prisma passes `contains` text into ILIKE unescaped: make `%`, `_` and backslash match themselves. */
 export function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -54,31 +54,43 @@ function normalisedPattern(p: string | null | undefined): string | null | undefi
 export class TaskService {
   constructor(private readonly deps: TaskServiceDeps) {}
 
-  private async emit(tx: Tx, e: OutboxEventInput): Promise<void> {
-    if (this.deps.outboxEnabled === false) return;
-    await appendOutboxEvent(tx, this.deps.codec, e);
-    this.deps.onEventWritten?.(e.eventType);
+  /** The change's event, ready to insert; none when the outbox is switched off. */
+  private async encode(e: OutboxEventInput): Promise<EncodedOutboxEvent | undefined> {
+    if (this.deps.outboxEnabled === false) return undefined;
+    return encodeOutboxEvent(this.deps.codec, e);
   }
 
-  async create(tx: Tx, ctx: ActorContext, input: CreateTaskInput, instanceOf?: { templateId: string; occurrenceAt: Date }): Promise<Task> {
+  private async append(sql: SqlTx, event: EncodedOutboxEvent | undefined): Promise<void> {
+    if (!event) return;
+    await sql.execute(outboxInsert(event));
+    this.deps.onEventWritten?.(event.eventType);
+  }
+
+  /** One statement writes the task and its TaskCreated row: the id and timestamps are chosen here so the event can be encoded first. */
+  async create(sql: SqlTx, ctx: ActorContext, input: CreateTaskInput, instanceOf?: { templateId: string; occurrenceAt: Date }): Promise<Task> {
     const pattern = normalisedPattern(input.recurrencePattern);
     const isTemplate = input.isRecurringTemplate ?? Boolean(pattern);
     if (isTemplate && !pattern) throw new ValidationError([{ field: 'recurrencePattern', message: 'is required for a recurring template' }]);
-    const task = await tx.task.create({
-      data: {
-        userId: ctx.userId,
-        title: input.title,
-        description: input.description ?? null,
-        dueDate: input.dueDate ? new Date(input.dueDate) : null,
-        priority: input.priority ?? 'Medium',
-        tags: input.tags ?? [],
-        isRecurringTemplate: isTemplate,
-        recurrencePattern: pattern ?? null,
-        reminderLeadMinutes: input.reminderLeadMinutes ?? null,
-        templateId: instanceOf?.templateId ?? null,
-      },
-    });
-    await this.emit(tx, {
+    const now = new Date();
+    const task: Task = {
+      id: randomUUID(),
+      userId: ctx.userId,
+      title: input.title,
+      description: input.description ?? null,
+      dueDate: input.dueDate ? new Date(input.dueDate) : null,
+      priority: input.priority ?? 'Medium',
+      tags: input.tags ?? [],
+      completed: false,
+      completedAt: null,
+      isRecurringTemplate: isTemplate,
+      recurrencePattern: pattern ?? null,
+      templateId: instanceOf?.templateId ?? null,
+      reminderLeadMinutes: input.reminderLeadMinutes ?? null,
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const event = await this.encode({
       eventType: 'TaskCreated',
       key: task.id,
       aggregateVersion: task.version,
@@ -87,6 +99,12 @@ export class TaskService {
       payload: taskCreatedPayload(task, instanceOf?.occurrenceAt ?? null),
       occurredAt: task.createdAt,
     });
+    if (!event) {
+      await sql.execute(insertTask(task));
+      return task;
+    }
+    await sql.execute(Prisma.sql`with task as (${insertTask(task)}) ${outboxInsert(event)}`);
+    this.deps.onEventWritten?.(event.eventType);
     return task;
   }
 
@@ -118,84 +136,87 @@ export class TaskService {
     return { items, nextCursor: more ? items[items.length - 1]!.id : null };
   }
 
-  async update(tx: Tx, ctx: ActorContext, id: string, patch: UpdateTaskInput): Promise<Task> {
-    const data: Prisma.TaskUpdateInput = { version: { increment: 1 } };
-    if (patch.title !== undefined) data.title = patch.title;
-    if (patch.description !== undefined) data.description = patch.description;
-    if (patch.dueDate !== undefined) data.dueDate = patch.dueDate ? new Date(patch.dueDate) : null;
-    if (patch.priority !== undefined) data.priority = patch.priority;
-    if (patch.tags !== undefined) data.tags = patch.tags;
-    if (patch.reminderLeadMinutes !== undefined) data.reminderLeadMinutes = patch.reminderLeadMinutes;
-    if (patch.recurrencePattern !== undefined) data.recurrencePattern = normalisedPattern(patch.recurrencePattern) ?? null;
-    if (patch.isRecurringTemplate !== undefined) data.isRecurringTemplate = patch.isRecurringTemplate;
-    else if (patch.recurrencePattern) data.isRecurringTemplate = true;
+  async update(sql: SqlTx, ctx: ActorContext, id: string, patch: UpdateTaskInput): Promise<Task> {
+    const now = new Date();
+    const change: TaskChange = {};
+    if (patch.title !== undefined) change.title = patch.title;
+    if (patch.description !== undefined) change.description = patch.description;
+    if (patch.dueDate !== undefined) change.dueDate = patch.dueDate ? new Date(patch.dueDate) : null;
+    if (patch.priority !== undefined) change.priority = patch.priority;
+    if (patch.tags !== undefined) change.tags = patch.tags;
+    if (patch.reminderLeadMinutes !== undefined) change.reminderLeadMinutes = patch.reminderLeadMinutes;
+    if (patch.recurrencePattern !== undefined) change.recurrencePattern = normalisedPattern(patch.recurrencePattern) ?? null;
+    if (patch.isRecurringTemplate !== undefined) change.isRecurringTemplate = patch.isRecurringTemplate;
+    else if (patch.recurrencePattern) change.isRecurringTemplate = true;
     if (patch.completed !== undefined) {
-      data.completed = patch.completed;
-      data.completedAt = patch.completed ? new Date() : null;
+      change.completed = patch.completed;
+      change.completedAt = patch.completed ? now : null;
     }
-    let task: Task;
-    try {
-      task = await tx.task.update({ where: { id, userId: ctx.userId }, data });
-    } catch (err) {
-      if (isNotFound(err)) throw new NotFoundError('task');
-      throw err;
-    }
+    const [task] = await sql.query<Task>(updateTask(id, ctx.userId, change, now));
+    if (!task) throw new NotFoundError('task');
     if (task.isRecurringTemplate && !task.recurrencePattern) {
       throw new ValidationError([{ field: 'recurrencePattern', message: 'is required for a recurring template' }]);
     }
-    await this.emit(tx, {
-      eventType: 'TaskUpdated',
-      key: task.id,
-      aggregateVersion: task.version,
-      userId: ctx.userId,
-      traceparent: ctx.traceparent,
-      payload: taskUpdatedPayload(task, Object.keys(patch).map((k) => SNAKE[k] ?? k)),
-      occurredAt: task.updatedAt,
-    });
+    await this.append(
+      sql,
+      await this.encode({
+        eventType: 'TaskUpdated',
+        key: task.id,
+        aggregateVersion: task.version,
+        userId: ctx.userId,
+        traceparent: ctx.traceparent,
+        payload: taskUpdatedPayload(task, Object.keys(patch).map((k) => SNAKE[k] ?? k)),
+        occurredAt: task.updatedAt,
+      }),
+    );
     return task;
   }
 
   /** Marks a task done; completing a done task changes nothing and emits nothing. */
-  async complete(tx: Tx, ctx: ActorContext, id: string): Promise<Task> {
-    const locked = await tx.$queryRaw<{ completed: boolean }[]>`
-      select completed from tasks where id = ${id}::uuid and user_id = ${ctx.userId} for update`;
-    if (locked.length === 0) throw new NotFoundError('task');
-    if (locked[0]!.completed) return this.get(tx, ctx.userId, id);
-    const task = await tx.task.update({
-      where: { id },
-      data: { completed: true, completedAt: new Date(), version: { increment: 1 } },
-    });
-    await this.emit(tx, {
-      eventType: 'TaskCompleted',
-      key: task.id,
-      aggregateVersion: task.version,
-      userId: ctx.userId,
-      traceparent: ctx.traceparent,
-      payload: taskCompletedPayload(task),
-      occurredAt: task.completedAt ?? task.updatedAt,
-    });
+  async complete(sql: SqlTx, ctx: ActorContext, id: string): Promise<Task> {
+    const now = new Date();
+    // A concurrent completion makes this UPDATE wait for the row, then find it done and match nothing.
+    const [task] = await sql.query<Task>(Prisma.sql`
+      update tasks set completed = true, completed_at = ${now}, version = version + 1, updated_at = ${now}
+       where id = ${id}::uuid and user_id = ${ctx.userId} and not completed
+      returning ${TASK_FIELDS}`);
+    if (!task) {
+      const [done] = await sql.query<Task>(Prisma.sql`select ${TASK_FIELDS} from tasks where id = ${id}::uuid and user_id = ${ctx.userId}`);
+      if (!done) throw new NotFoundError('task');
+      return done;
+    }
+    await this.append(
+      sql,
+      await this.encode({
+        eventType: 'TaskCompleted',
+        key: task.id,
+        aggregateVersion: task.version,
+        userId: ctx.userId,
+        traceparent: ctx.traceparent,
+        payload: taskCompletedPayload(task),
+        occurredAt: now,
+      }),
+    );
     return task;
   }
 
-  async delete(tx: Tx, ctx: ActorContext, id: string): Promise<Task> {
-    let task: Task;
-    try {
-      task = await tx.task.delete({ where: { id, userId: ctx.userId } });
-    } catch (err) {
-      if (isNotFound(err)) throw new NotFoundError('task');
-      throw err;
-    }
+  async delete(sql: SqlTx, ctx: ActorContext, id: string): Promise<Task> {
+    const [task] = await sql.query<Task>(Prisma.sql`delete from tasks where id = ${id}::uuid and user_id = ${ctx.userId} returning ${TASK_FIELDS}`);
+    if (!task) throw new NotFoundError('task');
     const deletedAt = new Date();
-    await this.emit(tx, {
-      eventType: 'TaskDeleted',
-      key: task.id,
-      // The row is gone; the deletion is the aggregate's last change.
-      aggregateVersion: task.version + 1,
-      userId: ctx.userId,
-      traceparent: ctx.traceparent,
-      payload: taskDeletedPayload(task, deletedAt),
-      occurredAt: deletedAt,
-    });
+    await this.append(
+      sql,
+      await this.encode({
+        eventType: 'TaskDeleted',
+        key: task.id,
+        // The row is gone; the deletion is the aggregate's last change.
+        aggregateVersion: task.version + 1,
+        userId: ctx.userId,
+        traceparent: ctx.traceparent,
+        payload: taskDeletedPayload(task, deletedAt),
+        occurredAt: deletedAt,
+      }),
+    );
     return task;
   }
 }

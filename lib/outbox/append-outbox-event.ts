@@ -4,6 +4,7 @@
  * fit fails the transaction and nothing of the change commits.
  */
 import { randomUUID } from 'node:crypto';
+import { Prisma } from '@prisma/client';
 import type { EventCodec } from '../avro/event-codec.js';
 import type { Tx } from '../db/prisma.js';
 import { topicOf, type EventType } from '../topics.js';
@@ -26,14 +27,44 @@ export interface WrittenEvent {
   topic: string;
 }
 
-export async function appendOutboxEvent(tx: Tx, codec: EventCodec, e: OutboxEventInput): Promise<WrittenEvent> {
-  const value = await codec.encode(e.eventType, e.payload);
-  const eventId = e.eventId ?? randomUUID();
-  const topic = topicOf(e.eventType);
-  // Raw SQL rather than the model API: measured at about 1 ms less CPU per write (bench:api),
-  // which is most of what the outbox costs a request.
-  await tx.$executeRaw`
+/** An event ready to be inserted: its value encoded and validated. */
+export interface EncodedOutboxEvent extends WrittenEvent {
+  key: string;
+  aggregateVersion: number;
+  userId: string;
+  traceparent: string;
+  value: Buffer;
+  occurredAt: Date;
+}
+
+/** Validates and encodes; throws EventSchemaError before anything is written. */
+export async function encodeOutboxEvent(codec: EventCodec, e: OutboxEventInput): Promise<EncodedOutboxEvent> {
+  return {
+    eventId: e.eventId ?? randomUUID(),
+    eventType: e.eventType,
+    topic: topicOf(e.eventType),
+    key: e.key,
+    aggregateVersion: e.aggregateVersion,
+    userId: e.userId,
+    traceparent: e.traceparent,
+    value: await codec.encode(e.eventType, e.payload),
+    occurredAt: e.occurredAt ?? new Date(),
+  };
+}
+
+/**
+ * The INSERT of an encoded event, run alone or as the final statement after a data-modifying CTE
+ * that writes the change itself (one round trip, one statement: both rows or neither). Raw SQL
+ * rather than the model API: Prisma's query compiler costs about 1 ms of CPU per model query.
+ */
+export function outboxInsert(r: EncodedOutboxEvent): Prisma.Sql {
+  return Prisma.sql`
     insert into outbox (event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id)
-    values (${eventId}::uuid, ${topic}, ${e.key}, ${e.eventType}, ${e.aggregateVersion}, ${value}, ${(e.occurredAt ?? new Date()).toISOString()}, ${e.traceparent}, ${e.userId})`;
-  return { eventId, eventType: e.eventType, topic };
+    values (${r.eventId}::uuid, ${r.topic}, ${r.key}, ${r.eventType}, ${r.aggregateVersion}, ${r.value}, ${r.occurredAt.toISOString()}, ${r.traceparent}, ${r.userId})`;
+}
+
+export async function appendOutboxEvent(tx: Tx, codec: EventCodec, e: OutboxEventInput): Promise<WrittenEvent> {
+  const r = await encodeOutboxEvent(codec, e);
+  await tx.$executeRaw(outboxInsert(r));
+  return { eventId: r.eventId, eventType: r.eventType, topic: r.topic };
 }

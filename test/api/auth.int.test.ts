@@ -80,6 +80,21 @@ describe('auth', () => {
     expect401(await raw(user, 'GET', '/tasks', `Bearer ${expired}`), /token expired/);
   });
 
+  test('a token accepted once is refused once it has expired (verified tokens are remembered only until their expiry)', async () => {
+    const user = newUser();
+    const shortLived = await api.token(user, Math.floor(Date.now() / 1000) + 2);
+    expect((await raw(user, 'GET', '/tasks', `Bearer ${shortLived}`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2_100));
+    expect401(await raw(user, 'GET', '/tasks', `Bearer ${shortLived}`), /token expired/);
+  });
+
+  test("a remembered token still answers 404 on another user's path", async () => {
+    const [alice, bob] = [newUser(), newUser()];
+    const token = await api.token(alice);
+    expect((await raw(alice, 'GET', '/tasks', `Bearer ${token}`)).status).toBe(200);
+    expect((await raw(bob, 'GET', '/tasks', `Bearer ${token}`)).status).toBe(404);
+  });
+
   test('a token without a subject: 401', async () => {
     const user = newUser();
     const noSub = await sign(TEST_JWT_SECRET, (j) => j.setIssuedAt().setExpirationTime('1h'));

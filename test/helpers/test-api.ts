@@ -2,6 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import pg from 'pg';
 import { createApp } from '../../api/app.js';
 import { ChatService } from '../../api/chat/chat-service.js';
 import { RuleInterpreter } from '../../api/chat/rule-interpreter.js';
@@ -46,7 +47,9 @@ export async function startTestApi(opts: { clock?: () => Date; codec?: EventCode
     taskChanges = new TaskChangeHub({ kafka: createKafka({ brokers: c.kafkaBrokers, clientId: 'api-sse-test' }), registry: new SchemaRegistry({ host: c.schemaRegistryUrl }), logger, heartbeatMs: typeof opts.sse === 'object' ? opts.sse.heartbeatMs : undefined });
     await taskChanges.start();
   }
-  const app = createApp({ db: database.db, codec, tasks, chat, logger, metrics, jwtSecret: TEST_JWT_SECRET, bodyLimitBytes: 64 * 1024, taskChanges });
+  // REST writes run on their own pool here; in production it is the pool under Prisma.
+  const pool = new pg.Pool({ connectionString: database.url, max: 10 });
+  const app = createApp({ db: database.db, pool, codec, tasks, chat, logger, metrics, jwtSecret: TEST_JWT_SECRET, bodyLimitBytes: 64 * 1024, taskChanges });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -71,6 +74,7 @@ export async function startTestApi(opts: { clock?: () => Date; codec?: EventCode
       await taskChanges?.stop();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      await pool.end();
       await database.drop();
     },
   };
