@@ -1,33 +1,48 @@
 /**
- * `npm run bench:relay [-- --quick] [--topic NAME] [--writer-connections N]`: how fast a relay
- * empties a backlog, and how long an event waits between its commit and Kafka's acknowledgement
- * under a steady write load. The events go to todo.tasks.events unless --topic names another
- * (created like it when missing): on a shared broker, other people's consumers read the real one.
+ * `npm run bench:relay [-- --quick] [--notify-study] [--debezium-poll-ms N] [--writer-connections N]`:
+ * the TypeScript relay and Debezium side by side, in one run, on one machine: how fast each empties
+ * a backlog, and how long an event waits between its commit and Kafka under a steady write load.
  *
- * Each entry of RELAYS is one relay configuration; every scenario it takes part in starts from an
- * empty outbox in a dedicated database. Latency is per row: ackedAt − committedAt, where
- * committedAt is PostgreSQL's commit timestamp of the writing transaction, so it includes the
- * time a row sits committed but unseen (poll interval, the batch in flight) and excludes the
- * writer's own time before commit.
+ * Both relays are measured the same way, from the Kafka side (topic-log.ts): the events go to the
+ * bench-owned topic bench.relay.events, whose records carry the broker's append time; latency is
+ * append time − PostgreSQL's commit time of the writing transaction (track_commit_timestamp), so it
+ * includes the time a row sits committed but unseen (poll interval, WAL decoding, the batch in
+ * flight) and excludes the writer's own time before commit. A drain is timed from the relay's start
+ * (Debezium: its resume) to the append time of the last record.
+ *
+ * Default run, in ABBA order so that neither relay always runs on the warmer or the busier machine,
+ * and so that no replication slot decodes the WAL while the TypeScript relay is measured:
+ *   drain TS → register Debezium → drain Debezium → steady Debezium → drop Debezium → steady TS.
+ * The TypeScript relay runs with relay/config.ts's defaults (env included), with the outbox's NOTIFY
+ * trigger disabled as the migration `outbox_notify_off` leaves it; Debezium with the production
+ * connector config (see debezium-relay-under-test.ts for the bench's names and pause/resume).
+ *
+ * `--debezium-poll-ms N`: Debezium with `poll.interval.ms` N instead of the production config's
+ * default 500 ms, which sets its latency at this load (debezium-relay-under-test.ts).
+ * `--notify-study`: instead, the TypeScript relay alone under the steady load with LISTEN on/off,
+ * the NOTIFY trigger on/off and poll 10/100 ms: why production runs without NOTIFY.
  */
-import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { connectionConfig } from '../lib/env.js';
 import { createKafka } from '../lib/kafka/kafka-client.js';
-import { TOPICS, topicSpecs } from '../lib/topics.js';
-import { busiestSince, busyBeforeStart, cpuMark, cpuMsBetween, cpuSince, freshDatabase, isKafkaBroker, isPostgres, isQuick, machineInfo, printTable, procSnapshot, progress, resetTables, sleep, summarize, writeResult, type LatencySummary } from './bench-kit.js';
+import { busiestSince, busyBeforeStart, cpuMark, cpuMsBetween, cpuSince, databaseUrl, freshDatabase, isKafkaBroker, isPostgres, isQuick, machineInfo, printTable, procSnapshot, progress, resetTables, summarize, writeResult, type LatencySummary } from './bench-kit.js';
+import { debeziumRelay, removeLeftovers } from './debezium-relay-under-test.js';
 import { makeFixture, prefill, steadyWriter, type WriterResult } from './outbox-load.js';
-import { tsRelay, type OnPublished, type RelayUnderTest } from './relay-under-test.js';
+import { tsRelay, type RelayUnderTest } from './relay-under-test.js';
+import { BENCH_TOPIC, TopicLog, type TopicRecord } from './topic-log.js';
 
 const quick = isQuick();
+const notifyStudy = process.argv.includes('--notify-study');
 const argValue = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
-/** Where the events go. The real topic by default; --topic NAME sends them to a bench-owned copy of it. */
-const TOPIC = argValue('--topic') ?? TOPICS.tasks;
+const debeziumPollMs = argValue('--debezium-poll-ms');
+if (debeziumPollMs !== undefined && !/^\d+$/.test(debeziumPollMs)) throw new Error(`--debezium-poll-ms takes a whole number of milliseconds, not "${debeziumPollMs}"`);
 const P = {
-  topic: TOPIC,
+  topic: BENCH_TOPIC,
+  /** Bench-only override of the connector's poll.interval.ms (debezium-relay-under-test.ts); undefined = production config. */
+  debeziumPollIntervalMs: debeziumPollMs === undefined ? undefined : Number(debeziumPollMs),
   drainEvents: quick ? 20_000 : 100_000,
   keys: 1_000,
   payloadBytes: 300,
@@ -35,75 +50,41 @@ const P = {
   steadyTickMs: 20,
   steadyWarmupMs: quick ? 1_000 : 3_000,
   steadyMs: quick ? 8_000 : 30_000,
-  /** Concurrent writing transactions: several API replicas' worth. NOTIFY serialises their commits. */
+  /** Concurrent writing transactions: several API replicas' worth. */
   writerConnections: Number(argValue('--writer-connections') ?? 8),
 };
-const GOALS = { minDrainPerS: 20_000, maxSteadyP99Ms: 100 };
+const GOALS = { minDrainPerS: 20_000, minDrainRatioTsOverDebezium: 2, maxSteadyP99Ms: 100, maxP99RatioTsOverDebezium: 0.5 };
 const DATABASE = 'todo_bench_relay';
 const TABLES = ['outbox', 'outbox_held_keys', 'outbox_dead_letters'];
 
-interface Entry {
+interface Scenario {
   relay: RelayUnderTest;
-  drain: boolean;
-  steady: boolean;
-  /** Whether the outbox's NOTIFY trigger fires during this entry's steady run. */
+  /** Whether the outbox's NOTIFY trigger fires during the steady run. */
   notifyTrigger: boolean;
 }
 
-/** What a relay reported: counts, per-key order, and latencies of rows committed since `since`. */
-class Collector {
-  published = 0;
-  batches = 0;
-  orderViolations = 0;
-  latenciesMs: number[] = [];
-  firstAck?: number;
-  lastAck?: number;
-  /** Epoch ms: rows committed before it (warm-up) are counted but not timed. */
-  since = 0;
-  private readonly lastVersion = new Map<string, number>();
-
-  readonly onPublished: OnPublished = (events, ackedAt) => {
-    const now = performance.now();
-    this.firstAck ??= now;
-    this.lastAck = now;
-    this.batches++;
-    this.published += events.length;
-    const acked = ackedAt.getTime();
-    for (const e of events) {
-      // A duplicate or a reordering within a key shows up as a version not above the last one.
-      if (e.aggregateVersion <= (this.lastVersion.get(e.key) ?? 0)) this.orderViolations++;
-      this.lastVersion.set(e.key, e.aggregateVersion);
-      if (e.committedAt && e.committedAt.getTime() >= this.since) this.latenciesMs.push(acked - e.committedAt.getTime());
-    }
-  };
-}
-
-async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > deadline) return false;
-    await sleep(5);
-  }
-  return true;
-}
-
-/** The real topic must have been provisioned; a bench topic is created like it (same partitions and configs). */
-async function ensureTopic(): Promise<void> {
-  const admin = createKafka({ brokers: connectionConfig().kafkaBrokers, clientId: 'relay-bench', retries: 2 }).admin();
-  await admin.connect();
-  try {
-    if ((await admin.listTopics()).includes(TOPIC)) return;
-    if (TOPIC === TOPICS.tasks) throw new Error(`topic ${TOPIC} is missing: run npm run topics:provision`);
-    const spec = topicSpecs().find((t) => t.name === TOPICS.tasks)!;
-    const configEntries = Object.entries({ ...spec.extraConfig, 'retention.ms': String(spec.retentionMs) }).map(([name, value]) => ({ name, value }));
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: TOPIC, numPartitions: spec.partitions, configEntries }] });
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-type Fixture = Awaited<ReturnType<typeof makeFixture>>;
 type Busiest = ReturnType<typeof busiestSince>;
+
+/** What reached the topic in one scenario: distinct events, duplicates and per-key order. */
+function checkRecords(records: TopicRecord[]): { distinct: TopicRecord[]; duplicates: number; orderViolations: number } {
+  const seen = new Set<string>();
+  const lastVersion = new Map<string, number>();
+  const distinct: TopicRecord[] = [];
+  let duplicates = 0;
+  let orderViolations = 0;
+  // A key lives in one partition and the reader returns a partition's records in offset order.
+  for (const r of records) {
+    if (seen.has(r.eventId)) {
+      duplicates++;
+      continue;
+    }
+    seen.add(r.eventId);
+    distinct.push(r);
+    if (r.aggregateVersion <= (lastVersion.get(r.key) ?? 0)) orderViolations++;
+    lastVersion.set(r.key, r.aggregateVersion);
+  }
+  return { distinct, duplicates, orderViolations };
+}
 
 interface DrainFigures {
   relay: string;
@@ -112,62 +93,60 @@ interface DrainFigures {
   complete: boolean;
   seconds: number;
   eventsPerS: number;
-  /** The rate once the first batch was acknowledged (without connecting and electing). */
-  eventsPerSAfterFirstAck: number;
-  firstAckMs: number;
-  batches: number;
-  outboxLeft: number;
+  /** The rate after the first 10 % of the events: without connecting, electing, resuming. */
+  eventsPerSAfterFirst10Pct: number;
+  firstRecordMs: number;
+  duplicates: number;
   orderViolations: number;
   cpu: ReturnType<typeof cpuSince>;
   /**
-   * CPU ms per 1,000 events of the relay (this process), PostgreSQL and the Kafka broker: what the
-   * drain costs whatever else runs, and which of the three would saturate a core first.
+   * CPU ms per 1,000 events of the relay (TS: this process; Debezium: the Connect worker),
+   * PostgreSQL and the Kafka broker: what the drain costs whatever else runs.
    */
   cpuMsPer1000: { relay: number; postgres: number; kafka: number };
   busiest: Busiest;
 }
 
-async function drain(pool: pg.Pool, relay: RelayUnderTest, fixture: Fixture): Promise<DrainFigures> {
+async function drain(pool: pg.Pool, log: TopicLog, relay: RelayUnderTest, fixture: Fixture): Promise<DrainFigures> {
   await resetTables(pool, TABLES);
+  await relay.prepare();
   progress(`${relay.name}: pre-filling ${P.drainEvents} events`);
   await prefill(pool, fixture, P.drainEvents);
   await pool.query('analyze outbox');
   await pool.query('checkpoint');
-  const c = new Collector();
+  const from = await log.endOffsets();
   progress(`${relay.name}: draining`);
   const cpu0 = cpuMark();
   const procs0 = procSnapshot();
-  const t0 = performance.now();
-  await relay.start(c.onPublished);
-  const complete = await waitFor(() => c.published >= P.drainEvents, quick ? 120_000 : 300_000);
+  const t0 = Date.now();
+  await relay.start();
+  const complete = await log.waitForAppended(from, P.drainEvents, quick ? 120_000 : 300_000);
   const cpu = cpuSince(cpu0);
   const procs1 = procSnapshot();
   const busiest = busiestSince(procs0, 4);
-  const per1000 = (ms: number) => Math.round((ms / Math.max(1, c.published)) * 1000 * 10) / 10;
-  const cpuMsPer1000 = {
-    relay: per1000(cpuMsBetween(procs0, procs1, (pid) => pid === process.pid)),
-    postgres: per1000(cpuMsBetween(procs0, procs1, isPostgres)),
-    kafka: per1000(cpuMsBetween(procs0, procs1, isKafkaBroker)),
-  };
   await relay.stop();
-  const end = c.lastAck ?? performance.now();
-  const { rows } = await pool.query<{ n: string }>('select count(*) as n from outbox');
-  const firstBatch = Math.min(c.published, 2000);
-  const afterFirst = c.firstAck !== undefined && end > c.firstAck ? (c.published - firstBatch) / ((end - c.firstAck) / 1000) : NaN;
+  const { distinct, duplicates, orderViolations } = checkRecords(await log.read(from, await log.endOffsets()));
+  const times = Float64Array.from(distinct.map((r) => r.appendedAt)).sort();
+  const end = times[times.length - 1] ?? NaN;
+  const tenth = Math.floor(times.length / 10);
+  const per1000 = (ms: number) => Math.round((ms / Math.max(1, distinct.length)) * 1000 * 10) / 10;
   return {
     relay: relay.name,
     events: P.drainEvents,
-    published: c.published,
+    published: distinct.length,
     complete,
     seconds: Math.round((end - t0) / 10) / 100,
-    eventsPerS: Math.round(c.published / ((end - t0) / 1000)),
-    eventsPerSAfterFirstAck: Math.round(afterFirst),
-    firstAckMs: Math.round((c.firstAck ?? NaN) - t0),
-    batches: c.batches,
-    outboxLeft: Number(rows[0]!.n),
-    orderViolations: c.orderViolations,
+    eventsPerS: Math.round(distinct.length / ((end - t0) / 1000)),
+    eventsPerSAfterFirst10Pct: Math.round((times.length - 1 - tenth) / ((end - times[tenth]!) / 1000)),
+    firstRecordMs: (times[0] ?? NaN) - t0,
+    duplicates,
+    orderViolations,
     cpu,
-    cpuMsPer1000,
+    cpuMsPer1000: {
+      relay: per1000(cpuMsBetween(procs0, procs1, relay.isRelayProcess)),
+      postgres: per1000(cpuMsBetween(procs0, procs1, isPostgres)),
+      kafka: per1000(cpuMsBetween(procs0, procs1, isKafkaBroker)),
+    },
     busiest,
   };
 }
@@ -176,110 +155,216 @@ interface SteadyFigures {
   relay: string;
   notifyTrigger: boolean;
   writer: WriterResult;
+  /** Broker append time − commit time, rows committed after the warm-up. */
   latencyMs: LatencySummary;
+  /** The relay's own view, when it reports acknowledgements: Kafka ack − commit time. */
+  ackLatencyMs?: LatencySummary;
   published: number;
   unpublished: number;
-  meanBatch: number;
+  /** Records whose commit time the relay could not tell (should be 0). */
+  withoutCommitTime: number;
+  duplicates: number;
   orderViolations: number;
   cpu: ReturnType<typeof cpuSince>;
   busiest: Busiest;
 }
 
-async function steady(pool: pg.Pool, writerPool: pg.Pool, e: Entry, fixture: Fixture): Promise<SteadyFigures> {
+async function steady(pool: pg.Pool, writerPool: pg.Pool, log: TopicLog, s: Scenario, fixture: Fixture): Promise<SteadyFigures> {
+  const { relay } = s;
   await resetTables(pool, TABLES);
-  await pool.query(`alter table outbox ${e.notifyTrigger ? 'enable' : 'disable'} trigger outbox_notify`);
+  await pool.query(`alter table outbox ${s.notifyTrigger ? 'enable' : 'disable'} trigger outbox_notify`);
+  await relay.prepare();
+  const from = await log.endOffsets();
   const versions = fixture.keys.map(() => 0);
-  const c = new Collector();
-  await e.relay.start(c.onPublished);
-  progress(`${e.relay.name}: steady ${P.steadyRatePerS}/s, warm-up ${P.steadyWarmupMs / 1000} s, then ${P.steadyMs / 1000} s`);
+  await relay.start();
+  progress(`${relay.name}: steady ${P.steadyRatePerS}/s, warm-up ${P.steadyWarmupMs / 1000} s, then ${P.steadyMs / 1000} s`);
   const warm = await steadyWriter(writerPool, fixture, versions, P.steadyRatePerS, P.steadyWarmupMs, P.steadyTickMs);
-  c.since = Date.now();
-  const batches0 = c.batches;
-  const published0 = c.published;
+  const since = Date.now();
   const cpu0 = cpuMark();
   const procs0 = procSnapshot();
   const w = await steadyWriter(writerPool, fixture, versions, P.steadyRatePerS, P.steadyMs, P.steadyTickMs);
   const cpu = cpuSince(cpu0);
   const busiest = busiestSince(procs0, 4);
-  await waitFor(() => c.published >= warm.inserted + w.inserted, 30_000);
-  await e.relay.stop();
+  const written = warm.inserted + w.inserted;
+  await log.waitForAppended(from, written, 30_000);
+  await relay.stop();
   await pool.query('alter table outbox disable trigger outbox_notify');
-  const measuredBatches = c.batches - batches0;
+  const { distinct, duplicates, orderViolations } = checkRecords(await log.read(from, await log.endOffsets()));
+  const committed = await relay.commitTimes();
+  const latencies: number[] = [];
+  let withoutCommitTime = 0;
+  for (const r of distinct) {
+    const at = committed.get(r.eventId);
+    if (at === undefined) withoutCommitTime++;
+    else if (at >= since) latencies.push(r.appendedAt - at);
+  }
+  const acks = relay.ackLatenciesMs?.(since);
   return {
-    relay: e.relay.name,
-    notifyTrigger: e.notifyTrigger,
+    relay: relay.name,
+    notifyTrigger: s.notifyTrigger,
     writer: w,
-    latencyMs: summarize(c.latenciesMs),
-    published: c.published,
-    unpublished: warm.inserted + w.inserted - c.published,
-    meanBatch: measuredBatches ? Math.round((c.published - published0) / measuredBatches) : 0,
-    orderViolations: c.orderViolations,
+    latencyMs: summarize(latencies),
+    ...(acks && { ackLatencyMs: summarize(acks) }),
+    published: distinct.length,
+    unpublished: written - distinct.length,
+    withoutCommitTime,
+    duplicates,
+    orderViolations,
     cpu,
     busiest,
   };
 }
 
+type Fixture = Awaited<ReturnType<typeof makeFixture>>;
+
 const busiestText = (b: Busiest) => b.map((x) => `${x.command.split(' ').slice(0, 3).join(' ')} ${x.pctCore}%`).join(', ');
+const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+
+function printDrains(drains: DrainFigures[], payloadBytes: number): void {
+  printTable(
+    `Drain: ${P.drainEvents} events pre-filled (${payloadBytes}-byte TaskCreated, ${P.keys} keys, topic ${P.topic}), relay started (Debezium: resumed), until all are on the topic (broker append time)`,
+    ['relay', 'events/s', 'after 1st 10% /s', 'seconds', '1st record ms', 'published', 'dups', 'order errs', 'CPU ms/1000 ev relay / pg / kafka', 'machine busy %'],
+    drains.map((d) => [d.relay, d.eventsPerS, d.eventsPerSAfterFirst10Pct, d.seconds, d.firstRecordMs, d.published, d.duplicates, d.orderViolations, `${d.cpuMsPer1000.relay} / ${d.cpuMsPer1000.postgres} / ${d.cpuMsPer1000.kafka}`, d.cpu.machineBusyPct]),
+  );
+}
+
+function printSteadies(steadies: SteadyFigures[]): void {
+  printTable(
+    `Steady: writer offering ${P.steadyRatePerS}/s for ${P.steadyMs / 1000} s (single-row INSERT per autocommit transaction, ${(P.steadyRatePerS * P.steadyTickMs) / 1000} per ${P.steadyTickMs} ms tick, ${P.writerConnections} connections); latency = broker append time − commit`,
+    ['relay', 'trigger', 'written/s', 'commit p99 ms', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'own ack p50 / p99 ms', 'unpublished', 'dups', 'order errs', 'machine busy %'],
+    steadies.map((s) => [s.relay, s.notifyTrigger ? 'on' : 'off', s.writer.achievedPerS, s.writer.commitLatencyMs.p99, s.latencyMs.p50, s.latencyMs.p90, s.latencyMs.p99, s.latencyMs.max, s.ackLatencyMs ? `${s.ackLatencyMs.p50} / ${s.ackLatencyMs.p99}` : '-', s.unpublished, s.duplicates, s.orderViolations, s.cpu.machineBusyPct]),
+  );
+}
+
+function printCpu(drains: DrainFigures[], steadies: SteadyFigures[]): void {
+  printTable('CPU during each scenario (% of one core, postgres = all its processes; the machine has 2 cores and is shared)', ['scenario', 'busiest'], [
+    ...drains.map((d) => [`drain, ${d.relay}`, busiestText(d.busiest)]),
+    ...steadies.map((s) => [`steady, ${s.relay}`, busiestText(s.busiest)]),
+  ]);
+}
+
+interface Run {
+  drains: DrainFigures[];
+  steadies: SteadyFigures[];
+}
+
+const TS_NAME = 'ts-relay';
+const DEBEZIUM_NAME = P.debeziumPollIntervalMs === undefined ? 'debezium' : `debezium, poll.interval.ms ${P.debeziumPollIntervalMs}`;
+
+/** The default run: TypeScript relay vs Debezium, ABBA. */
+async function comparison(url: string, pool: pg.Pool, writerPool: pg.Pool, log: TopicLog, fixture: Fixture, relays: RelayUnderTest[]): Promise<Run> {
+  const ts = tsRelay(TS_NAME, url);
+  const dbz = debeziumRelay(DEBEZIUM_NAME, url, { pollIntervalMs: P.debeziumPollIntervalMs });
+  relays.push(ts, dbz);
+  const drains = [await drain(pool, log, ts, fixture), await drain(pool, log, dbz, fixture)];
+  const steadies = [await steady(pool, writerPool, log, { relay: dbz, notifyTrigger: false }, fixture)];
+  await dbz.dispose();
+  steadies.push(await steady(pool, writerPool, log, { relay: ts, notifyTrigger: false }, fixture));
+  return { drains, steadies };
+}
+
+/** `--notify-study`: the TypeScript relay alone, with and without NOTIFY, and two poll intervals. */
+async function notifyStudyRun(url: string, pool: pg.Pool, writerPool: pg.Pool, log: TopicLog, fixture: Fixture, relays: RelayUnderTest[]): Promise<Run> {
+  const scenarios: Scenario[] = [
+    { relay: tsRelay('ts-relay, LISTEN on, poll 100 ms', url, { listen: true, pollIntervalMs: 100 }), notifyTrigger: true },
+    // Without LISTEN the trigger only costs: what it costs the writers.
+    { relay: tsRelay('ts-relay, LISTEN off, poll 10 ms', url, { listen: false, pollIntervalMs: 10 }), notifyTrigger: true },
+    { relay: tsRelay('ts-relay, LISTEN off, poll 10 ms (production)', url, { listen: false, pollIntervalMs: 10 }), notifyTrigger: false },
+    // What the 10 ms poll buys back of what dropping NOTIFY costs in latency.
+    { relay: tsRelay('ts-relay, LISTEN off, poll 100 ms', url, { listen: false, pollIntervalMs: 100 }), notifyTrigger: false },
+  ];
+  relays.push(...scenarios.map((s) => s.relay));
+  const steadies: SteadyFigures[] = [];
+  for (const s of scenarios) steadies.push(await steady(pool, writerPool, log, s, fixture));
+  return { drains: [], steadies };
+}
+
+/** The side-by-side figures and ratios: what the coordinator's `npm run bench` reads from the JSON line. */
+function sideBySide(run: Run) {
+  const pick = (name: string) => {
+    const d = run.drains.find((x) => x.relay === name)!;
+    const s = run.steadies.find((x) => x.relay === name)!;
+    return { drainPerSec: d.complete ? d.eventsPerS : 0, p50Ms: s.latencyMs.p50, p90Ms: s.latencyMs.p90, p99Ms: s.latencyMs.p99, maxMs: s.latencyMs.max };
+  };
+  const relays = { ts: pick(TS_NAME), debezium: pick(DEBEZIUM_NAME) };
+  const ratios = {
+    drainTsOverDebezium: ratio(relays.ts.drainPerSec, relays.debezium.drainPerSec),
+    p99DebeziumOverTs: ratio(relays.debezium.p99Ms, relays.ts.p99Ms),
+    p50DebeziumOverTs: ratio(relays.debezium.p50Ms, relays.ts.p50Ms),
+  };
+  const goalsMet = {
+    drain: relays.ts.drainPerSec >= GOALS.minDrainPerS,
+    drainRatio: ratios.drainTsOverDebezium >= GOALS.minDrainRatioTsOverDebezium,
+    p99: relays.ts.p99Ms < GOALS.maxSteadyP99Ms,
+    p99Ratio: relays.ts.p99Ms <= relays.debezium.p99Ms * GOALS.maxP99RatioTsOverDebezium,
+  };
+  const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  printTable('TypeScript relay vs Debezium (same run, same machine, both measured on the topic)', ['figure', 'ts-relay', 'debezium', 'ratio', 'goal'], [
+    ['drain events/s', relays.ts.drainPerSec, relays.debezium.drainPerSec, `ts/dbz ${ratios.drainTsOverDebezium}`, `ts ≥ ${GOALS.minDrainPerS}: ${met(goalsMet.drain)}; ≥ ${GOALS.minDrainRatioTsOverDebezium}× dbz: ${met(goalsMet.drainRatio)}`],
+    ['steady p50 ms', relays.ts.p50Ms, relays.debezium.p50Ms, `dbz/ts ${ratios.p50DebeziumOverTs}`, ''],
+    ['steady p99 ms', relays.ts.p99Ms, relays.debezium.p99Ms, `dbz/ts ${ratios.p99DebeziumOverTs}`, `ts < ${GOALS.maxSteadyP99Ms}: ${met(goalsMet.p99)}; ≤ ½ dbz: ${met(goalsMet.p99Ratio)}`],
+  ]);
+  return { relays, ratios, goalsMet };
+}
 
 async function main(): Promise<void> {
   const started = Date.now();
   const busyAtStartPct = await busyBeforeStart();
-  await ensureTopic();
-  progress(`preparing ${DATABASE}${quick ? ' (quick)' : ''}, events go to ${TOPIC}`);
-  const url = await freshDatabase(DATABASE);
-  const machine = await machineInfo(url);
-  const pool = new pg.Pool({ connectionString: url, max: 2, application_name: 'relay-bench' });
-  const writerPool = new pg.Pool({ connectionString: url, max: P.writerConnections, application_name: 'relay-bench-writer' });
-  // A Debezium entry goes here later; each scenario runs for every entry that takes part in it.
-  // Without LISTEN the trigger only costs, so the honest "no NOTIFY" setup has both off.
-  const RELAYS: Entry[] = [
-    { relay: tsRelay('ts-relay, LISTEN on', { databaseUrl: url, listen: true }), drain: true, steady: true, notifyTrigger: true },
-    { relay: tsRelay('ts-relay, LISTEN off', { databaseUrl: url, listen: false }), drain: false, steady: true, notifyTrigger: true },
-    { relay: tsRelay('ts-relay, LISTEN off, no trigger', { databaseUrl: url, listen: false }), drain: false, steady: true, notifyTrigger: false },
-    // Whether a shorter poll buys back what dropping NOTIFY costs in latency.
-    { relay: tsRelay('ts-relay, LISTEN off, no trigger, poll 10 ms', { databaseUrl: url, listen: false, pollIntervalMs: 10 }), drain: false, steady: true, notifyTrigger: false },
-  ];
+  const log = new TopicLog(createKafka({ brokers: connectionConfig().kafkaBrokers, clientId: 'relay-bench', retries: 2 }), P.topic);
+  await log.connect();
+  const relays: RelayUnderTest[] = [];
+  let pool: pg.Pool | undefined;
+  let writerPool: pg.Pool | undefined;
+  let cleaning: Promise<void> | undefined;
+  // Once, whether the run ends, fails or is interrupted: a Debezium slot left behind would pin WAL for good.
+  const cleanUp = () =>
+    (cleaning ??= (async () => {
+      for (const r of relays) await r.dispose().catch((err: Error) => progress(`cleaning up ${r.name} failed: ${err.message}`));
+      await writerPool?.end();
+      await pool?.end();
+      await log.disconnect();
+    })());
+  const onSignal = (signal: NodeJS.Signals) => {
+    progress(`${signal}: removing the bench's connector and slot before exiting`);
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    const fixture = await makeFixture(TOPIC, P.keys, P.payloadBytes);
+    await log.ensure();
+    await removeLeftovers(databaseUrl(DATABASE));
+    progress(`preparing ${DATABASE}${quick ? ' (quick)' : ''}${notifyStudy ? ', NOTIFY study' : ''}, events go to ${P.topic}`);
+    const url = await freshDatabase(DATABASE);
+    const machine = await machineInfo(url);
+    pool = new pg.Pool({ connectionString: url, max: 2, application_name: 'relay-bench' });
+    writerPool = new pg.Pool({ connectionString: url, max: P.writerConnections, application_name: 'relay-bench-writer' });
+    const fixture = await makeFixture(P.topic, P.keys, P.payloadBytes);
     const payloadBytes = Math.round(fixture.payloads.reduce((s, p) => s + p.length, 0) / fixture.payloads.length);
-    const drains: DrainFigures[] = [];
-    for (const e of RELAYS.filter((x) => x.drain)) drains.push(await drain(pool, e.relay, fixture));
-    const steadies: SteadyFigures[] = [];
-    for (const e of RELAYS.filter((x) => x.steady)) steadies.push(await steady(pool, writerPool, e, fixture));
 
-    printTable(
-      `Drain: ${P.drainEvents} events pre-filled (${payloadBytes}-byte TaskCreated, ${P.keys} keys, topic ${TOPIC}), relay started, until all are acknowledged`,
-      ['relay', 'events/s', 'after 1st ack /s', 'seconds', '1st ack ms', 'batches', 'left', 'order errs', 'CPU ms/1000 ev relay / pg / kafka', 'machine busy %', 'goal'],
-      drains.map((d) => [d.relay, d.eventsPerS, d.eventsPerSAfterFirstAck, d.seconds, d.firstAckMs, d.batches, d.outboxLeft, d.orderViolations, `${d.cpuMsPer1000.relay} / ${d.cpuMsPer1000.postgres} / ${d.cpuMsPer1000.kafka}`, d.cpu.machineBusyPct, `≥ ${GOALS.minDrainPerS}: ${d.complete && d.eventsPerS >= GOALS.minDrainPerS ? 'met' : 'MISSED'}`]),
-    );
-    printTable(
-      `Steady: writer offering ${P.steadyRatePerS}/s for ${P.steadyMs / 1000} s (single-row INSERT per autocommit transaction, ${(P.steadyRatePerS * P.steadyTickMs) / 1000} per ${P.steadyTickMs} ms tick, ${P.writerConnections} connections); latency = Kafka ack − commit`,
-      ['relay', 'trigger', 'written/s', 'commit p99 ms', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'rows/batch', 'unpublished', 'order errs', 'machine busy %', 'goal'],
-      steadies.map((s) => [s.relay, s.notifyTrigger ? 'on' : 'off', s.writer.achievedPerS, s.writer.commitLatencyMs.p99, s.latencyMs.p50, s.latencyMs.p90, s.latencyMs.p99, s.latencyMs.max, s.meanBatch, s.unpublished, s.orderViolations, s.cpu.machineBusyPct, `p99 < ${GOALS.maxSteadyP99Ms}: ${s.latencyMs.p99 < GOALS.maxSteadyP99Ms ? 'met' : 'MISSED'}`]),
-    );
-    printTable('CPU during each scenario (% of one core, postgres = all its processes; the machine has 2 cores and is shared)', ['scenario', 'busiest'], [
-      ...drains.map((d) => [`drain, ${d.relay}`, busiestText(d.busiest)]),
-      ...steadies.map((s) => [`steady, ${s.relay}`, busiestText(s.busiest)]),
-    ]);
+    const run = await (notifyStudy ? notifyStudyRun : comparison)(url, pool, writerPool, log, fixture, relays);
+    if (run.drains.length) printDrains(run.drains, payloadBytes);
+    printSteadies(run.steadies);
+    printCpu(run.drains, run.steadies);
+    const compared = notifyStudy ? {} : sideBySide(run);
     console.log(`\nmachine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}; postgres ${JSON.stringify(machine.postgres)}; machine busy before start ${busyAtStartPct}%`);
 
-    writeResult('relay', {
-      bench: 'relay',
+    writeResult(notifyStudy ? 'relay-notify-study' : 'relay', {
+      bench: notifyStudy ? 'relay-notify-study' : 'relay',
       quick,
       at: new Date(started).toISOString(),
       durationS: Math.round((Date.now() - started) / 1000),
+      ...compared,
       machine,
       busyAtStartPct,
-      params: { ...P, payloadBytesActual: payloadBytes, writerShape: 'single-row INSERT per autocommit transaction' },
+      params: { ...P, payloadBytesActual: payloadBytes, writerShape: 'single-row INSERT per autocommit transaction', measuredOn: 'broker append time (LogAppendTime) − commit time' },
       goals: GOALS,
-      drain: drains.map((d) => ({ ...d, met: d.complete && d.eventsPerS >= GOALS.minDrainPerS })),
-      steady: steadies.map((s) => ({ ...s, met: s.latencyMs.p99 < GOALS.maxSteadyP99Ms })),
+      drain: run.drains,
+      steady: run.steadies,
     });
   } finally {
-    for (const e of RELAYS) await e.relay.stop().catch(() => undefined);
-    await pool.query('alter table outbox enable trigger outbox_notify').catch(() => undefined);
-    await writerPool.end();
-    await pool.end();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanUp();
   }
 }
 

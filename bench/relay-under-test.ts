@@ -1,73 +1,130 @@
 /**
  * The relays the relay bench can measure. A relay is anything that, once started, moves committed
- * outbox rows of the bench database to Kafka and reports each acknowledged batch. The bench only
- * relies on that report, never on the relay deleting rows, so a log-based relay (Debezium, which
- * leaves the outbox to be cleaned by someone else) fits the same entry: its adapter would report
- * batches from a Kafka consumer of the topic, with the commit time taken from the record's source
- * metadata and the acknowledgement time from the record's broker timestamp.
+ * outbox rows of the bench database to the bench topic. The bench measures what lands on the topic
+ * (topic-log.ts), so a relay only has to say when each row it published was committed:
+ *
+ * - the TypeScript relay deletes a row once Kafka acknowledged it, so the commit time cannot be
+ *   looked up afterwards; it comes from the relay's own `onPublished` report, which carries
+ *   `pg_xact_commit_timestamp(xmin)` as read with the row (the same column its latency metric uses).
+ *   That costs the write path nothing, unlike a bench-only trigger copying commit times to a log
+ *   table, which would add work to every writing transaction of both relays.
+ * - Debezium leaves the rows in place (debezium-relay-under-test.ts): it looks them up afterwards.
+ *
+ * The TypeScript relay runs in a process of its own (ts-relay-process.ts), as Debezium does in
+ * Connect. Its own acknowledgement times are kept beside the Kafka-side figures: they show that
+ * broker append time and producer acknowledgement agree, i.e. that measuring on the topic neither
+ * flatters nor penalises it.
  */
-import { connectionConfig } from '../lib/env.js';
-import type { RelayConfig } from '../relay/config.js';
-import { startRelayService, type RelayService } from '../relay/relay-service.js';
-import { stderrLogger } from './bench-kit.js';
-
-export interface PublishedEvent {
-  key: string;
-  aggregateVersion: number;
-  /** When the writing transaction committed (null when the server does not track it). */
-  committedAt: Date | null;
-}
-
-export type OnPublished = (events: PublishedEvent[], ackedAt: Date) => void;
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { relayConfig, type RelayConfig } from '../relay/config.js';
+import { BENCH_DIR } from './bench-kit.js';
+import type { FromRelayProcess, PublishedRow, ToRelayProcess } from './ts-relay-process.js';
 
 export interface RelayUnderTest {
   readonly name: string;
-  /** Starts relaying; resolves once the relay runs (it may still be connecting to Kafka). */
-  start(onPublished: OnPublished): Promise<void>;
-  /** Stops after the batch in flight; nothing is reported after it resolves. */
+  /** Ready to pick up rows written from now on, without publishing them yet (Debezium's slot must exist before the rows). */
+  prepare(): Promise<void>;
+  /** Starts or resumes publishing; resolves once it runs (it may still be connecting). */
+  start(): Promise<void>;
+  /** Stops publishing after the batch in flight; nothing more reaches the topic once it resolves. */
   stop(): Promise<void>;
+  /** Commit time (epoch ms) by event id of the rows the relay published since its last start. */
+  commitTimes(): Promise<Map<string, number>>;
+  /** Acknowledgement − commit, ms, of rows committed since `sinceMs`, when the relay reports acknowledgements. */
+  ackLatenciesMs?(sinceMs: number): number[];
+  /** Whether a process does this relay's work, for CPU accounting (the relay's own process; the Connect worker). */
+  isRelayProcess(pid: number): boolean;
+  /** Removes whatever the relay created outside this process. Safe to call again, and after a failure. */
+  dispose(): Promise<void>;
 }
 
-export interface TsRelayOptions {
-  databaseUrl: string;
-  listen: boolean;
-  batchSize?: number;
-  pollIntervalMs?: number;
-}
+/** What the bench varies in the TypeScript relay; everything else is relay/config.ts as production runs it. */
+export type TsRelayOverrides = Partial<Pick<RelayConfig, 'listen' | 'pollIntervalMs' | 'batchSize'>>;
 
 let lockSeq = 0;
 
-/** The TypeScript relay (relay/), in-process, with its own lock id and an ephemeral metrics port. */
-export function tsRelay(name: string, o: TsRelayOptions): RelayUnderTest {
-  let service: RelayService | undefined;
-  return {
+/** The next message of `type` from the relay process; fails when it reports a failure or exits. */
+function next<T extends FromRelayProcess['type']>(child: ChildProcess, type: T, timeoutMs = 60_000): Promise<Extract<FromRelayProcess, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error, m?: FromRelayProcess) => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (err) reject(err);
+      else resolve(m as Extract<FromRelayProcess, { type: T }>);
+    };
+    const onMessage = (m: FromRelayProcess) => {
+      if (m.type === type) done(undefined, m);
+      else if (m.type === 'failed') done(new Error(`the TypeScript relay process failed: ${m.message}`));
+    };
+    const onExit = (code: number | null, signal: string | null) => done(new Error(`the TypeScript relay process exited (${signal ?? `code ${code}`}) before "${type}"`));
+    const timer = setTimeout(() => done(new Error(`the TypeScript relay process did not say "${type}" within ${timeoutMs / 1000} s`)), timeoutMs);
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+/** The TypeScript relay (relay/), in a child process, with its own lock id and an ephemeral metrics port. */
+export function tsRelay(name: string, databaseUrl: string, overrides: TsRelayOverrides = {}): RelayUnderTest {
+  let child: ChildProcess | undefined;
+  let pid = -1;
+  let published: PublishedRow[] = [];
+  const tell = (m: ToRelayProcess) => child!.send(m);
+  const relay: RelayUnderTest = {
     name,
-    async start(onPublished) {
-      const cfg: RelayConfig = {
-        ...connectionConfig(),
-        databaseUrl: o.databaseUrl,
-        // The relay's own defaults (relay/config.ts), so the bench measures what production runs.
-        batchSize: o.batchSize ?? 2000,
-        pollIntervalMs: o.pollIntervalMs ?? 100,
-        listen: o.listen,
+    async prepare() {
+      if (child) return;
+      // Loaded ahead of the start, so that the drain's clock does not include Node loading TypeScript.
+      child = fork(path.join(BENCH_DIR, 'ts-relay-process.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      pid = child.pid ?? -1;
+      // A send to a process that died (Ctrl-C reaches it too) must not crash the bench; next() reports the exit.
+      child.on('error', () => undefined);
+      await next(child, 'ready');
+    },
+    async start() {
+      await relay.prepare();
+      published = [];
+      const config: RelayConfig = {
+        ...relayConfig(),
+        ...overrides,
+        databaseUrl,
         leaderLockId: 7_390_000 + (process.pid % 1000) * 10 + lockSeq++,
-        standbyRetryMs: 1000,
         metricsHost: '127.0.0.1',
         metricsPort: 0,
-        stalledWriterWarnMs: 30_000,
         instanceId: `bench-${name.replace(/\W+/g, '-')}-${process.pid}`,
       };
-      service = await startRelayService(cfg, stderrLogger('relay'), {
-        onPublished: (rows, ackedAt) =>
-          onPublished(
-            rows.map((r) => ({ key: r.messageKey, aggregateVersion: Number(r.aggregateVersion), committedAt: r.committedAt })),
-            ackedAt,
-          ),
-      });
+      const started = next(child!, 'started');
+      tell({ type: 'start', config });
+      await started;
     },
     async stop() {
-      await service?.stop();
-      service = undefined;
+      if (!child) return;
+      const c = child;
+      if (!c.connected) {
+        child = undefined;
+        return;
+      }
+      const stopped = next(c, 'stopped');
+      const exited = new Promise((r) => c.once('exit', r));
+      tell({ type: 'stop' });
+      published = (await stopped).published;
+      await exited;
+      child = undefined;
+    },
+    async commitTimes() {
+      const without = published.filter(([, committedAt]) => committedAt === null).length;
+      if (without > 0) throw new Error(`the relay reported ${without} row(s) without a commit time: is track_commit_timestamp on?`);
+      return new Map(published.map(([eventId, committedAt]) => [eventId, committedAt!]));
+    },
+    ackLatenciesMs(sinceMs) {
+      return published.filter(([, c]) => c !== null && c >= sinceMs).map(([, c, acked]) => acked - c!);
+    },
+    isRelayProcess: (p) => p === pid,
+    async dispose() {
+      await relay.stop().catch(() => child?.kill('SIGKILL'));
+      child = undefined;
     },
   };
+  return relay;
 }

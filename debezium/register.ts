@@ -35,7 +35,7 @@ export interface ConnectorStatus {
   tasks: TaskStatus[];
 }
 
-async function connectRequest(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+export async function connectRequest(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   let res: Response;
   try {
     res = await fetch(`${base}${path}`, {
@@ -57,7 +57,7 @@ async function connectRequest(base: string, method: string, path: string, body?:
   return { status: res.status, json };
 }
 
-function connectFailure(what: string, r: { status: number; json: any }): ConnectError {
+export function connectFailure(what: string, r: { status: number; json: any }): ConnectError {
   const msg = typeof r.json === 'object' && r.json?.message ? r.json.message : JSON.stringify(r.json);
   return new ConnectError(`${what}: Kafka Connect answered ${r.status}: ${msg}`);
 }
