@@ -23,7 +23,15 @@ const logger = createLogger('api');
 
 async function serve(cfg: ApiConfig): Promise<void> {
   // One pool: Prisma runs reads and chat turns on it, REST writes their raw statements.
-  const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: cfg.dbPoolMax, connectionTimeoutMillis: 10_000 });
+  // The timeouts bound what Prisma's transaction timeout used to: a stuck statement or an abandoned
+  // transaction must not hold a task's row lock (and every later write to that task) for long.
+  const pool = new pg.Pool({
+    connectionString: cfg.databaseUrl,
+    max: cfg.dbPoolMax,
+    connectionTimeoutMillis: 10_000,
+    statement_timeout: 20_000,
+    idle_in_transaction_session_timeout: 30_000,
+  });
   const db = createPrismaOnPool(pool);
   const codec = EventCodec.forUrl(cfg.schemaRegistryUrl);
   // Resolve schema ids before taking traffic; later writes never ask the registry again.
