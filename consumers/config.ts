@@ -8,6 +8,8 @@ export interface ConsumerConfig extends ConnectionConfig {
   readonly retryMaxMs: number;
   readonly outageRetryMaxMs: number;
   readonly partitionsConsumedConcurrently: number;
+  /** At most this many records of one partition share a transaction and an offset commit; 1 is record at a time. */
+  readonly batchMax: number;
   readonly metricsHost: string;
   /** Port of /healthz, /readyz, /metrics; each group has its own default. */
   readonly metricsPort: number;
@@ -39,6 +41,7 @@ export function consumerConfig(group: ConsumerGroup): ConsumerConfig {
     retryMaxMs: envInt('CONSUMER_RETRY_MAX_MS', 30_000, 1),
     outageRetryMaxMs: envInt('CONSUMER_OUTAGE_RETRY_MAX_MS', 5_000, 1),
     partitionsConsumedConcurrently: envInt('CONSUMER_PARTITIONS_CONCURRENTLY', 3, 1),
+    batchMax: envInt('CONSUMER_BATCH_MAX', 100, 1),
     metricsHost: envString('CONSUMER_METRICS_HOST', '127.0.0.1'),
     metricsPort: envInt('CONSUMER_METRICS_PORT', DEFAULT_PORTS[group]),
     notifyUrl: envOptional('NOTIFY_URL'),

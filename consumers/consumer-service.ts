@@ -85,6 +85,7 @@ export async function startConsumerService(
     retry: { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs },
     outageRetry: { baseMs: 100, maxMs: config.outageRetryMaxMs },
     partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+    batchMax: config.batchMax,
     clock,
     fromBeginning: opts.fromBeginning,
     kafkaGroupId,

@@ -57,7 +57,8 @@ export function createReminderSchedulerHandler(d: ReminderSchedulerDeps): EventH
         for (const r of await lockScheduledReminders(tx, plan.taskId)) await dismissReminder(tx, r, plan.reason, w);
         return;
       }
-      const row = await tx.task.findUnique({ where: { id: plan.taskId }, select: { version: true, userId: true } });
+      // Raw SQL: Prisma's query compiler costs about 1 ms of CPU per model query.
+      const [row] = await tx.$queryRaw<{ version: number; userId: string }[]>`select version, user_id as "userId" from tasks where id = ${plan.taskId}::uuid`;
       if (!row) {
         d.logger.debug(log, 'task not in this database (unknown or deleted): no reminders');
         return;

@@ -37,7 +37,8 @@ export function createReminderTriggerHandler(d: { logger: Logger }): EventHandle
       switch (e.eventType) {
         case 'ReminderScheduled': {
           const t = fieldsOf(e, 'remind_at');
-          const reminder = await tx.reminder.findUnique({ where: { id: t.reminderId }, select: { status: true } });
+          // Raw SQL: Prisma's query compiler costs about 1 ms of CPU per model query.
+          const [reminder] = await tx.$queryRaw<{ status: ReminderStatus }[]>`select status::text as status from reminders where id = ${t.reminderId}::uuid`;
           if (!reminder) {
             d.logger.debug(log, 'reminder not in this database: ignored');
             return;

@@ -34,4 +34,10 @@ export interface HandlerContext {
 export interface EventHandler {
   readonly topics: readonly string[];
   handle(tx: Tx, event: ConsumedEvent, ctx: HandlerContext): Promise<void>;
+  /**
+   * Runs once before `handle` is called for each of `events` (new events of one partition, in
+   * offset order) in one transaction. For row locks that events of different keys share: taking
+   * them here in a fixed order keeps two partitions' transactions from deadlocking.
+   */
+  beforeBatch?(tx: Tx, events: readonly ConsumedEvent[], ctx: HandlerContext): Promise<void>;
 }

@@ -8,9 +8,15 @@ export class ConsumerMetrics {
   readonly duplicates = new Counter({ name: 'consumer_events_duplicate_total', help: 'Redelivered events skipped by inbox dedupe', labelNames: ['group'], registers: [this.registry] });
   readonly retried = new Counter({ name: 'consumer_events_retried_total', help: 'Retries, by cause', labelNames: ['group', 'cause'], registers: [this.registry] });
   readonly deadLettered = new Counter({ name: 'consumer_events_dead_lettered_total', help: 'Events sent to the group DLQ', labelNames: ['group', 'reason'], registers: [this.registry] });
+  readonly batches = new Counter({
+    name: 'consumer_chunks_total',
+    help: 'Chunks of a partition\'s records, by path: one transaction (batch) or, after a failure in it, one record at a time',
+    labelNames: ['group', 'path'],
+    registers: [this.registry],
+  });
   readonly processing = new Histogram({
     name: 'consumer_processing_seconds',
-    help: 'Handler transaction time per event',
+    help: 'Handler transaction time per event (a chunk\'s transaction time shared among its events)',
     labelNames: ['group'],
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
     registers: [this.registry],

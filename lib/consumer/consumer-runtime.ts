@@ -1,17 +1,37 @@
 /**
- * The runtime every consumer group shares. Per record: decode through the registry, then in ONE
- * transaction record (group, event id) in processed_events and run the handler, so a redelivered
- * event is acknowledged and skipped; commit the Kafka offset only after that transaction
- * committed. Records of one partition are handled one at a time, so a key's next event waits
- * until its previous one succeeded or was dead-lettered.
+ * The runtime every consumer group shares. Records of one partition are taken in offset order, in
+ * runs of at most `batchMax` (a "chunk" of a kafkajs batch). Per chunk: decode every record
+ * through the registry, then in ONE transaction record every event id in processed_events (one
+ * `insert … select unnest(ids) on conflict do nothing returning event_id`, which says which ids are
+ * new) and run the handler for each new event in offset order; after that transaction committed,
+ * resolve the chunk's last offset. kafkajs commits resolved offsets after each fetched batch, once
+ * `batchMax` of them are uncommitted, on a rebalance and on stop: a Kafka round trip per chunk or
+ * fetched batch, not per record.
  *
- * Failures: poison (the record itself is bad) goes to the DLQ at once; a handler error burns an
- * attempt, backs off with jitter, and after the last attempt dead-letters; an outage (database,
- * registry, broker) retries forever without burning attempts — good events never reach a DLQ
- * because something was down.
+ * Why a chunk is safe: its side effects and inbox rows commit together or not at all, and the
+ * offset is committed only after they did, so a committed offset never passes an unfinished
+ * record. A crash (or rebalance) anywhere in a chunk — before its transaction commits, or between
+ * that commit and the offset commit — redelivers the whole chunk from the last committed offset:
+ * the events whose transaction committed find their inbox rows and are skipped (duplicates), the
+ * rest run for the first time. Redelivery is the normal case the inbox exists for; a chunk only
+ * makes the redelivered run longer. Per-key order holds because a partition is processed in offset
+ * order, and the next chunk of a partition starts only after the previous one finished.
+ *
+ * Failures: if anything in a chunk fails (a record that does not decode, a handler error, an
+ * outage), its transaction rolls back and the chunk is processed again one record at a time, each
+ * in its own transaction and resolved on its own, exactly as if batching did not exist: so a
+ * poison record is isolated and dead-lettered, and the records around it are processed once.
+ * Record at a time: poison (the record itself is bad) goes to the DLQ at once; a handler error
+ * burns an attempt, backs off with jitter, and after the last attempt dead-letters; an outage
+ * (database, registry, broker) retries forever without burning attempts — good events never reach
+ * a DLQ because something was down.
+ *
+ * Handlers whose writes take row locks shared across keys (task-broadcaster-cg's per-user
+ * sequence) lock them in a fixed order in `beforeBatch`, so two partitions' chunks in flight at once
+ * wait for each other instead of deadlocking.
  */
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Batch, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventCodec } from '../avro/event-codec.js';
 import { isDatabaseUnavailable, type Db } from '../db/prisma.js';
@@ -19,7 +39,7 @@ import { isRetriable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ConsumerGroup } from '../topics.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
-import type { EventHandler, HandlerContext } from './consumed-event.js';
+import type { ConsumedEvent, EventHandler, HandlerContext } from './consumed-event.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
 import { publishDeadLetter } from './dead-letter.js';
 import { decodeEvent, PoisonEventError } from './event-decoder.js';
@@ -38,6 +58,8 @@ export interface ConsumerRuntimeDeps {
   /** Backoff while a dependency is down. */
   outageRetry: BackoffPolicy;
   partitionsConsumedConcurrently: number;
+  /** At most this many records of a partition share one transaction and one offset commit (1: record at a time). */
+  batchMax: number;
   clock?: () => Date;
   fromBeginning?: boolean;
   /** Kafka group id; defaults to the group name (tests use a unique one per run). */
@@ -68,6 +90,15 @@ export function isTransient(err: unknown): boolean {
 
 type Outcome = 'processed' | 'duplicate';
 
+/** What kafkajs hands eachBatch, as far as the runtime uses it. */
+interface BatchControls {
+  resolveOffset(offset: string): void;
+  heartbeat(): Promise<void>;
+  commitOffsetsIfNecessary(): Promise<void>;
+  isRunning(): boolean;
+  isStale(): boolean;
+}
+
 export class ConsumerRuntime {
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
@@ -86,20 +117,99 @@ export class ConsumerRuntime {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...handler.topics], fromBeginning: this.d.fromBeginning ?? true });
     await this.consumer.run({
-      autoCommit: false,
+      // kafkajs commits the offsets we resolved (only finished records) after each fetched batch, on
+      // a rebalance, and on stop; within a long batch, once `batchMax` records are resolved.
+      autoCommit: true,
+      autoCommitThreshold: this.d.batchMax,
+      eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.d.partitionsConsumedConcurrently,
-      eachMessage: async ({ topic, partition, message, heartbeat }) => {
-        const done = await this.handleRecord(topic, partition, message, heartbeat);
-        if (done) await this.consumer!.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-      },
+      eachBatch: ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) =>
+        this.handleBatch(batch, { resolveOffset, heartbeat, commitOffsetsIfNecessary: () => commitOffsetsIfNecessary(), isRunning, isStale }),
     });
   }
 
-  /** Finishes the record in flight (and commits it), then leaves the group. */
+  /** Finishes the chunk or record in flight (and commits it), then leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
+  }
+
+  /** A fetched batch of one partition, chunk by chunk; stops early (leaving the rest unresolved) when stopping or rebalanced. */
+  private async handleBatch(batch: Batch, c: BatchControls): Promise<void> {
+    const { topic, partition } = batch;
+    const halted = () => this.stopping || !c.isRunning() || c.isStale();
+    for (let from = 0; from < batch.messages.length; from += this.d.batchMax) {
+      if (halted()) return;
+      const chunk = batch.messages.slice(from, from + this.d.batchMax);
+      if (chunk.length > 1 && (await this.processChunk(topic, partition, chunk, c.heartbeat))) {
+        await this.finished(chunk.at(-1)!, c);
+        continue;
+      }
+      for (const message of chunk) {
+        if (halted() || !(await this.handleRecord(topic, partition, message, c.heartbeat))) return;
+        await this.finished(message, c);
+      }
+    }
+  }
+
+  /** Everything up to `message` is finished: its offset may be committed. */
+  private async finished(message: KafkaMessage, c: BatchControls): Promise<void> {
+    c.resolveOffset(message.offset);
+    await c.commitOffsetsIfNecessary();
+    await c.heartbeat();
+  }
+
+  /**
+   * The fast path: the whole chunk in one transaction. False when anything failed (nothing of the
+   * chunk committed then): the caller processes the chunk record by record.
+   */
+  private async processChunk(topic: string, partition: number, chunk: KafkaMessage[], heartbeat: () => Promise<void>): Promise<boolean> {
+    const { db, group, handler, logger, metrics } = this.d;
+    try {
+      const events: ConsumedEvent[] = [];
+      for (const message of chunk) events.push(await decodeEvent(this.d.registry, topic, partition, message));
+      const started = process.hrtime.bigint();
+      const outcomes = await db.$transaction(
+        async (tx) => {
+          const ids = events.map((e) => e.eventId);
+          const inserted = await tx.$queryRaw<{ event_id: string }[]>`
+            insert into processed_events (consumer_group, event_id)
+            select ${group}, id from unnest(${ids}::uuid[]) as id
+            on conflict do nothing
+            returning event_id::text`;
+          const fresh = new Set(inserted.map((r) => r.event_id));
+          // An id twice in the chunk (the same event published twice) is new only the first time.
+          const outcomes = events.map((e): Outcome => (fresh.delete(e.eventId.toLowerCase()) ? 'processed' : 'duplicate'));
+          const toHandle = events.filter((_, i) => outcomes[i] === 'processed');
+          if (toHandle.length > 0) await handler.beforeBatch?.(tx, toHandle, this.ctx);
+          for (const e of toHandle) {
+            await handler.handle(tx, e, this.ctx);
+            // kafkajs heartbeats only when asked (at most once per heartbeatInterval): a long chunk
+            // must not look like a dead member. A rebalance it reports is acted on after the chunk.
+            await heartbeat().catch(() => undefined);
+          }
+          return outcomes;
+        },
+        { maxWait: 10_000, timeout: 30_000 },
+      );
+      const perEventSeconds = Number(process.hrtime.bigint() - started) / 1e9 / events.length;
+      const now = Date.now();
+      events.forEach((e, i) => {
+        metrics.processing.observe({ group }, perEventSeconds);
+        if (outcomes[i] === 'duplicate') metrics.duplicates.inc({ group });
+        else {
+          metrics.processed.inc({ group, event_type: e.eventType });
+          metrics.endToEnd.observe({ group }, Math.max(0, now - e.occurredAt.getTime()) / 1000);
+        }
+      });
+      metrics.batches.inc({ group, path: 'batch' });
+      return true;
+    } catch (err) {
+      metrics.batches.inc({ group, path: 'record_at_a_time' });
+      logger.info({ topic, partition, fromOffset: chunk[0]!.offset, records: chunk.length, err: (err as Error).message }, 'chunk failed; processing its records one at a time');
+      return false;
+    }
   }
 
   /** True when the record is finished (processed, duplicate or dead-lettered) and may be committed. */

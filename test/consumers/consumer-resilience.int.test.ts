@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Message } from 'kafkajs';
 import { auditLogService } from '../../consumers/audit-log/audit-log-handler.js';
 import type { RunningConsumerService } from '../../consumers/consumer-service.js';
 import { consumerDlqTopic, TOPICS } from '../../lib/topics.js';
@@ -33,10 +34,15 @@ describe('consumer resilience', () => {
   it('applies each side effect exactly once across a SIGKILL mid-run', async () => {
     const groupId = `audit-crash-${randomUUID()}`;
     await groupAtLatest(kafka, groupId, auditLogService.createHandler({} as never).topics);
-    const records = await Promise.all(Array.from({ length: 400 }, (_, i) => taskCreatedRecord(`crash-key-${i % 40}`)));
+    // One after another: the first resolves the schema id, the rest use the cached one (a thousand
+    // concurrent first lookups exhaust the registry's connection pool).
+    const records: Message[] = [];
+    for (let i = 0; i < 1000; i++) records.push(await taskCreatedRecord(`crash-key-${i % 40}`));
     const ids = records.map((r) => r.headers!['event-id'] as string);
     await produce(kafka, TOPICS.tasks, records);
-    let proc: ConsumerProcess = spawnConsumer('audit-log-cg', database.url, { CONSUMER_KAFKA_GROUP_ID: groupId, CONSUMER_PARTITIONS_CONCURRENTLY: '1' });
+    // Small chunks, one partition at a time: the kill lands mid-run, most likely between a chunk's
+    // transaction and its offset commit or inside a chunk, so the restart redelivers finished events.
+    let proc: ConsumerProcess = spawnConsumer('audit-log-cg', database.url, { CONSUMER_KAFKA_GROUP_ID: groupId, CONSUMER_PARTITIONS_CONCURRENTLY: '1', CONSUMER_BATCH_MAX: '10' });
     const count = () => database.db.auditEntry.count({ where: { eventId: { in: ids } } });
     await waitFor(async () => (await count()) >= 20, { timeoutMs: 60_000, what: 'some progress before the kill' });
     await proc.kill('SIGKILL');

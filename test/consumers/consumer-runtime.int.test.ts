@@ -1,7 +1,9 @@
 /**
  * The shared consumer runtime, through audit-log-cg: redelivery changes nothing, poison and
  * exhausted events land in the group's DLQ with the required headers, later events on other keys
- * keep flowing, and a replay brings a fixed event back through.
+ * keep flowing, and a replay brings a fixed event back through. Records of one key sent together
+ * arrive as one batch of one partition: a duplicate inside it is applied once, and a poison record
+ * inside it sends the chunk down the record-at-a-time path without losing or repeating its neighbours.
  */
 import { randomUUID } from 'node:crypto';
 import { auditLogHandler } from '../../consumers/audit-log/audit-log-handler.js';
@@ -59,6 +61,43 @@ describe('consumer runtime', () => {
     expect(await audited(eventId)).toBe(1);
     expect(await database.db.processedEvent.count({ where: { eventId } })).toBe(1);
     expect(await (await fetch(service.metricsUrl)).text()).toMatch(/consumer_events_duplicate_total\{group="audit-log-cg"\} [1-9]/);
+  });
+
+  const metricValue = async (pattern: RegExp) => Number((await (await fetch(service.metricsUrl)).text()).match(pattern)?.[1] ?? 0);
+  const fallbacks = () => metricValue(/consumer_chunks_total\{group="audit-log-cg",path="record_at_a_time"\} (\d+)/);
+  const batches = () => metricValue(/consumer_chunks_total\{group="audit-log-cg",path="batch"\} (\d+)/);
+
+  it('applies an event sent twice in one batch once', async () => {
+    const key = randomUUID();
+    const first = await taskCreatedRecord(key);
+    const rest = await Promise.all(Array.from({ length: 4 }, () => taskCreatedRecord(key)));
+    const batchesBefore = await batches();
+    await produce(kafka, TOPICS.tasks, [first, ...rest.slice(0, 2), first, ...rest.slice(2)]);
+    const ids = [first, ...rest].map((r) => r.headers!['event-id'] as string);
+    await waitFor(async () => (await database.db.auditEntry.count({ where: { eventId: { in: ids } } })) === ids.length, { what: 'the batch' });
+    expect(await audited(ids[0]!)).toBe(1);
+    expect(await database.db.processedEvent.count({ where: { eventId: { in: ids } } })).toBe(ids.length);
+    expect(await batches()).toBeGreaterThan(batchesBefore);
+  });
+
+  it('isolates a poison record in the middle of a batch: its neighbours once each, the poison dead-lettered', async () => {
+    const key = randomUUID();
+    const before = await Promise.all(Array.from({ length: 4 }, () => taskCreatedRecord(key)));
+    const poisonId = randomUUID();
+    const poison = { ...(await taskCreatedRecord(key, poisonId)), value: Buffer.from('not avro either') };
+    const after = await Promise.all(Array.from({ length: 4 }, () => taskCreatedRecord(key)));
+    const fallbacksBefore = await fallbacks();
+    await produce(kafka, TOPICS.tasks, [...before, poison, ...after]);
+
+    const dead = await waitFor(() => dlq.records.find((r) => r.headers['event-id'] === poisonId), { what: 'the poison record in the DLQ' });
+    expect(dead.headers).toEqual(expect.objectContaining({ attempts: '0', 'error-class': 'PoisonEventError' }));
+    const ids = [...before, ...after].map((r) => r.headers!['event-id'] as string);
+    await waitFor(async () => (await database.db.auditEntry.count({ where: { eventId: { in: ids } } })) === ids.length, { what: 'the poison record\'s neighbours' });
+    for (const id of ids) expect(await audited(id)).toBe(1);
+    expect(await database.db.processedEvent.count({ where: { eventId: { in: [...ids, poisonId] } } })).toBe(ids.length);
+    expect(dlq.records.filter((r) => r.headers['event-id'] === poisonId)).toHaveLength(1);
+    // The whole batch went through the record-at-a-time path (one chunk: fewer records than CONSUMER_BATCH_MAX).
+    expect(await fallbacks()).toBe(fallbacksBefore + 1);
   });
 
   it('dead-letters undecodable bytes at once, and a failing handler after its attempts; other keys flow', async () => {
