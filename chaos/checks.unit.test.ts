@@ -1,0 +1,106 @@
+/** The verdict rules on hand-made facts: each violation is caught, and legal redelivery is not one. */
+import type { LoggedEvent } from './chaos-database.js';
+import { evaluate, type ChaosFacts } from './checks.js';
+import type { KafkaRecordInfo } from './kafka-range.js';
+
+const TASKS = 'todo.tasks.events';
+const BROADCAST = 'todo.task_updates.broadcast';
+
+function logged(eventId: string, key: string, version: number, topic = TASKS): LoggedEvent {
+  return { eventId, topic, key, eventType: topic === TASKS ? 'TaskUpdated' : 'TaskChanged', version, userId: 'chaos-x-u0' };
+}
+
+function record(e: LoggedEvent, partition: number, offset: number): KafkaRecordInfo {
+  return { topic: e.topic, partition, offset: BigInt(offset), key: e.key, value: null, headers: { 'event-id': e.eventId, 'aggregate-version': String(e.version), 'user-id': e.userId } };
+}
+
+/** Facts of a clean run over `events`, each published once in order, every side effect present. */
+function cleanFacts(events: LoggedEvent[]): ChaosFacts {
+  const taskEvents = events.filter((e) => e.topic === TASKS);
+  return {
+    logged: events,
+    records: events.map((e, i) => record(e, 0, i)),
+    dlqRecords: [],
+    userPrefix: 'chaos-x',
+    poison: undefined,
+    notificationCalls: new Map([['r1', 1]]),
+    effects: {
+      processedByGroup: { 'audit-log-cg': new Set(events.map((e) => e.eventId)), 'task-broadcaster-cg': new Set(taskEvents.map((e) => e.eventId)) },
+      topicsByGroup: { 'audit-log-cg': [TASKS, BROADCAST], 'task-broadcaster-cg': [TASKS] },
+      auditRows: new Map(events.map((e) => [e.eventId, 1])),
+      taskChangedPerSource: new Map(taskEvents.map((e) => [e.eventId, 1])),
+      tasksWithSeveralScheduledReminders: 0,
+      extraRecurringInstances: 0,
+      recurringInstances: 0,
+      triggeredReminders: new Set(['r1']),
+      taskVersionMismatches: 0,
+      relayDeadLetterRows: 0,
+    },
+  };
+}
+
+const events = [logged('e1', 'k1', 1), logged('e2', 'k1', 2), logged('e3', 'k2', 1), logged('c1', 'chaos-x-u0', 1, BROADCAST)];
+
+describe('chaos checks', () => {
+  test('a clean run is ok', () => {
+    const v = evaluate(cleanFacts(events));
+    expect(v).toMatchObject({ ok: true, lost: 0, outOfOrder: 0, doubled: 0, deadLettered: 0, eventsWritten: 4 });
+  });
+
+  test('a redelivered older record is allowed and counted, not out of order', () => {
+    const f = cleanFacts(events);
+    f.records.push(record(events[0]!, 0, 10));
+    expect(evaluate(f)).toMatchObject({ ok: true, redelivered: 1, outOfOrder: 0 });
+  });
+
+  test('a committed event missing from Kafka is lost', () => {
+    const f = cleanFacts(events);
+    f.records = f.records.filter((r) => r.headers['event-id'] !== 'e2');
+    expect(evaluate(f)).toMatchObject({ ok: false, lost: 1 });
+  });
+
+  test('versions going backwards, or a key in two partitions, are out of order', () => {
+    const f = cleanFacts(events);
+    f.records = [record(events[1]!, 0, 0), record(events[0]!, 0, 1), record(events[2]!, 1, 0)];
+    expect(evaluate(f).outOfOrder).toBe(1);
+    f.records = [record(events[0]!, 0, 0), record(events[1]!, 1, 0)];
+    expect(evaluate(f).outOfOrder).toBe(1);
+  });
+
+  test('a record of the run in Kafka that was never committed is unexpected', () => {
+    const f = cleanFacts(events);
+    f.records.push(record(logged('ghost', 'k9', 1), 0, 20));
+    expect(evaluate(f)).toMatchObject({ ok: false, unexpectedInKafka: 1 });
+  });
+
+  test('side effects applied twice or not at all are caught', () => {
+    const twice = cleanFacts(events);
+    twice.effects.taskChangedPerSource.set('e1', 2);
+    expect(evaluate(twice)).toMatchObject({ ok: false, doubled: 1, doubledBy: { TaskChanged: 1 } });
+    const missing = cleanFacts(events);
+    missing.effects.processedByGroup['task-broadcaster-cg']!.delete('e3');
+    missing.effects.auditRows.delete('c1');
+    expect(evaluate(missing)).toMatchObject({ ok: false, missingBy: { 'task-broadcaster-cg': 1, audit_log: 1 } });
+  });
+
+  test('notifications: repeated calls with one key are legal; a Triggered reminder never delivered is missing', () => {
+    const repeated = cleanFacts(events);
+    repeated.notificationCalls.set('r1', 3);
+    expect(evaluate(repeated)).toMatchObject({ ok: true, notifications: { raw: 3, distinct: 1, repeatedCalls: 2 } });
+    const missing = cleanFacts(events);
+    missing.effects.triggeredReminders.add('r2');
+    expect(evaluate(missing)).toMatchObject({ ok: false, notifications: { missing: 1 } });
+  });
+
+  test('only the deliberate poison may be dead-lettered, and it must reach every expected DLQ', () => {
+    const f = cleanFacts(events);
+    f.poison = { eventId: 'p1', expectedGroups: ['audit-log-cg', 'task-broadcaster-cg'] };
+    const dlq = (id: string): KafkaRecordInfo => ({ topic: 'todo.audit-log-cg.dlq', partition: 0, offset: 0n, key: 'k', value: null, headers: { 'event-id': id } });
+    f.dlqRecords = [dlq('p1'), dlq('p1')];
+    expect(evaluate(f)).toMatchObject({ ok: true, deadLettered: 0, poison: { deadLetteredBy: 2, expected: 2 } });
+    f.dlqRecords = [dlq('p1')];
+    expect(evaluate(f).ok).toBe(false);
+    f.dlqRecords = [dlq('p1'), dlq('p1'), dlq('e1')];
+    expect(evaluate(f)).toMatchObject({ ok: false, deadLettered: 1 });
+  });
+});

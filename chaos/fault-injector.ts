@@ -1,0 +1,113 @@
+/**
+ * The fault injector: at random moments, one fault of a random kind, one at a time — SIGKILL and
+ * restart of the API, the relay (Kafka Connect with RELAY=debezium), each consumer service and the
+ * Kafka broker, and a 1–3 s pause of PostgreSQL. Kinds are drawn as shuffled rounds of all kinds
+ * (a "bag"), so every kind lands early and about equally often, yet order and timing are random.
+ * A fault ends when its service is back (Kafka: ready again), so two faults never overlap by
+ * accident; the gap before the next one is random around `meanGapMs`.
+ */
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connectService, kafkaService } from '../scripts/stack/jvm-services.js';
+import { waitUntil } from '../scripts/stack/processes.js';
+import { stackConfig, stackDatabaseUrl } from '../scripts/stack/stack-config.js';
+import type { StackService } from '../scripts/stack/stack-service.js';
+import { CONSUMER_GROUPS } from '../lib/topics.js';
+import { pausePostgres } from './postgres-pause.js';
+import type { ProductServices, ServiceName } from './product-services.js';
+import type { Random } from './random.js';
+
+export type FaultKind = 'api' | 'relay' | 'connect' | `consumer:${string}` | 'kafka' | 'postgres-pause';
+
+export interface FaultInjectorOptions {
+  services: ProductServices;
+  random: Random;
+  relay: 'ts' | 'debezium';
+  meanGapMs: number;
+  log: (m: string) => void;
+}
+
+/** Every fault kind this stack and relay allow. */
+export function faultKinds(relay: 'ts' | 'debezium'): FaultKind[] {
+  const kinds: FaultKind[] = ['api', relay === 'debezium' ? 'connect' : 'relay', ...CONSUMER_GROUPS.map((g) => `consumer:${g}` as const), 'kafka'];
+  if (!stackConfig().externalDatabaseUrl) kinds.push('postgres-pause');
+  return kinds;
+}
+
+async function restartJvm(service: StackService, downMs: number): Promise<void> {
+  await service.kill();
+  await sleep(downMs);
+  const starter = spawn(process.execPath, ['--import', 'tsx', 'chaos/start-stack-service.ts', service.name], { cwd: stackConfig().repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  starter.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => starter.once('exit', resolve));
+  if (code !== 0) throw new Error(`restarting ${service.name} failed: ${stderr.trim()}`);
+  // A JVM recovering from SIGKILL on a busy machine can take minutes; longer means it is broken.
+  const ready = await waitUntil(() => service.isReady(), 300_000, 250);
+  if (!ready) throw new Error(`${service.name} did not come back within 300 s after the fault; see ${service.logFile}`);
+}
+
+export class FaultInjector {
+  readonly counts: Partial<Record<FaultKind, number>> = {};
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private bag: FaultKind[] = [];
+  private failure: Error | undefined;
+
+  constructor(private readonly o: FaultInjectorOptions) {}
+
+  start(): void {
+    // A fault whose service never comes back ends the loop; stop() reports it as a harness error.
+    this.loop = this.run().catch((err: Error) => {
+      this.stopped = true;
+      this.failure = err;
+    });
+  }
+
+  /** Lets the fault in progress finish (its service is back), then returns. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+    if (this.failure) throw this.failure;
+  }
+
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  /** True once every kind this run can inject has been injected at least once. */
+  everyKindInjected(): boolean {
+    return faultKinds(this.o.relay).every((k) => (this.counts[k] ?? 0) > 0);
+  }
+
+  private nextKind(): FaultKind {
+    if (this.bag.length === 0) this.bag = this.o.random.shuffled(faultKinds(this.o.relay));
+    return this.bag.pop()!;
+  }
+
+  private async run(): Promise<void> {
+    const { random, meanGapMs } = this.o;
+    for (;;) {
+      const gap = random.between(0.5, 1.5) * meanGapMs;
+      const until = Date.now() + gap;
+      while (!this.stopped && Date.now() < until) await sleep(Math.min(200, until - Date.now()));
+      if (this.stopped) return;
+      const kind = this.nextKind();
+      const started = Date.now();
+      await this.inject(kind);
+      this.counts[kind] = (this.counts[kind] ?? 0) + 1;
+      this.o.log(`fault ${kind} (${((Date.now() - started) / 1000).toFixed(1)} s until recovered)`);
+    }
+  }
+
+  private async inject(kind: FaultKind): Promise<void> {
+    const { services, random } = this.o;
+    const downMs = random.between(100, 1500);
+    const cfg = stackConfig();
+    if (kind === 'kafka') return restartJvm(kafkaService(cfg), downMs);
+    if (kind === 'connect') return restartJvm(connectService(cfg), downMs);
+    if (kind === 'postgres-pause') return pausePostgres(stackDatabaseUrl(cfg, 'postgres'), random.between(1000, 3000));
+    const name = (kind.startsWith('consumer:') ? kind.slice('consumer:'.length) : kind) as ServiceName;
+    await services.crash(name, downMs);
+  }
+}
