@@ -11,6 +11,9 @@
  * or already deleted (its TaskDeleted dismisses): nothing to schedule. A row at a newer version
  * than the event: a later event of this task follows and brings the reminders in line, so this
  * stale one (a replay) changes nothing. See README.md in this folder.
+ *
+ * A chunk's task rows and Scheduled reminders are read in `beforeBatch`, two queries for all of its
+ * events (chunk-reads.ts); a reminder and its ReminderScheduled are one statement.
  */
 import type { ConsumedEvent, EventHandler, HandlerContext } from '../../lib/consumer/consumed-event.js';
 import type { Tx } from '../../lib/db/prisma.js';
@@ -18,7 +21,7 @@ import type { Logger } from '../../lib/logger.js';
 import { TOPICS } from '../../lib/topics.js';
 import type { ConsumerServiceDefinition } from '../consumer-service.js';
 import { dismissReminder, type ReminderWriteContext } from './dismiss-reminder.js';
-import { lockScheduledReminders } from './lock-scheduled-reminders.js';
+import { ChunkReads } from './chunk-reads.js';
 import { scheduleDueDateReminder } from './schedule-reminder.js';
 import { reminderPlanOf, type ReminderPlan } from './task-reminder-plan.js';
 
@@ -31,8 +34,8 @@ export interface ReminderSchedulerDeps {
 type Reconcile = Extract<ReminderPlan, { kind: 'reconcile' }>;
 
 /** Keeps the one due-date reminder that already fires at the desired time; replaces the rest. */
-async function reconcile(tx: Tx, plan: Reconcile, userId: string, e: ConsumedEvent, w: ReminderWriteContext): Promise<string> {
-  const existing = await lockScheduledReminders(tx, plan.taskId, 'due_date');
+async function reconcile(tx: Tx, reads: ChunkReads, plan: Reconcile, userId: string, e: ConsumedEvent, w: ReminderWriteContext): Promise<string> {
+  const existing = await reads.scheduledReminders(plan.taskId, 'due_date');
   const keep = plan.desired && existing.find((r) => r.remindAt.getTime() === plan.desired!.remindAt.getTime());
   for (const r of existing) if (r !== keep) await dismissReminder(tx, r, plan.reason, w);
   if (!plan.desired || keep) return keep ? 'unchanged' : existing.length ? 'dismissed' : 'nothing';
@@ -42,9 +45,23 @@ async function reconcile(tx: Tx, plan: Reconcile, userId: string, e: ConsumedEve
 
 /** The handler of reminder-scheduler-cg (see the module comment). */
 export function createReminderSchedulerHandler(d: ReminderSchedulerDeps): EventHandler {
+  /** The reads `beforeBatch` made for a chunk, by the chunk's transaction. */
+  const chunks = new WeakMap<Tx, ChunkReads>();
   return {
     topics: [TOPICS.tasks],
+    async beforeBatch(tx, events) {
+      const rowTaskIds = new Set<string>();
+      const reminderTaskIds = new Set<string>();
+      for (const e of events) {
+        const plan = reminderPlanOf(e, d.defaultLeadMinutes);
+        if (plan.kind === 'ignore') continue;
+        reminderTaskIds.add(plan.taskId);
+        if (e.eventType !== 'TaskDeleted') rowTaskIds.add(plan.taskId);
+      }
+      chunks.set(tx, await ChunkReads.load(tx, [...rowTaskIds], [...reminderTaskIds]));
+    },
     async handle(tx, e, ctx: HandlerContext) {
+      const reads = chunks.get(tx) ?? ChunkReads.single(tx);
       const plan = reminderPlanOf(e, d.defaultLeadMinutes);
       const log = { eventId: e.eventId, eventType: e.eventType, key: e.key };
       if (plan.kind === 'ignore') {
@@ -54,11 +71,10 @@ export function createReminderSchedulerHandler(d: ReminderSchedulerDeps): EventH
       const w: ReminderWriteContext = { codec: ctx.codec, now: ctx.clock(), traceparent: e.traceparent };
       if (plan.kind === 'dismiss-all' && e.eventType === 'TaskDeleted') {
         // The row is gone with the deletion; whatever is still Scheduled for the task goes.
-        for (const r of await lockScheduledReminders(tx, plan.taskId)) await dismissReminder(tx, r, plan.reason, w);
+        for (const r of await reads.scheduledReminders(plan.taskId)) await dismissReminder(tx, r, plan.reason, w);
         return;
       }
-      // Raw SQL: Prisma's query compiler costs about 1 ms of CPU per model query.
-      const [row] = await tx.$queryRaw<{ version: number; userId: string }[]>`select version, user_id as "userId" from tasks where id = ${plan.taskId}::uuid`;
+      const row = await reads.taskRow(plan.taskId);
       if (!row) {
         d.logger.debug(log, 'task not in this database (unknown or deleted): no reminders');
         return;
@@ -68,10 +84,10 @@ export function createReminderSchedulerHandler(d: ReminderSchedulerDeps): EventH
         return;
       }
       if (plan.kind === 'dismiss-all') {
-        for (const r of await lockScheduledReminders(tx, plan.taskId)) await dismissReminder(tx, r, plan.reason, w);
+        for (const r of await reads.scheduledReminders(plan.taskId)) await dismissReminder(tx, r, plan.reason, w);
         return;
       }
-      const outcome = await reconcile(tx, plan, row.userId, e, w);
+      const outcome = await reconcile(tx, reads, plan, row.userId, e, w);
       d.logger.debug({ ...log, outcome }, 'task reminders reconciled');
     },
   };

@@ -4,7 +4,7 @@
  * from the task event that asked for it, so the same event can never create two.
  */
 import type { Tx } from '../../lib/db/prisma.js';
-import { appendOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
+import { encodeOutboxEvent, outboxInsertPerRowOf } from '../../lib/outbox/append-outbox-event.js';
 import type { ReminderWriteContext } from './dismiss-reminder.js';
 import { dueDateReminderId, reminderEventId } from './reminder-ids.js';
 
@@ -17,15 +17,14 @@ export interface NewDueDateReminder {
   sourceEventId: string;
 }
 
-/** The new reminder's id, or undefined when this event already created its reminder. */
+/**
+ * The new reminder's id, or undefined when this event already created its reminder. The reminder
+ * and its ReminderScheduled are written by one statement: the outbox row only if the reminder row
+ * was inserted.
+ */
 export async function scheduleDueDateReminder(tx: Tx, r: NewDueDateReminder, ctx: ReminderWriteContext): Promise<string | undefined> {
   const id = dueDateReminderId(r.sourceEventId);
-  const inserted = await tx.$executeRaw`
-    insert into reminders (id, task_id, user_id, remind_at, status, source, version, created_at, updated_at)
-    values (${id}::uuid, ${r.taskId}::uuid, ${r.userId}, ${r.remindAt}, 'Scheduled', 'due_date', 1, ${ctx.now}, ${ctx.now})
-    on conflict (id) do nothing`;
-  if (inserted === 0) return undefined;
-  await appendOutboxEvent(tx, ctx.codec, {
+  const event = await encodeOutboxEvent(ctx.codec, {
     eventType: 'ReminderScheduled',
     eventId: reminderEventId('ReminderScheduled', id),
     key: id,
@@ -35,5 +34,12 @@ export async function scheduleDueDateReminder(tx: Tx, r: NewDueDateReminder, ctx
     occurredAt: ctx.now,
     payload: { id, task_id: r.taskId, user_id: r.userId, remind_at: r.remindAt.getTime(), task_title: r.title, source: 'due_date' },
   });
-  return id;
+  const inserted = await tx.$executeRaw`
+    with reminder as (
+      insert into reminders (id, task_id, user_id, remind_at, status, source, version, created_at, updated_at)
+      values (${id}::uuid, ${r.taskId}::uuid, ${r.userId}, ${r.remindAt}, 'Scheduled', 'due_date', 1, ${ctx.now}, ${ctx.now})
+      on conflict (id) do nothing
+      returning id)
+    ${outboxInsertPerRowOf('reminder', event)}`;
+  return inserted === 0 ? undefined : id;
 }

@@ -13,10 +13,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { Task } from '@prisma/client';
-import type { ConsumedEvent, EventHandler } from '../../lib/consumer/consumed-event.js';
+import type { ConsumedEvent, EventHandler, HandlerContext } from '../../lib/consumer/consumed-event.js';
 import type { Tx } from '../../lib/db/prisma.js';
 import { taskSnapshotPayload } from '../../lib/events/task-event-payloads.js';
-import { appendOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
+import { encodeOutboxEvent, outboxInsertMany, type EncodedOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
 import { TOPICS } from '../../lib/topics.js';
 import type { ConsumerServiceDefinition } from '../consumer-service.js';
 
@@ -102,13 +102,19 @@ async function lockSequences(tx: Tx, userIds: string[]): Promise<void> {
   await tx.$queryRaw`select user_id from broadcast_sequences where user_id = any(${userIds}::text[]) order by user_id for update`;
 }
 
-/** The user's next broadcast sequence number; the row stays locked until the transaction ends. */
-async function nextSequence(tx: Tx, userId: string): Promise<number> {
-  const rows = await tx.$queryRaw<{ seq: bigint }[]>`
-    insert into broadcast_sequences (user_id, seq) values (${userId}, 1)
-    on conflict (user_id) do update set seq = broadcast_sequences.seq + 1
-    returning seq`;
-  return Number(rows[0]!.seq);
+/**
+ * Advances each user's sequence by how many TaskChanged the user gets, in one statement, and
+ * returns each user's first new value: the user's events take first, first + 1, … in offset order.
+ * The rows stay locked until the transaction ends.
+ */
+async function takeSequences(tx: Tx, counts: Map<string, number>): Promise<Map<string, number>> {
+  const userIds = [...counts.keys()].sort();
+  const ns = userIds.map((u) => counts.get(u)!);
+  const rows = await tx.$queryRaw<{ user_id: string; seq: bigint }[]>`
+    insert into broadcast_sequences (user_id, seq) select u, n from unnest(${userIds}::text[], ${ns}::int[]) as c(u, n) order by u
+    on conflict (user_id) do update set seq = broadcast_sequences.seq + excluded.seq
+    returning user_id, seq`;
+  return new Map(rows.map((r) => [r.user_id, Number(r.seq) - counts.get(r.user_id)! + 1]));
 }
 
 /**
@@ -125,17 +131,18 @@ export function taskChangedEventId(sourceEventId: string): string {
 }
 
 /**
- * The task's row, read with raw SQL: Prisma's query compiler costs about 1 ms of CPU per model
- * query, most of what this handler costs.
+ * The tasks' rows by id, read in one query with raw SQL: Prisma's query compiler costs about 1 ms
+ * of CPU per query, most of what this handler costs.
  */
-async function findTask(tx: Tx, taskId: string): Promise<Task | null> {
+async function findTasks(tx: Tx, taskIds: string[]): Promise<Map<string, Task>> {
+  if (taskIds.length === 0) return new Map();
   const rows = await tx.$queryRaw<Task[]>`
     select id::text as "id", user_id as "userId", title, description, due_date as "dueDate", priority::text as "priority", tags,
            completed, completed_at as "completedAt", is_recurring_template as "isRecurringTemplate",
            recurrence_pattern as "recurrencePattern", template_id::text as "templateId", reminder_lead_minutes as "reminderLeadMinutes",
            version, created_at as "createdAt", updated_at as "updatedAt"
-      from tasks where id = ${taskId}::uuid`;
-  return rows[0] ?? null;
+      from tasks where id = any(${taskIds}::uuid[])`;
+  return new Map(rows.map((r) => [r.id.toLowerCase(), r]));
 }
 
 /** The user a task event's TaskChanged is keyed by. */
@@ -165,29 +172,65 @@ export function taskChangedOf(e: ConsumedEvent, row: Task | null): TaskChangedPa
   };
 }
 
+/** A row lookup is needed unless the event deletes the task or names no task id. */
+const lookupIdOf = (e: ConsumedEvent): string | undefined => {
+  const taskId = taskIdOf(e);
+  return e.eventType !== 'TaskDeleted' && UUID.test(taskId) ? taskId.toLowerCase() : undefined;
+};
+
+/**
+ * Publishes the TaskChanged of each of `events` (in order) with three statements whatever their
+ * number: the task rows in one query, the users' sequence increments in one, the outbox rows in one.
+ */
+async function publishTaskChanges(tx: Tx, events: readonly ConsumedEvent[], codec: HandlerContext['codec']): Promise<void> {
+  const taskEvents = events.filter((e) => KINDS[e.eventType]);
+  const rows = await findTasks(tx, [...new Set(taskEvents.map(lookupIdOf).filter((id): id is string => id !== undefined))]);
+  const changes = taskEvents
+    .map((e) => ({ e, change: taskChangedOf(e, rows.get(lookupIdOf(e) ?? '') ?? null) }))
+    .filter((c): c is { e: ConsumedEvent; change: TaskChangedPayload } => Boolean(c.change?.user_id));
+  if (changes.length === 0) return;
+  const counts = new Map<string, number>();
+  for (const { change } of changes) counts.set(change.user_id, (counts.get(change.user_id) ?? 0) + 1);
+  const next = await takeSequences(tx, counts);
+  const encoded: EncodedOutboxEvent[] = [];
+  for (const { e, change } of changes) {
+    const sequence = next.get(change.user_id)!;
+    next.set(change.user_id, sequence + 1);
+    encoded.push(
+      await encodeOutboxEvent(codec, {
+        eventType: 'TaskChanged',
+        eventId: taskChangedEventId(e.eventId),
+        key: change.user_id,
+        aggregateVersion: sequence,
+        userId: change.user_id,
+        traceparent: e.traceparent,
+        payload: change,
+        occurredAt: e.occurredAt,
+      }),
+    );
+  }
+  await tx.$executeRaw(outboxInsertMany(encoded));
+}
+
+/** The events a chunk's `beforeBatch` already published, by the chunk's transaction. */
+const publishedInChunk = new WeakMap<Tx, ReadonlySet<ConsumedEvent>>();
+
+/**
+ * A chunk's events are all published in `beforeBatch` (after its users' sequence rows are locked
+ * in user-id order), so `handle` has nothing left to do for them; `handle` alone publishes the
+ * events the runtime processes record at a time (its fallback after a failed chunk).
+ */
 export const taskBroadcasterHandler: EventHandler = {
   topics: [TOPICS.tasks],
   async handle(tx, e, ctx) {
-    if (!KINDS[e.eventType]) return;
-    const taskId = taskIdOf(e);
-    const row = e.eventType !== 'TaskDeleted' && UUID.test(taskId) ? await findTask(tx, taskId) : null;
-    const change = taskChangedOf(e, row);
-    if (!change || !change.user_id) return;
-    const sequence = await nextSequence(tx, change.user_id);
-    await appendOutboxEvent(tx, ctx.codec, {
-      eventType: 'TaskChanged',
-      eventId: taskChangedEventId(e.eventId),
-      key: change.user_id,
-      aggregateVersion: sequence,
-      userId: change.user_id,
-      traceparent: e.traceparent,
-      payload: change,
-      occurredAt: e.occurredAt,
-    });
+    if (publishedInChunk.get(tx)?.has(e)) return;
+    await publishTaskChanges(tx, [e], ctx.codec);
   },
-  async beforeBatch(tx, events) {
+  async beforeBatch(tx, events, ctx) {
     const userIds = [...new Set(events.filter((e) => KINDS[e.eventType]).map(userIdOf).filter(Boolean))];
     if (userIds.length > 1) await lockSequences(tx, userIds);
+    await publishTaskChanges(tx, events, ctx.codec);
+    publishedInChunk.set(tx, new Set(events));
   },
 };
 

@@ -37,7 +37,9 @@ export interface EventHandler {
   /**
    * Runs once before `handle` is called for each of `events` (new events of one partition, in
    * offset order) in one transaction. For row locks that events of different keys share: taking
-   * them here in a fixed order keeps two partitions' transactions from deadlocking.
+   * them here in a fixed order keeps two partitions' transactions from deadlocking. Also the place
+   * for a chunk's set-based reads and writes (one query for all of its events instead of one per
+   * event); `handle` must still work alone, as the record-at-a-time fallback calls it without this.
    */
   beforeBatch?(tx: Tx, events: readonly ConsumedEvent[], ctx: HandlerContext): Promise<void>;
 }

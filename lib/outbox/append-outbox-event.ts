@@ -68,3 +68,28 @@ export async function appendOutboxEvent(tx: Tx, codec: EventCodec, e: OutboxEven
   await tx.$executeRaw(outboxInsert(r));
   return { eventId: r.eventId, eventType: r.eventType, topic: r.topic };
 }
+
+/**
+ * One INSERT of several encoded events (a consumer chunk's outbox rows): one statement instead of
+ * one per event, for the same reason as `outboxInsert`. Rows are written in the given order.
+ */
+export function outboxInsertMany(rows: readonly EncodedOutboxEvent[]): Prisma.Sql {
+  const values = rows.map(
+    (r) => Prisma.sql`(${r.eventId}::uuid, ${r.topic}, ${r.key}, ${r.eventType}, ${r.aggregateVersion}, ${r.value}, ${r.occurredAt.toISOString()}, ${r.traceparent}, ${r.userId})`,
+  );
+  return Prisma.sql`
+    insert into outbox (event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id)
+    values ${Prisma.join(values)}`;
+}
+
+/**
+ * The INSERT of an encoded event that writes it once per row `cte` returns: `cte` names a
+ * data-modifying CTE of the same statement (`insert … on conflict do nothing returning …`), so the
+ * event is written exactly when the change was, in one round trip.
+ */
+export function outboxInsertPerRowOf(cte: string, r: EncodedOutboxEvent): Prisma.Sql {
+  return Prisma.sql`
+    insert into outbox (event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id)
+    select ${r.eventId}::uuid, ${r.topic}, ${r.key}, ${r.eventType}, ${r.aggregateVersion}, ${r.value}, ${r.occurredAt.toISOString()}, ${r.traceparent}, ${r.userId}
+      from ${Prisma.raw(cte)}`;
+}

@@ -12,7 +12,8 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Reminder } from '@prisma/client';
 import { consumerConfig, type ConsumerConfig } from '../../consumers/config.js';
 import type { RunningConsumerService, Ticker } from '../../consumers/consumer-service.js';
-import { reminderSchedulerService } from '../../consumers/reminder-scheduler/reminder-scheduler-handler.js';
+import { createReminderSchedulerHandler, reminderSchedulerService } from '../../consumers/reminder-scheduler/reminder-scheduler-handler.js';
+import type { ConsumedEvent } from '../../lib/consumer/consumed-event.js';
 import { reminderTriggerService } from '../../consumers/reminder-trigger/reminder-trigger-service.js';
 import { connectionConfig } from '../../lib/env.js';
 import { createLogger } from '../../lib/logger.js';
@@ -454,5 +455,38 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     expect((await api.call(user, 'GET', '/notifications?limit=101')).status).toBe(400);
     expect((await api.call(user, 'GET', '/notifications?cursor=nope')).status).toBe(400);
     expect((await api.call(`someone-else-${randomUUID()}`, 'GET', '/notifications')).body).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('within one chunk, a later event of a task sees the reminder an earlier one scheduled', async () => {
+    const task = await createTask({ title: 'chunked' });
+    await schedulerHandled(task.id, 'TaskCreated', 1);
+    const handler = createReminderSchedulerHandler({ defaultLeadMinutes: 15, logger: createLogger('reminders-test', 'silent') });
+    const ctx = { group: 'reminder-scheduler-cg' as const, codec: api.codec, clock };
+    const due1 = now.getTime() + 2 * DAY;
+    const due2 = now.getTime() + 4 * DAY;
+    const updated = (version: number, due: number): ConsumedEvent => ({
+      eventId: randomUUID(),
+      eventType: 'TaskUpdated',
+      topic: TOPICS.tasks,
+      partition: 0,
+      offset: String(version),
+      key: task.id,
+      aggregateVersion: version,
+      userId: user,
+      traceparent: '',
+      occurredAt: new Date(now.getTime()),
+      headers: {},
+      payload: { id: task.id, user_id: user, title: 'chunked', due_date: due, completed: false, is_recurring_template: false },
+    });
+    const chunk = [updated(2, due1), updated(3, due2)];
+    await db().$transaction(async (tx) => {
+      await handler.beforeBatch!(tx, chunk, ctx);
+      for (const e of chunk) await handler.handle(tx, e, ctx);
+    });
+    const rs = (await remindersOf(task.id)).sort((a, b) => a.remindAt.getTime() - b.remindAt.getTime());
+    expect(rs.map((r) => [r.status, r.remindAt.getTime()])).toEqual([
+      ['Dismissed', due1 - 15 * MINUTE],
+      ['Scheduled', due2 - 15 * MINUTE],
+    ]);
   });
 });

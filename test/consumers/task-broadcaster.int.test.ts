@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { RunningConsumerService } from '../../consumers/consumer-service.js';
-import { taskBroadcasterService } from '../../consumers/task-broadcaster/task-broadcaster-handler.js';
+import { taskBroadcasterHandler, taskBroadcasterService } from '../../consumers/task-broadcaster/task-broadcaster-handler.js';
+import type { ConsumedEvent } from '../../lib/consumer/consumed-event.js';
 import { connectionConfig } from '../../lib/env.js';
 import { TOPICS } from '../../lib/topics.js';
 import type { RelayService } from '../../relay/relay-service.js';
@@ -258,5 +259,35 @@ describe('task-broadcaster-cg and GET /api/:userId/events', () => {
     expect(change!.payload).toEqual(
       expect.objectContaining({ task_id: record.key, change_kind: 'Created', version: 1, snapshot: expect.objectContaining({ title: 'relay test event', completed: false }) }),
     );
+  });
+
+  it('hands out each user\'s sequence in event order when one chunk carries several users', async () => {
+    const [userX, userY] = [`bcast-chunk-x-${randomUUID()}`, `bcast-chunk-y-${randomUUID()}`];
+    const created = (user: string, title: string): ConsumedEvent => ({
+      eventId: randomUUID(),
+      eventType: 'TaskCreated',
+      topic: TOPICS.tasks,
+      partition: 0,
+      offset: '0',
+      key: randomUUID(),
+      aggregateVersion: 1,
+      userId: user,
+      traceparent: '',
+      occurredAt: new Date(),
+      headers: {},
+      payload: { user_id: user, title, completed: false, is_recurring_template: false, tags: [] },
+    });
+    const chunk = [created(userX, 'x1'), created(userY, 'y1'), created(userX, 'x2'), created(userX, 'x3')];
+    const ctx = { group: 'task-broadcaster-cg' as const, codec: api.codec, clock: () => new Date() };
+    await api.database.db.$transaction(async (tx) => {
+      await taskBroadcasterHandler.beforeBatch!(tx, chunk, ctx);
+      for (const e of chunk) await taskBroadcasterHandler.handle(tx, e, ctx);
+    });
+    const sequences = await waitFor(async () => {
+      const got = await taskChangedOnKafka((p) => p.user_id === userX || p.user_id === userY);
+      return got.length === 4 && got;
+    }, { what: 'the chunk\'s four TaskChanged' });
+    const bySource = new Map(sequences.map(({ payload, record }) => [payload.source_event_id, Number(record.headers['aggregate-version'])]));
+    expect(chunk.map((e) => bySource.get(e.eventId))).toEqual([1, 1, 2, 3]);
   });
 });
