@@ -9,6 +9,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import cron from 'node-cron';
 import { EventCodec } from '../lib/avro/event-codec.js';
 import { ConsumerMetrics } from '../lib/consumer/consumer-metrics.js';
+import { backoffDelay } from '../lib/consumer/backoff.js';
 import { ConsumerRuntime, isTransient } from '../lib/consumer/consumer-runtime.js';
 import type { EventHandler } from '../lib/consumer/consumed-event.js';
 import { createPrisma, type Db } from '../lib/db/prisma.js';
@@ -45,6 +46,32 @@ export interface RunningConsumerService {
   stop(): Promise<void>;
 }
 
+/**
+ * Runs a start-up step until its dependency answers. A service started while Kafka or the registry
+ * restarts waits for it, as the runtime does once running, instead of exiting (which would stop
+ * every service of `npm start`). Errors that are not about reachability still end the start.
+ */
+async function untilReachable(what: string, logger: Logger, step: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (!isTransient(err) && !isKafkaUnreachable(err)) throw err;
+      const retryInMs = backoffDelay(attempt, { baseMs: 500, maxMs: 5000 });
+      logger.warn({ err: (err as Error).message, retryInMs }, `${what} not reachable yet; retrying`);
+      await new Promise((r) => setTimeout(r, retryInMs));
+    }
+  }
+}
+
+/** kafkajs's "could not reach a broker" errors, whatever their retriable flag after its own retries ran out. */
+function isKafkaUnreachable(err: unknown): boolean {
+  for (let e = err as { name?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSBrokerNotFound' || e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name === 'KafkaJSConnectionClosedError') return true;
+  }
+  return false;
+}
+
 export async function startConsumerService(
   def: ConsumerServiceDefinition,
   config: ConsumerConfig,
@@ -55,21 +82,12 @@ export async function startConsumerService(
   const db = createPrisma(config.databaseUrl, config.dbPoolMax);
   const registry = new SchemaRegistry({ host: config.schemaRegistryUrl });
   const codec = new EventCodec(registry);
-  for (let i = 1; ; i++) {
-    try {
-      await codec.resolveAll();
-      break;
-    } catch (err) {
-      if (!isTransient(err) || i > 60) throw err;
-      logger.warn({ err: (err as Error).message }, 'schema registry not reachable yet; retrying');
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
+  await untilReachable('schema registry', logger, () => codec.resolveAll());
   const deps: ServiceDeps = { db, codec, config, logger, clock };
   const handler = def.createHandler(deps);
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: def.group });
   const admin = kafka.admin();
-  await admin.connect();
+  await untilReachable('Kafka', logger, () => admin.connect());
   const kafkaGroupId = opts.kafkaGroupId ?? config.kafkaGroupId;
   const metrics = new ConsumerMetrics(def.group, kafkaGroupId, handler.topics, admin);
   const runtime = new ConsumerRuntime({
@@ -90,7 +108,7 @@ export async function startConsumerService(
     fromBeginning: opts.fromBeginning,
     kafkaGroupId,
   });
-  await runtime.start();
+  await untilReachable('Kafka', logger, () => runtime.start());
 
   const ticker = def.createTicker?.(deps);
   let ticking: Promise<void> | undefined;

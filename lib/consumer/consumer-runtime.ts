@@ -112,10 +112,17 @@ export class ConsumerRuntime {
   async start(): Promise<void> {
     const { kafka, group, handler } = this.d;
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await this.producer.connect();
     this.consumer = kafka.consumer({ groupId: this.d.kafkaGroupId ?? group, allowAutoTopicCreation: false, maxWaitTimeInMs: 100, sessionTimeout: this.d.sessionTimeoutMs ?? 10_000, heartbeatInterval: 1_000, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 } });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [...handler.topics], fromBeginning: this.d.fromBeginning ?? true });
+    try {
+      await this.producer.connect();
+      await this.consumer.connect();
+      await this.consumer.subscribe({ topics: [...handler.topics], fromBeginning: this.d.fromBeginning ?? true });
+    } catch (err) {
+      // Leave nothing half-connected, so the caller can simply start again once Kafka is back.
+      await this.consumer.disconnect().catch(() => undefined);
+      await this.producer.disconnect().catch(() => undefined);
+      throw err;
+    }
     await this.consumer.run({
       // kafkajs commits the offsets we resolved (only finished records) after each fetched batch, on
       // a rebalance, and on stop; within a long batch, once `batchMax` records are resolved.

@@ -13,12 +13,27 @@ export interface Spawned {
   pidFile: string;
 }
 
+/**
+ * Whether the process runs. A zombie does not: a service started by a process that is still alive
+ * but not reaping (`npm test` starts the stack, then blocks in jest) stays a zombie after a test
+ * stops it, and counting it as running would make `up` wait forever for it to become ready.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return !isZombie(pid);
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    // The state follows the parenthesised command name, which may itself contain spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 
