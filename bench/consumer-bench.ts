@@ -1,5 +1,5 @@
 /**
- * `npm run bench:consumers [-- --quick]`: how fast each consumer group works through its topics,
+ * `npm run bench:consumers [-- --quick] [--steady-rate N]`: how fast each consumer group works through its topics,
  * inbox dedupe included, and how long an event waits between its commit and its processing.
  *
  * The services run as in production: the TypeScript relay and each consumer group as their own
@@ -33,9 +33,17 @@ import { busyBeforeStart, cpuMark, cpuMsBetween, cpuSince, freshDatabase, isQuic
 import { makeFixture, prefill, steadyWriter, type OutboxFixture, type WriterResult } from './outbox-load.js';
 
 const quick = isQuick();
+/** TaskCreated rows written per second in the steady phase (each causes two more events downstream). */
+function steadyRate(): number {
+  const i = process.argv.indexOf('--steady-rate');
+  if (i < 0) return 1_000;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isInteger(n) || n < 50) throw new Error(`--steady-rate takes a whole number of events per second (at least 50), not "${process.argv[i + 1] ?? ''}"`);
+  return n;
+}
 const P = {
   backlogEvents: quick ? 2_000 : 10_000,
-  steadyRatePerS: 1_000,
+  steadyRatePerS: steadyRate(),
   steadyTickMs: 20,
   steadyWarmupMs: quick ? 3_000 : 5_000,
   steadyMs: quick ? 8_000 : 30_000,
