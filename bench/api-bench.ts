@@ -10,13 +10,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import pg from 'pg';
 import { signToken } from '../api/http/auth.js';
 import { envInt } from '../lib/env.js';
 import { busiestSince, busyBeforeStart, cpuMark, cpuMsBetween, cpuSince, freshDatabase, isPostgres, isQuick, machineInfo, printBusiest, printTable, procSnapshot, progress, REPO_ROOT, resetTables, sleep, summarize, writeResult, type LatencySummary } from './bench-kit.js';
 import { closedLoop, HttpTarget, openLoop, type LoadResult, type RequestSpec } from './http-load.js';
+import { procStat } from '../scripts/stack/processes.js';
 
 const quick = isQuick();
 const P = {
@@ -47,14 +47,7 @@ function freePort(): Promise<number> {
   });
 }
 
-function parentOf(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
+const parentOf = (pid: number): number | undefined => procStat(pid)?.ppid;
 
 /** The API process and, with API_WORKERS > 1, its cluster workers. */
 const inApi = (root: number) => (pid: number) => pid === root || parentOf(pid) === root;

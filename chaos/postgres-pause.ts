@@ -7,9 +7,10 @@
  * The stopped pids are remembered, and a process exit handler continues them, so a harness that
  * dies mid-pause never leaves the database frozen.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { procStat } from '../scripts/stack/processes.js';
 
 const stopped = new Set<number>();
 let exitHookInstalled = false;
@@ -25,15 +26,7 @@ function continueAll(): void {
   stopped.clear();
 }
 
-function parentOf(pid: number): number | undefined {
-  try {
-    // /proc/<pid>/stat: "pid (comm) state ppid …"; comm may contain spaces, so split after ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
+const parentOf = (pid: number): number | undefined => procStat(pid)?.ppid;
 
 function childrenOf(parent: number): number[] {
   const out: number[] = [];

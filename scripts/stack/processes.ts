@@ -28,12 +28,18 @@ export function isAlive(pid: number): boolean {
 }
 
 function isZombie(pid: number): boolean {
+  return procStat(pid)?.state === 'Z';
+}
+
+/** State and parent of a process from `/proc/<pid>/stat`; undefined when it is gone. */
+export function procStat(pid: number): { state: string; ppid: number } | undefined {
   try {
-    // The state follows the parenthesised command name, which may itself contain spaces.
+    // "pid (comm) state ppid …": comm may contain spaces and parentheses, so split after the last ')'.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: state!, ppid: Number(ppid) };
   } catch {
-    return false;
+    return undefined;
   }
 }
 
