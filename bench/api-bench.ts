@@ -8,15 +8,15 @@
  * grows, so every round starts from truncated tables. A LISTEN connection is held open all along,
  * as the relay's would be, so NOTIFY's cost includes signalling and draining a real listener.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import pg from 'pg';
 import { signToken } from '../api/http/auth.js';
 import { envInt } from '../lib/env.js';
-import { busiestSince, busyBeforeStart, cpuMark, cpuMsBetween, cpuSince, freshDatabase, isPostgres, isQuick, machineInfo, printBusiest, printTable, procSnapshot, progress, REPO_ROOT, resetTables, sleep, summarize, writeResult, type LatencySummary } from './bench-kit.js';
+import { busiestSince, busyBeforeStart, cpuMark, cpuMsBetween, cpuSince, freshDatabase, isPostgres, isQuick, machineInfo, printBusiest, printTable, procSnapshot, progress, resetTables, sleep, summarize, writeResult, type LatencySummary } from './bench-kit.js';
 import { closedLoop, HttpTarget, openLoop, type LoadResult, type RequestSpec } from './http-load.js';
 import { procStat } from '../scripts/stack/processes.js';
+import { spawnBenchChild, type BenchChild } from './bench-child.js';
 
 const quick = isQuick();
 const P = {
@@ -52,47 +52,26 @@ const parentOf = (pid: number): number | undefined => procStat(pid)?.ppid;
 /** The API process and, with API_WORKERS > 1, its cluster workers. */
 const inApi = (root: number) => (pid: number) => pid === root || parentOf(pid) === root;
 
-interface ApiProcess {
-  name: string;
+interface ApiProcess extends BenchChild {
   port: number;
-  child: ChildProcess;
 }
 
 async function startApi(name: string, env: Record<string, string>): Promise<ApiProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env, API_WORKERS: String(P.apiWorkers), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  // Child logs go to stderr: stdout carries only the tables and the JSON line.
-  child.stdout?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
-  child.stderr?.on('data', (d: Buffer) => process.stderr.write(`[${name}] ${d}`));
+  const api = spawnBenchChild(name, 'api/main.ts', [], { ...env, API_WORKERS: String(P.apiWorkers), PORT: String(port), HOST: '127.0.0.1' });
   let exited = false;
-  child.once('exit', () => (exited = true));
+  api.child.once('exit', () => (exited = true));
   // Generous: tsx compiles on start, and with API_WORKERS > 1 each worker does too.
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (exited) throw new Error(`${name} exited before it was ready (see stderr)`);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
-    if (ready) return { name, port, child };
+    if (ready) return { ...api, port };
     await sleep(250);
   }
   // SIGTERM: a cluster primary passes it on to its workers.
-  child.kill('SIGTERM');
+  await api.stop();
   throw new Error(`${name} was not ready within 120 s`);
-}
-
-function stopApi(api: ApiProcess): Promise<void> {
-  if (api.child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => api.child.kill('SIGKILL'), 12_000);
-    api.child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    api.child.kill('SIGTERM');
-  });
 }
 
 /** A task as a person would type it: a title, a paragraph, a due date, tags and a reminder. */
@@ -298,7 +277,7 @@ async function main(): Promise<void> {
   } finally {
     for (const t of targets) t.close();
     await admin.query('alter table outbox disable trigger outbox_notify').catch(() => undefined);
-    await Promise.all(apis.map(stopApi));
+    await Promise.all(apis.map((api) => api.stop()));
     await listener.end().catch(() => undefined);
     await admin.end().catch(() => undefined);
   }
