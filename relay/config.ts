@@ -4,6 +4,8 @@ import { connectionConfig, envBool, envInt, envString, type ConnectionConfig } f
 export interface RelayConfig extends ConnectionConfig {
   /** Rows read and published per batch. */
   readonly batchSize: number;
+  /** Idempotent producers publishing side by side, keys split between them (kafka-publisher.ts). */
+  readonly producerLanes: number;
   /** Poll interval when idle (the NOTIFY wake-up is off by default: see relay/README.md). */
   readonly pollIntervalMs: number;
   readonly listen: boolean;
@@ -22,6 +24,7 @@ export function relayConfig(): RelayConfig {
   return Object.freeze({
     ...connectionConfig(),
     batchSize: envInt('RELAY_BATCH_SIZE', 2000, 1),
+    producerLanes: envInt('RELAY_PRODUCER_LANES', 2, 1),
     pollIntervalMs: envInt('RELAY_POLL_INTERVAL_MS', 10, 1),
     listen: envBool('RELAY_LISTEN', false),
     leaderLockId: envInt('RELAY_LOCK_ID', 7_301_001),

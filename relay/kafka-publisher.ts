@@ -1,13 +1,14 @@
 /**
- * Publishing outbox rows to Kafka with the idempotent producer: acks from all in-sync replicas,
- * one request in flight (kafkajs's limit for idempotence), so a retried request can neither
- * duplicate nor reorder records within a partition. Errors are sorted into: poison (the broker
+ * Publishing outbox rows to Kafka with idempotent producers: acks from all in-sync replicas, one
+ * request in flight per producer (kafkajs's limit for idempotence), so a retried request can
+ * neither duplicate nor reorder records within a partition. Records are encoded by
+ * lib/kafka/record-encoder.ts (kafkajs's bytes, a fraction of its CPU). Errors are sorted into: poison (the broker
  * refuses the record itself: retrying cannot help), a broken producer session (recreate the
  * producer), and transient (everything else, retried forever by the caller).
  */
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { createKafka } from '../lib/kafka/kafka-client.js';
-import { keyPartitioner } from './key-partitioner.js';
+import { keyPartitioner, murmur2 } from './key-partitioner.js';
 import type { OutboxRow } from './outbox-store.js';
 
 const POISON_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TIMESTAMP']);
@@ -47,16 +48,24 @@ export function recordOf(row: OutboxRow): Message {
   };
 }
 
+/**
+ * Publishes with `lanes` idempotent producers, each with its own connection and one request in
+ * flight, so one lane's request is encoded while another's is at the broker. A key always takes
+ * the same lane (a hash of the key), so its records still leave one at a time, in order; two lanes
+ * may share a partition, which the broker keeps apart by producer id.
+ */
 export class KafkaPublisher {
   private readonly kafka: Kafka;
-  private producer: Producer | undefined;
+  private producers: (Promise<Producer> | undefined)[];
 
-  constructor(brokers: string[], clientId: string) {
+  constructor(brokers: string[], clientId: string, private readonly lanes = 1) {
     this.kafka = createKafka({ brokers, clientId, retries: 3 });
+    this.producers = new Array(lanes).fill(undefined);
   }
 
-  private async connected(): Promise<Producer> {
-    if (this.producer) return this.producer;
+  private connected(lane: number): Promise<Producer> {
+    const existing = this.producers[lane];
+    if (existing) return existing;
     const p = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -64,26 +73,38 @@ export class KafkaPublisher {
       // The Java client's murmur2 partitioning: the same key lands on the same partition as with Debezium.
       createPartitioner: keyPartitioner,
     });
-    await p.connect();
-    this.producer = p;
-    return p;
+    const connecting = p.connect().then(() => p);
+    // A failed connect is forgotten, so the next publish tries again.
+    connecting.catch(() => {
+      if (this.producers[lane] === connecting) this.producers[lane] = undefined;
+    });
+    this.producers[lane] = connecting;
+    return connecting;
   }
 
-  /** Publishes rows in order; resolves once every record is acknowledged by all in-sync replicas. */
+  /** Publishes rows in order per key; resolves once every record is acknowledged by all in-sync replicas. */
   async publish(rows: OutboxRow[]): Promise<void> {
-    const byTopic = new Map<string, Message[]>();
+    const byLane: Map<string, Message[]>[] = Array.from({ length: this.lanes }, () => new Map());
     for (const r of rows) {
-      const list = byTopic.get(r.topic) ?? [];
-      list.push(recordOf(r));
-      byTopic.set(r.topic, list);
+      const byTopic = byLane[this.lanes === 1 ? 0 : (murmur2(r.messageKey) >>> 0) % this.lanes]!;
+      const list = byTopic.get(r.topic);
+      if (list) list.push(recordOf(r));
+      else byTopic.set(r.topic, [recordOf(r)]);
     }
-    const producer = await this.connected();
-    await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    const sends = byLane.map(async (byTopic, lane) => {
+      if (byTopic.size === 0) return;
+      const producer = await this.connected(lane);
+      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    });
+    // Every lane settles before the batch counts as failed: no send is left running into the retry.
+    const results = await Promise.allSettled(sends);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   /** Sends a refused row to its topic's DLQ, with the reason in headers. */
   async sendToDlq(row: OutboxRow, reason: string, errorType: string): Promise<void> {
-    const producer = await this.connected();
+    const producer = await this.connected(0);
     const base = recordOf(row);
     await producer.send({
       topic: `${row.topic}.dlq`,
@@ -106,8 +127,8 @@ export class KafkaPublisher {
 
   /** Drops the producer so the next publish starts a fresh idempotent session. */
   async reset(): Promise<void> {
-    const p = this.producer;
-    this.producer = undefined;
-    await p?.disconnect().catch(() => undefined);
+    const producers = this.producers;
+    this.producers = new Array(this.lanes).fill(undefined);
+    await Promise.all(producers.map((p) => p?.then((x) => x.disconnect()).catch(() => undefined)));
   }
 }

@@ -10,16 +10,16 @@
  * itself (published rows are deleted), and is immune to long-running transactions holding the
  * horizon back; its price is a DELETE per batch, which a vacuum-tuned table absorbs.
  *
- * Read-ahead: while Kafka has batch N, the database deletes batch N-1 and reads batch N+1, the
- * lowest committed ids other than N's own (N is not deleted before its acknowledgement, so it is
- * still in the table). The database's work then overlaps the broker's and the relay's encoding
+ * Read-ahead: while Kafka has batch N, the database deletes batch N-1 and reads batch N+1 (one
+ * statement), the lowest committed ids other than N's own (N is not deleted before its
+ * acknowledgement, so it is still in the table). The database's work then overlaps the broker's and the relay's encoding
  * instead of adding to every batch. The read excludes N by id, not with a cursor, so a row that
  * commits late below N's ids is in N+1.
  *
  * Order per key holds because writers lock the aggregate row before inserting its outbox row, so
  * a key's rows commit in id order and every read sees a prefix of each key's rows; each batch is
- * published in id order on an idempotent producer with one request in flight, and batch N+1 is
- * published only after N is acknowledged. If N fails, N+1 is thrown away and reading starts
+ * published in id order, each key on one idempotent producer with one request in flight, and
+ * batch N+1 is published only after N is acknowledged. If N fails, N+1 is thrown away and reading starts
  * again: a retried N must go first, and a record of N the broker refused holds its key, whose
  * later rows N+1 may have read before the hold. A crash at any point leaves unacknowledged rows
  * in the table: they are published again (a duplicate, never a gap). Kafka or PostgreSQL being
@@ -114,15 +114,18 @@ export class OutboxRelay {
    * until the outbox is empty or the relay stops or loses its lock. Returns the rows handled.
    */
   private async drain(): Promise<number> {
-    let batch = await fetchOutboxBatch(this.d.pool, this.d.batchSize);
+    // One connection for the whole drain: a query on it goes on the wire at once, before the
+    // publish below starts encoding, instead of after a pool checkout that waits for the encoding.
+    const db = await this.d.pool.connect();
+    let dbBroken: Error | undefined;
     let handled = 0;
     let acked: string[] = [];
     try {
+      let batch = await fetchOutboxBatch(db, this.d.batchSize);
       while (batch.length > 0) {
         const inFlight = batch.map((r) => r.id);
-        const toDelete = acked;
+        const nextBatch = fetchOutboxBatch(db, this.d.batchSize, inFlight, acked);
         acked = [];
-        const nextBatch = deleteOutboxRows(this.d.pool, toDelete).then(() => fetchOutboxBatch(this.d.pool, this.d.batchSize, inFlight));
         // Awaited on every path below; this only keeps an early failure from counting as unhandled.
         nextBatch.catch(() => undefined);
         try {
@@ -140,9 +143,15 @@ export class OutboxRelay {
         batch = await nextBatch;
         if (this.stopping || !this.d.isActive()) break;
       }
-    } finally {
       // Acknowledged rows are deleted before anything else is read, or they would go out again.
-      await deleteOutboxRows(this.d.pool, acked);
+      await deleteOutboxRows(db, acked);
+    } catch (err) {
+      dbBroken = err as Error;
+      // Still try: the failure may have been Kafka's, and the connection fine.
+      await deleteOutboxRows(this.d.pool, acked).catch(() => undefined);
+      throw err;
+    } finally {
+      db.release(dbBroken);
     }
     return handled;
   }

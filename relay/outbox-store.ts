@@ -56,19 +56,24 @@ export function outboxRowOf(r: Record<string, unknown>): OutboxRow {
  * The committed rows with the lowest ids, skipping keys held back after a dead letter and the
  * rows of the batch being published meanwhile (`inFlight`: acknowledged rows are deleted only
  * afterwards). No cursor: a row that commits late below ids already read is still picked up.
+ *
+ * `acknowledged` rows are deleted by the same statement, so the relay's read-ahead costs one round
+ * trip. The select sees the snapshot from before that delete, so it excludes them itself.
  */
-export async function fetchOutboxBatch(db: Queryable, limit: number, inFlight: string[] = []): Promise<OutboxRow[]> {
+export async function fetchOutboxBatch(db: Queryable, limit: number, inFlight: string[] = [], acknowledged: string[] = []): Promise<OutboxRow[]> {
   // The commit time comes as epoch milliseconds: parsing a timestamp string per row costs more.
   const { rows } = await db.query<Record<string, unknown>>(
-    `select o.id::text, o.event_id::text, o.topic, o.message_key, o.event_type, o.aggregate_version::text,
+    `with acknowledged as (delete from outbox where id = any($3::bigint[]))
+     select o.id::text, o.event_id::text, o.topic, o.message_key, o.event_type, o.aggregate_version::text,
             o.payload, o.occurred_at, o.traceparent, o.user_id,
             (extract(epoch from pg_xact_commit_timestamp(o.xmin)) * 1000)::float8 as committed_ms
        from outbox o
       where not exists (select 1 from outbox_held_keys h where h.message_key = o.message_key)
         and o.id <> all($2::bigint[])
+        and o.id <> all($3::bigint[])
       order by o.id
       limit $1`,
-    [limit, inFlight],
+    [limit, inFlight, acknowledged],
   );
   return rows.map(outboxRowOf);
 }

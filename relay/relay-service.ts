@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import { fastRecordEncoding } from '../lib/kafka/kafka-client.js';
 import type { Logger } from '../lib/logger.js';
 import type { RelayConfig } from './config.js';
 import { KafkaPublisher } from './kafka-publisher.js';
@@ -29,7 +30,7 @@ export async function startRelayService(
   // An idle client's error (database restart) must not crash the process: the next query retries.
   pool.on('error', (err) => logger.warn({ err: err.message }, 'idle database connection failed'));
   const metrics = new RelayMetrics(pool);
-  const publisher = new KafkaPublisher(cfg.kafkaBrokers, cfg.instanceId);
+  const publisher = new KafkaPublisher(cfg.kafkaBrokers, cfg.instanceId, cfg.producerLanes);
   const lock = new LeaderLock(cfg.databaseUrl, cfg.leaderLockId, (err) => {
     metrics.active.set(0);
     logger.warn({ err: err.message }, 'lost the leader lock; standing by');
@@ -102,7 +103,7 @@ export async function startRelayService(
   await listen().catch((err: Error) => logger.warn({ err: err.message }, 'LISTEN unavailable; polling only'));
   const election = elect();
   relay.start();
-  logger.info({ instance: cfg.instanceId, metrics: `http://${addr.address}:${addr.port}/metrics` }, 'relay started');
+  logger.info({ instance: cfg.instanceId, metrics: `http://${addr.address}:${addr.port}/metrics`, fastRecordEncoding }, 'relay started');
 
   return {
     metricsUrl: `http://${addr.address}:${addr.port}/metrics`,

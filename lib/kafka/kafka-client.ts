@@ -1,5 +1,9 @@
 /** One way to build kafkajs clients, with logging routed to our logger's level. */
 import { Kafka, logLevel } from 'kafkajs';
+import { installRecordEncoder } from './record-encoder.js';
+
+/** Whether every producer of this process encodes records with record-encoder.ts (before any produce). */
+export const fastRecordEncoding = installRecordEncoder();
 
 export interface KafkaClientOptions {
   brokers: string[];
