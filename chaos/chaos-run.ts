@@ -18,7 +18,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kafka } from 'kafkajs';
+import type { Admin, GroupDescription, Kafka } from 'kafkajs';
 import { dropConnector } from '../debezium/register.js';
 import { defaultNames, connectUrl } from '../debezium/connector.js';
 import { consumerConfig } from '../consumers/config.js';
@@ -88,6 +88,25 @@ async function waitForApi(baseUrl: string, timeoutMs: number): Promise<void> {
   throw new Error(`the API did not answer ${baseUrl}/healthz within ${timeoutMs / 1000} s`);
 }
 
+/**
+ * Waits until every run group has a member in a stable group, i.e. every consumer service has
+ * started (tsx, seven processes on a small machine: many seconds) and joined. Faults start only
+ * then: a consumer whose first connection meets a killed broker exits and is restarted with
+ * backoff, which slows the run down without testing anything more.
+ */
+async function waitForConsumers(admin: Admin, groupIds: Record<ConsumerGroup, string>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let waiting: string[] = Object.keys(groupIds);
+  while (Date.now() < deadline) {
+    const { groups } = await admin.describeGroups(Object.values(groupIds)).catch(() => ({ groups: [] as GroupDescription[] }));
+    const ready = new Set(groups.filter((g) => g.state === 'Stable' && g.members.length > 0).map((g) => g.groupId));
+    waiting = CONSUMER_GROUPS.filter((g) => !ready.has(groupIds[g]));
+    if (waiting.length === 0) return;
+    await sleep(250);
+  }
+  throw new Error(`consumers not in their groups within ${timeoutMs / 1000} s: ${waiting.join(', ')}`);
+}
+
 async function injectPoison(kafka: Kafka, userPrefix: string): Promise<string> {
   const eventId = randomUUID();
   const producer = kafka.producer({ idempotent: true });
@@ -108,11 +127,46 @@ async function injectPoison(kafka: Kafka, userPrefix: string): Promise<string> {
   return eventId;
 }
 
-export async function runChaos(o: ChaosOptions, log: (m: string) => void = (m) => console.error(`[chaos] ${m}`)): Promise<ChaosReport> {
+/**
+ * Wall-clock time per phase of the run: `next(name)` closes the phase in progress, `done()` logs
+ * the whole breakdown, so a slow CI run says where its minutes went.
+ */
+class PhaseClock {
+  private readonly spent: [string, number][] = [];
+  private current: string | undefined;
+  private since = Date.now();
+
+  constructor(private readonly log: (m: string) => void) {}
+
+  next(name: string): void {
+    const now = Date.now();
+    if (this.current !== undefined) this.spent.push([this.current, (now - this.since) / 1000]);
+    this.current = name;
+    this.since = now;
+  }
+
+  done(): void {
+    this.next('');
+    const total = this.spent.reduce((sum, [, s]) => sum + s, 0);
+    this.log(`phases: ${this.spent.map(([n, s]) => `${n} ${s.toFixed(1)} s`).join(', ')}; total ${total.toFixed(1)} s`);
+  }
+}
+
+/** Stamps each progress line with the seconds since the run began, so slow phases show. */
+function stampedLog(): (m: string) => void {
+  const t0 = Date.now();
+  return (m) => console.error(`[chaos +${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+}
+
+export async function runChaos(o: ChaosOptions, log: (m: string) => void = stampedLog()): Promise<ChaosReport> {
+  const phases = new PhaseClock(log);
   const random = new Random(o.seed);
   const runId = `${new Date().toISOString().replace(/\D/g, '').slice(2, 14)}-${o.seed.toString(36)}`;
   const userPrefix = `chaos-${runId}`;
-  await prepareAll((m) => log(m));
+  phases.next('prepare');
+  // The run works in its own clone of the migrated template (chaos-database.ts), never in the default database.
+  await prepareAll((m) => log(m), { migrateDefaultDatabase: false });
+  phases.next('database');
   const db = await ChaosDatabase.create();
   log(`run ${runId}: database ${db.name}, relay ${o.relay}, seed ${o.seed}`);
   const kafka = createKafka({ brokers: connectionConfig().kafkaBrokers, clientId: 'chaos', retries: 10 });
@@ -123,11 +177,12 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void = (m) =
   let workload: Workload | undefined;
   let ok = false;
   try {
+    phases.next('offsets+groups');
     await admin.connect();
     const startOffsets: TopicOffsets = await endOffsets(admin, [...EVENT_TOPICS, ...DLQ_TOPICS]);
     const topicsByGroup = await topicsOfGroups();
     const groupIds = Object.fromEntries(CONSUMER_GROUPS.map((g) => [g, `${userPrefix}-${g}`])) as Record<ConsumerGroup, string>;
-    for (const g of CONSUMER_GROUPS) await seedGroup(admin, groupIds[g], startOffsets, topicsByGroup[g]);
+    await Promise.all(CONSUMER_GROUPS.map((g) => seedGroup(kafka, admin, groupIds[g], startOffsets, topicsByGroup[g])));
 
     const notifyUrl = await receiver.start();
     const apiPort = await freePort();
@@ -143,13 +198,18 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void = (m) =
       groupIdOf: (g) => groupIds[g],
       relay: o.relay,
     });
+    phases.next('services start');
     services.startAll();
     await waitForApi(baseUrl, 90_000);
+    await waitForConsumers(admin, groupIds, 120_000);
+    log('every service is up');
     const poisonId = await injectPoison(kafka, userPrefix);
     const poisonGroups = CONSUMER_GROUPS.filter((g) => topicsByGroup[g].includes(TOPICS.tasks));
 
     workload = new Workload({ baseUrl, jwtSecret, userPrefix, clients: o.clients, random });
-    faults = new FaultInjector({ services, random, relay: o.relay, meanGapMs: o.faultEveryS * 1000, log });
+    // Quick: Kafka first, the slowest fault to recover from, so the rest land after it (options.ts).
+    faults = new FaultInjector({ services, random, relay: o.relay, meanGapMs: o.faultEveryS * 1000, firstKind: o.quick ? 'kafka' : undefined, log });
+    phases.next('workload');
     const started = Date.now();
     await workload.start();
     faults.start();
@@ -167,21 +227,27 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void = (m) =
       if ((targetReached && (!o.quick || faults.everyKindInjected())) || faults.failed) break;
     }
     log('workload target reached; stopping faults and clients');
+    phases.next('stop faults+clients');
     await faults.stop();
     await workload.stop();
     const workloadSeconds = (Date.now() - started) / 1000;
     log(`deleted ${await workload.finish()} recurring templates`);
 
+    phases.next('quiescence');
     const quiesceStart = Date.now();
     const quiesced = await waitForQuiescence({ db, admin, groupIds, topicsByGroup, timeoutMs: o.quiesceTimeoutS * 1000, log });
     const quiesceSeconds = (Date.now() - quiesceStart) / 1000;
     log(quiesced ? `quiet after ${quiesceSeconds.toFixed(0)} s; stopping the services` : `not quiet after ${quiesceSeconds.toFixed(0)} s; checking anyway`);
+    phases.next('services stop');
     await services.stopAll();
 
+    phases.next('read kafka+db, judge');
     const endNow = await endOffsets(admin, [...EVENT_TOPICS, ...DLQ_TOPICS]);
     const pick = (offsets: TopicOffsets, topics: readonly string[]) => Object.fromEntries(topics.map((t) => [t, offsets[t]!]));
-    const records = await readRange(kafka, pick(startOffsets, EVENT_TOPICS), pick(endNow, EVENT_TOPICS));
-    const dlqRecords = await readRange(kafka, pick(startOffsets, DLQ_TOPICS), pick(endNow, DLQ_TOPICS));
+    const [records, dlqRecords] = await Promise.all([
+      readRange(kafka, pick(startOffsets, EVENT_TOPICS), pick(endNow, EVENT_TOPICS)),
+      readRange(kafka, pick(startOffsets, DLQ_TOPICS), pick(endNow, DLQ_TOPICS)),
+    ]);
     const verdict = evaluate({
       logged: await db.loggedEvents(),
       records,
@@ -212,18 +278,22 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void = (m) =
       verdict,
     };
   } finally {
+    phases.next('teardown');
     await faults?.stop().catch(() => undefined);
     await workload?.stop();
     await services?.stopAll();
     await receiver.stop();
     await admin.disconnect().catch(() => undefined);
     // A fault may have been the last thing to touch Kafka or Connect: leave the stack as found.
+    phases.next('ensure stack');
     await ensureStack(() => undefined);
     if (o.relay === 'debezium') {
       await dropConnector({ connectUrl: connectUrl(), databaseUrl: db.url, names: defaultNames(db.url), log }).catch((err: Error) => log(`could not drop the run's connector: ${err.message}`));
     }
+    phases.next('drop database');
     const drop = ok && !o.keepDatabase;
     await db.close(drop);
     if (!drop) log(`database ${db.name} kept for inspection`);
+    phases.done();
   }
 }

@@ -28,12 +28,29 @@ export async function endOffsets(admin: Admin, topics: readonly string[]): Promi
   return out;
 }
 
-/** Commits `offsets` for a new group, so a consumer of that group starts exactly there. */
-export async function seedGroup(admin: Admin, groupId: string, offsets: TopicOffsets, topics: readonly string[]): Promise<void> {
-  for (const topic of topics) {
-    const parts = offsets[topic]!;
-    await admin.setOffsets({ groupId, topic, partitions: Object.entries(parts).map(([partition, offset]) => ({ partition: Number(partition), offset })) });
+/**
+ * Commits `offsets` for a new group, so a consumer of that group starts exactly there. kafkajs's
+ * `admin.setOffsets` takes one topic per call and each call waits out a fetch of the default
+ * `maxWaitTime` (5 s) with its consumer paused: 5 s per topic, over half a minute for the run's
+ * groups. Here one short-lived member joins the group, commits every topic's offsets at once and
+ * leaves; the commit is then read back, so a group never starts from anything else.
+ */
+export async function seedGroup(kafka: Kafka, admin: Admin, groupId: string, offsets: TopicOffsets, topics: readonly string[]): Promise<void> {
+  const wanted = topics.flatMap((topic) => Object.entries(offsets[topic]!).map(([partition, offset]) => ({ topic, partition: Number(partition), offset })));
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [...topics], fromBeginning: false });
+    // No auto-commit and nothing resolved: the explicit commit below is the only one.
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => undefined });
+    consumer.pause(topics.map((topic) => ({ topic })));
+    await consumer.commitOffsets(wanted);
+  } finally {
+    await consumer.disconnect();
   }
+  const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+  const wrong = wanted.filter((w) => committed.find((t) => t.topic === w.topic)?.partitions.find((p) => p.partition === w.partition)?.offset !== w.offset);
+  if (wrong.length > 0) throw new Error(`could not seed group ${groupId}: ${wrong.map((w) => `${w.topic}/${w.partition}`).join(', ')} not at the noted offsets`);
 }
 
 /** Every record in [from, to) of each partition; `keepValue` says which records keep their value bytes. */
@@ -43,18 +60,16 @@ export async function readRange(kafka: Kafka, from: TopicOffsets, to: TopicOffse
   for (const t of topics) for (const [p, end] of Object.entries(to[t]!)) if (BigInt(end) > BigInt(from[t]![Number(p)] ?? '0')) remaining.set(`${t}/${p}`, BigInt(end));
   const records: KafkaRecordInfo[] = [];
   if (remaining.size === 0) return records;
+  const next = new Map<string, bigint>();
+  for (const t of topics) for (const [p, offset] of Object.entries(from[t]!)) next.set(`${t}/${p}`, BigInt(offset));
   const groupId = `chaos-reader-${randomUUID()}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await seedGroup(admin, groupId, from, topics);
-  } finally {
-    await admin.disconnect();
-  }
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 200, maxBytes: 50 * 1024 * 1024 });
   await consumer.connect();
   try {
-    await consumer.subscribe({ topics, fromBeginning: false });
+    // The reader commits nothing and seeks every partition right after joining (kafkajs has no
+    // manual assignment): to `from` where records are wanted, to the end elsewhere, so no history
+    // is fetched. Records below `from` or already kept are skipped, should a fetch start before the seek.
+    await consumer.subscribe({ topics, fromBeginning: true });
     let done: () => void;
     const finished = new Promise<void>((r) => (done = r));
     await consumer.run({
@@ -65,7 +80,10 @@ export async function readRange(kafka: Kafka, from: TopicOffsets, to: TopicOffse
         if (end === undefined) return;
         for (const m of batch.messages) {
           const offset = BigInt(m.offset);
+          // Below `from`, or fetched again after the seek: kept once.
+          if (offset < (next.get(id) ?? 0n)) continue;
           if (offset >= end) break;
+          next.set(id, offset + 1n);
           records.push({ topic: batch.topic, partition: batch.partition, offset, key: m.key?.toString() ?? null, headers: headersAsStrings(m.headers), value: keepValue(batch.topic) ? m.value : null });
         }
         if (BigInt(batch.lastOffset()) + 1n >= end) {
@@ -74,6 +92,12 @@ export async function readRange(kafka: Kafka, from: TopicOffsets, to: TopicOffse
         }
       },
     });
+    for (const t of topics) {
+      for (const [partition, end] of Object.entries(to[t]!)) {
+        const offset = remaining.has(`${t}/${partition}`) ? (from[t]![Number(partition)] ?? '0') : end;
+        consumer.seek({ topic: t, partition: Number(partition), offset });
+      }
+    }
     const timeout = setTimeout(() => done(), 300_000);
     await finished;
     clearTimeout(timeout);

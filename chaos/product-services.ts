@@ -54,7 +54,7 @@ export class ProductServices {
       specs[g] = {
         entry: 'consumers/main.ts',
         args: [g],
-        env: { ...common, CONSUMER_METRICS_PORT: '0', CONSUMER_KAFKA_GROUP_ID: opts.groupIdOf(g), NOTIFY_URL: opts.notifyUrl },
+        env: { ...common, CONSUMER_METRICS_PORT: '0', CONSUMER_KAFKA_GROUP_ID: opts.groupIdOf(g), NOTIFY_URL: opts.notifyUrl, CONSUMER_SESSION_TIMEOUT_MS: '6000' },
       };
     }
     return new ProductServices(specs as Record<ServiceName, ServiceSpec>, opts.logDir, opts.repoRoot);

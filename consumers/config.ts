@@ -23,6 +23,8 @@ export interface ConsumerConfig extends ConnectionConfig {
   readonly dbPoolMax: number;
   /** Kafka consumer group id; the group name unless overridden (e.g. to run a second, independent copy). */
   readonly kafkaGroupId: string;
+  /** How long the group waits for a silent member (a killed one) before giving its partitions away. */
+  readonly sessionTimeoutMs: number;
 }
 
 const DEFAULT_PORTS: Record<ConsumerGroup, number> = {
@@ -50,6 +52,8 @@ export function consumerConfig(group: ConsumerGroup): ConsumerConfig {
     reminderLeadMinutes: envInt('REMINDER_LEAD_MINUTES', 15, 0),
     dbPoolMax: envInt('CONSUMER_DB_POOL_MAX', 5, 1),
     kafkaGroupId: envString('CONSUMER_KAFKA_GROUP_ID', group),
+    // 6 s is the broker's group.min.session.timeout.ms.
+    sessionTimeoutMs: envInt('CONSUMER_SESSION_TIMEOUT_MS', 10_000, 6_000),
   });
 }
 

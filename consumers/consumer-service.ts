@@ -107,6 +107,7 @@ export async function startConsumerService(
     clock,
     fromBeginning: opts.fromBeginning,
     kafkaGroupId,
+    sessionTimeoutMs: config.sessionTimeoutMs,
   });
   await untilReachable('Kafka', logger, () => runtime.start());
 
