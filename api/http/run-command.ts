@@ -9,7 +9,7 @@ import type pg from 'pg';
 import type { Db, Tx } from '../../lib/db/prisma.js';
 import type { ActorContext } from '../tasks/task-service.js';
 import { claimIdempotencyKey, idempotencyKeyOf, storeIdempotentResponse, type IdempotencyClaim, type StoredResponse } from './idempotency.js';
-import { inSqlTransaction, prismaSqlTx, type SqlTx } from './sql-transaction.js';
+import { inSingleStatement, inSqlTransaction, prismaSqlTx, type SqlTx } from './sql-transaction.js';
 
 export type Command<T> = (tx: T, actor: ActorContext) => Promise<StoredResponse>;
 
@@ -28,18 +28,26 @@ async function claimedRun<T>(tx: T, sql: SqlTx, claim: IdempotencyClaim | undefi
   return { result, replayed: false };
 }
 
-async function run<T>(req: Request, res: Response, inTransaction: <R>(fn: (tx: T, sql: SqlTx) => Promise<R>) => Promise<R>, command: Command<T>): Promise<void> {
+type InTransaction<T> = <R>(fn: (tx: T, sql: SqlTx) => Promise<R>) => Promise<R>;
+
+/** `alone`: how to run the command when there is no Idempotency-Key to claim in its transaction. */
+async function run<T>(req: Request, res: Response, inTransaction: InTransaction<T>, command: Command<T>, alone: InTransaction<T> = inTransaction): Promise<void> {
   const actor = actorOf(res);
   const key = req.method === 'POST' ? idempotencyKeyOf(req.header('idempotency-key')) : undefined;
   const claim = key ? { userId: actor.userId, key, method: req.method, path: req.baseUrl + req.path } : undefined;
-  const { result, replayed } = await inTransaction((tx, sql) => claimedRun(tx, sql, claim, actor, command));
+  const { result, replayed } = await (claim ? inTransaction : alone)((tx, sql) => claimedRun(tx, sql, claim, actor, command));
   if (replayed) res.setHeader('Idempotent-Replayed', 'true');
   res.status(result.status).json(result.body);
 }
 
-/** A command of raw statements, in a node-postgres transaction. */
-export function runSqlCommand(pool: pg.Pool, req: Request, res: Response, command: Command<SqlTx>): Promise<void> {
-  return run(req, res, (fn) => inSqlTransaction(pool, (sql) => fn(sql, sql)), command);
+/**
+ * A command of raw statements, in a node-postgres transaction. `singleStatement`: the command is
+ * one statement, which then runs without BEGIN and COMMIT unless an Idempotency-Key adds its own.
+ */
+export function runSqlCommand(pool: pg.Pool, req: Request, res: Response, command: Command<SqlTx>, opts: { singleStatement?: boolean } = {}): Promise<void> {
+  const inTransaction: InTransaction<SqlTx> = (fn) => inSqlTransaction(pool, (sql) => fn(sql, sql));
+  const alone: InTransaction<SqlTx> = opts.singleStatement ? (fn) => inSingleStatement(pool, (sql) => fn(sql, sql)) : inTransaction;
+  return run(req, res, inTransaction, command, alone);
 }
 
 /** A command that uses Prisma's model API, in a Prisma transaction. */

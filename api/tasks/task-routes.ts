@@ -25,7 +25,8 @@ export function taskRoutes(db: Db, pool: pg.Pool, tasks: TaskService): Router {
 
   r.post('/tasks', wrap(async (req, res) => {
     const input = parseInput(createTaskSchema, req.body);
-    await runSqlCommand(pool, req, res, async (sql, actor) => ({ status: 201, body: taskJson(await tasks.create(sql, actor, input)) }));
+    // A create is one statement (task and outbox row in one CTE: TaskService.create).
+    await runSqlCommand(pool, req, res, async (sql, actor) => ({ status: 201, body: taskJson(await tasks.create(sql, actor, input)) }), { singleStatement: true });
   }));
 
   r.get('/tasks', wrap(async (req, res) => {
