@@ -1,8 +1,11 @@
 /**
  * `npm run db:migrate`: creates the database named in DATABASE_URL if it does not exist, then
- * applies prisma/migrations with `prisma migrate deploy`.
+ * applies prisma/migrations with `prisma migrate deploy`, unless the database already records
+ * every migration folder as applied: the Prisma CLI takes over 10 s even with nothing to do (a
+ * timer in its engine keeps it alive), and `npm test`, `npm start` and the chaos run all migrate.
  */
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { connectionConfig } from '../lib/env.js';
@@ -21,8 +24,31 @@ export async function ensureDatabaseExists(databaseUrl: string): Promise<void> {
   }
 }
 
+const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations', import.meta.url));
+
+/** Whether `_prisma_migrations` lists every folder of prisma/migrations as applied and none as failed. */
+async function upToDate(databaseUrl: string): Promise<boolean> {
+  const folders = readdirSync(MIGRATIONS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  const c = new pg.Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ migration_name: string; ok: boolean }>(
+      `select migration_name, finished_at is not null and rolled_back_at is null as ok
+         from _prisma_migrations`,
+    );
+    if (rows.some((r) => !r.ok)) return false;
+    const applied = new Set(rows.map((r) => r.migration_name));
+    return folders.every((f) => applied.has(f));
+  } catch {
+    return false; // no _prisma_migrations yet: a fresh database
+  } finally {
+    await c.end();
+  }
+}
+
 export async function migrate(databaseUrl: string = connectionConfig().databaseUrl): Promise<void> {
   await ensureDatabaseExists(databaseUrl);
+  if (await upToDate(databaseUrl)) return;
   const res = spawnSync('npx', ['--no-install', 'prisma', 'migrate', 'deploy'], {
     env: { ...process.env, DATABASE_URL: databaseUrl, PRISMA_HIDE_UPDATE_MESSAGE: '1' },
     encoding: 'utf8',
