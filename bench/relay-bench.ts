@@ -12,7 +12,8 @@
  *
  * Default run, in ABBA order so that neither relay always runs on the warmer or the busier machine,
  * and so that no replication slot decodes the WAL while the TypeScript relay is measured:
- *   drain TS → register Debezium → drain Debezium → steady Debezium → drop Debezium → steady TS.
+ *   drain TS → register Debezium → drain Debezium → steady Debezium → drop Debezium → steady TS,
+ * each drain after an unmeasured warm-up drain in the same relay process (warmUp).
  * The TypeScript relay runs with relay/config.ts's defaults (env included), with the outbox's NOTIFY
  * trigger disabled as the migration `outbox_notify_off` leaves it; Debezium with the production
  * connector config (see debezium-relay-under-test.ts for the bench's names and pause/resume).
@@ -44,6 +45,8 @@ const P = {
   /** Bench-only override of the connector's poll.interval.ms (debezium-relay-under-test.ts); undefined = production config. */
   debeziumPollIntervalMs: debeziumPollMs === undefined ? undefined : Number(debeziumPollMs),
   drainEvents: quick ? 20_000 : 100_000,
+  /** An unmeasured drain before the measured one, in the same relay process (both JITs warm up). */
+  warmUpEvents: quick ? 5_000 : 20_000,
   keys: 1_000,
   payloadBytes: 300,
   steadyRatePerS: 1_000,
@@ -107,7 +110,26 @@ interface DrainFigures {
   busiest: Busiest;
 }
 
+/**
+ * A drain of `P.warmUpEvents`, not measured: both relays are long-running processes whose code is
+ * compiled as they go (V8; the JVM's JIT in Connect). Without it, the figure said more about how far
+ * each runtime had warmed up than about the relay: Debezium drained 6,900/s in a Connect worker that
+ * had just restarted, 12,200/s in the next run and 25,400/s after the test suite had run through it.
+ */
+async function warmUp(pool: pg.Pool, log: TopicLog, relay: RelayUnderTest, fixture: Fixture): Promise<void> {
+  await resetTables(pool, TABLES);
+  await relay.prepare();
+  progress(`${relay.name}: warming up on ${P.warmUpEvents} events`);
+  await prefill(pool, fixture, P.warmUpEvents);
+  const from = await log.endOffsets();
+  await relay.start();
+  const complete = await log.waitForAppended(from, P.warmUpEvents, 120_000);
+  await relay.stop();
+  if (!complete) throw new Error(`${relay.name} did not publish its ${P.warmUpEvents} warm-up events within 120 s`);
+}
+
 async function drain(pool: pg.Pool, log: TopicLog, relay: RelayUnderTest, fixture: Fixture): Promise<DrainFigures> {
+  await warmUp(pool, log, relay, fixture);
   await resetTables(pool, TABLES);
   await relay.prepare();
   progress(`${relay.name}: pre-filling ${P.drainEvents} events`);

@@ -99,18 +99,11 @@ export function tsRelay(name: string, databaseUrl: string, overrides: TsRelayOve
       await started;
     },
     async stop() {
-      if (!child) return;
       const c = child;
-      if (!c.connected) {
-        child = undefined;
-        return;
-      }
+      if (!c?.connected) return;
       const stopped = next(c, 'stopped');
-      const exited = new Promise((r) => c.once('exit', r));
       tell({ type: 'stop' });
       published = (await stopped).published;
-      await exited;
-      child = undefined;
     },
     async commitTimes() {
       const without = published.filter(([, committedAt]) => committedAt === null).length;
@@ -122,8 +115,17 @@ export function tsRelay(name: string, databaseUrl: string, overrides: TsRelayOve
     },
     isRelayProcess: (p) => p === pid,
     async dispose() {
-      await relay.stop().catch(() => child?.kill('SIGKILL'));
+      const c = child;
       child = undefined;
+      if (!c) return;
+      if (!c.connected) {
+        c.kill('SIGKILL');
+        return;
+      }
+      const exited = new Promise((r) => c.once('exit', r));
+      c.send({ type: 'exit' } satisfies ToRelayProcess);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      c.kill('SIGKILL');
     },
   };
   return relay;

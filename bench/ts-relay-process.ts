@@ -5,8 +5,10 @@
  *
  * Forked by relay-under-test.ts with an IPC channel. It loads, says `ready`, starts the relay
  * service on `start` (so the drain's clock does not include Node loading TypeScript), and on `stop`
- * stops it and sends back, once, what it published: event id, commit time and acknowledgement
- * time of every row. Nothing crosses the channel while the relay is measured.
+ * stops it and sends back, once, what it published since the start: event id, commit time and
+ * acknowledgement time of every row. Nothing crosses the channel while the relay is measured. The
+ * process stays for the next `start` (a warmed-up relay, as in production, where it runs for
+ * days) until `exit`.
  */
 import type { RelayConfig } from '../relay/config.js';
 import { startRelayService, type RelayService } from '../relay/relay-service.js';
@@ -15,15 +17,16 @@ import { stderrLogger } from './bench-kit.js';
 /** [event id, commit time (epoch ms, null when not tracked), acknowledgement time (epoch ms)]. */
 export type PublishedRow = [string, number | null, number];
 
-export type ToRelayProcess = { type: 'start'; config: RelayConfig } | { type: 'stop' };
+export type ToRelayProcess = { type: 'start'; config: RelayConfig } | { type: 'stop' } | { type: 'exit' };
 export type FromRelayProcess = { type: 'ready' } | { type: 'started' } | { type: 'stopped'; published: PublishedRow[] } | { type: 'failed'; message: string };
 
 const send = (m: FromRelayProcess) => new Promise<void>((resolve) => process.send!(m, undefined, {}, () => resolve()));
-const published: PublishedRow[] = [];
+let published: PublishedRow[] = [];
 let service: RelayService | undefined;
 
 async function handle(m: ToRelayProcess): Promise<void> {
   if (m.type === 'start') {
+    published = [];
     service = await startRelayService(m.config, stderrLogger('relay'), {
       onPublished: (rows, ackedAt) => {
         const acked = ackedAt.getTime();
@@ -31,9 +34,12 @@ async function handle(m: ToRelayProcess): Promise<void> {
       },
     });
     await send({ type: 'started' });
+  } else if (m.type === 'stop') {
+    await service?.stop();
+    service = undefined;
+    await send({ type: 'stopped', published });
   } else {
     await service?.stop();
-    await send({ type: 'stopped', published });
     process.disconnect();
   }
 }
