@@ -2,9 +2,9 @@
  * Publishing outbox rows to Kafka with idempotent producers: acks from all in-sync replicas, one
  * request in flight per producer (kafkajs's limit for idempotence), so a retried request can
  * neither duplicate nor reorder records within a partition. Records are encoded by
- * lib/kafka/record-encoder.ts (kafkajs's bytes, a fraction of its CPU). Errors are sorted into: poison (the broker
- * refuses the record itself: retrying cannot help), a broken producer session (recreate the
- * producer), and transient (everything else, retried forever by the caller).
+ * lib/kafka/record-encoder.ts (kafkajs's bytes, a fraction of its CPU). Errors are sorted into:
+ * poison (the broker refuses the record itself: retrying cannot help), a broken producer session
+ * (recreate the producers), and transient (everything else, retried forever by the caller).
  */
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { createKafka } from '../lib/kafka/kafka-client.js';
@@ -125,7 +125,7 @@ export class KafkaPublisher {
     });
   }
 
-  /** Drops the producer so the next publish starts a fresh idempotent session. */
+  /** Drops the producers so the next publish starts fresh idempotent sessions. */
   async reset(): Promise<void> {
     const producers = this.producers;
     this.producers = new Array(this.lanes).fill(undefined);

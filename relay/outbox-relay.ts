@@ -12,15 +12,15 @@
  *
  * Read-ahead: while Kafka has batch N, the database deletes batch N-1 and reads batch N+1 (one
  * statement), the lowest committed ids other than N's own (N is not deleted before its
- * acknowledgement, so it is still in the table). The database's work then overlaps the broker's and the relay's encoding
- * instead of adding to every batch. The read excludes N by id, not with a cursor, so a row that
+ * acknowledgement, so it is still in the table). The database's work then overlaps the broker's
+ * and the relay's encoding instead of adding to every batch. The read excludes N by id, not with a cursor, so a row that
  * commits late below N's ids is in N+1.
  *
  * Order per key holds because writers lock the aggregate row before inserting its outbox row, so
  * a key's rows commit in id order and every read sees a prefix of each key's rows; each batch is
  * published in id order, each key on one idempotent producer with one request in flight, and
- * batch N+1 is published only after N is acknowledged. If N fails, N+1 is thrown away and reading starts
- * again: a retried N must go first, and a record of N the broker refused holds its key, whose
+ * batch N+1 is published only after N is acknowledged. If N fails, N+1 is thrown away and reading
+ * starts again: a retried N must go first, and a record of N the broker refused holds its key, whose
  * later rows N+1 may have read before the hold. A crash at any point leaves unacknowledged rows
  * in the table: they are published again (a duplicate, never a gap). Kafka or PostgreSQL being
  * down is transient: back off and retry forever. Only a record the broker refuses outright goes
@@ -146,8 +146,9 @@ export class OutboxRelay {
       // Acknowledged rows are deleted before anything else is read, or they would go out again.
       await deleteOutboxRows(db, acked);
     } catch (err) {
+      // The drain's connection is discarded (it may be what failed). Rows acknowledged but not yet
+      // deleted are deleted on another one if possible; if not, they go out again (a duplicate).
       dbBroken = err as Error;
-      // Still try: the failure may have been Kafka's, and the connection fine.
       await deleteOutboxRows(this.d.pool, acked).catch(() => undefined);
       throw err;
     } finally {

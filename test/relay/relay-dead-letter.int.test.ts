@@ -13,24 +13,39 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database.
 import { startTestRelay } from '../helpers/test-relay.js';
 import { waitFor } from '../helpers/wait-for.js';
 
+/** A test database, a pool on it, and a collector of the tasks topic and its DLQ; `close` undoes them. */
+async function deadLetterFixture(clientId: string) {
+  const database = await createTestDatabase();
+  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  const collector = await new TopicCollector(testKafka(clientId), [TOPICS.tasks, relayDlqTopic(TOPICS.tasks)]).start(false);
+  return {
+    database,
+    pool,
+    collector,
+    async close() {
+      await pool.end();
+      await collector.stop();
+      await database.drop();
+    },
+  };
+}
+
 describe('TypeScript relay: dead letters', () => {
+  let fixture: Awaited<ReturnType<typeof deadLetterFixture>>;
   let database: TestDatabase;
   let relay: RelayService;
   let collector: TopicCollector;
   let pool: pg.Pool;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: database.url, max: 2 });
-    collector = await new TopicCollector(testKafka('relay-dlq'), [TOPICS.tasks, relayDlqTopic(TOPICS.tasks)]).start(false);
+    fixture = await deadLetterFixture('relay-dlq');
+    ({ database, pool, collector } = fixture);
     relay = await startTestRelay(database.url);
     await waitFor(() => relay.isActive(), { what: 'relay to become active' });
   });
   afterAll(async () => {
     await relay.stop();
-    await pool.end();
-    await collector.stop();
-    await database.drop();
+    await fixture.close();
   });
 
   it('dead-letters an oversized record, holds its key, and lets other keys flow', async () => {
@@ -81,21 +96,19 @@ describe('TypeScript relay: dead letters', () => {
 });
 
 describe('TypeScript relay: a dead letter and the batch read while it was out', () => {
+  let fixture: Awaited<ReturnType<typeof deadLetterFixture>>;
   let database: TestDatabase;
   let relay: RelayService;
   let collector: TopicCollector;
   let pool: pg.Pool;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: database.url, max: 2 });
-    collector = await new TopicCollector(testKafka('relay-dlq-prefetch'), [TOPICS.tasks, relayDlqTopic(TOPICS.tasks)]).start(false);
+    fixture = await deadLetterFixture('relay-dlq-prefetch');
+    ({ database, pool, collector } = fixture);
   });
   afterAll(async () => {
     await relay?.stop();
-    await pool.end();
-    await collector.stop();
-    await database.drop();
+    await fixture.close();
   });
 
   it('does not publish a later event of the key from the batch read while the refused one was out', async () => {
