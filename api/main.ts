@@ -15,6 +15,7 @@ import { interpreterFromConfig } from './chat/interpreter-from-env.js';
 import { clusterExposition, runPrimary } from './cluster.js';
 import { apiConfig, type ApiConfig } from './config.js';
 import { TaskChangeHub } from './events/task-change-hub.js';
+import { createExpressServer } from './http/express-server.js';
 import { ApiMetrics } from './http/metrics.js';
 import { ReminderService } from './reminders/reminder-service.js';
 import { TaskService } from './tasks/task-service.js';
@@ -31,6 +32,7 @@ async function serve(cfg: ApiConfig): Promise<void> {
     connectionTimeoutMillis: 10_000,
     statement_timeout: 20_000,
     idle_in_transaction_session_timeout: 30_000,
+    idleTimeoutMillis: 0,
   });
   const db = createPrismaOnPool(pool);
   const codec = EventCodec.forUrl(cfg.schemaRegistryUrl);
@@ -46,7 +48,7 @@ async function serve(cfg: ApiConfig): Promise<void> {
   void taskChanges.start();
   const app = createApp({ db, pool, codec, tasks, chat, logger, metrics, jwtSecret: cfg.jwtSecret, bodyLimitBytes: cfg.bodyLimitBytes, taskChanges });
 
-  const server = app.listen(cfg.port, cfg.host, () => logger.info({ host: cfg.host, port: cfg.port, pid: process.pid }, 'api listening'));
+  const server = createExpressServer(app).listen(cfg.port, cfg.host, () => logger.info({ host: cfg.host, port: cfg.port, pid: process.pid }, 'api listening'));
   server.keepAliveTimeout = 65_000;
   let stopping = false;
   const stop = (signal: string) => {

@@ -1,9 +1,11 @@
 /** One way to build kafkajs clients, with logging routed to our logger's level. */
 import { Kafka, logLevel } from 'kafkajs';
 import { installRecordEncoder } from './record-encoder.js';
+import { installRequestQueueFix } from './request-queue-fix.js';
 
 /** Whether every producer of this process encodes records with record-encoder.ts (before any produce). */
 export const fastRecordEncoding = installRecordEncoder();
+installRequestQueueFix();
 
 export interface KafkaClientOptions {
   brokers: string[];

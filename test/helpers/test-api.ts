@@ -8,6 +8,7 @@ import { ChatService } from '../../api/chat/chat-service.js';
 import { RuleInterpreter } from '../../api/chat/rule-interpreter.js';
 import { TaskChangeHub } from '../../api/events/task-change-hub.js';
 import { signToken } from '../../api/http/auth.js';
+import { createExpressServer } from '../../api/http/express-server.js';
 import { ApiMetrics } from '../../api/http/metrics.js';
 import { ReminderService } from '../../api/reminders/reminder-service.js';
 import { TaskService } from '../../api/tasks/task-service.js';
@@ -51,7 +52,7 @@ export async function startTestApi(opts: { clock?: () => Date; codec?: EventCode
   const pool = new pg.Pool({ connectionString: database.url, max: 10 });
   const app = createApp({ db: database.db, pool, codec, tasks, chat, logger, metrics, jwtSecret: TEST_JWT_SECRET, bodyLimitBytes: 64 * 1024, taskChanges });
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = createExpressServer(app).listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const token = (userId: string, expiresIn: string | number = '1h') => signToken(TEST_JWT_SECRET, userId, expiresIn);
