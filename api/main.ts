@@ -4,9 +4,9 @@
  */
 import cluster from 'node:cluster';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import pg from 'pg';
 import { EventCodec } from '../lib/avro/event-codec.js';
 import { createPrismaOnPool } from '../lib/db/prisma.js';
+import { createServicePool } from '../lib/db/service-pool.js';
 import { createKafka } from '../lib/kafka/kafka-client.js';
 import { createLogger } from '../lib/logger.js';
 import { createApp } from './app.js';
@@ -24,16 +24,7 @@ const logger = createLogger('api');
 
 async function serve(cfg: ApiConfig): Promise<void> {
   // One pool: Prisma runs reads and chat turns on it, REST writes their raw statements.
-  // The timeouts bound what Prisma's transaction timeout used to: a stuck statement or an abandoned
-  // transaction must not hold a task's row lock (and every later write to that task) for long.
-  const pool = new pg.Pool({
-    connectionString: cfg.databaseUrl,
-    max: cfg.dbPoolMax,
-    connectionTimeoutMillis: 10_000,
-    statement_timeout: 20_000,
-    idle_in_transaction_session_timeout: 30_000,
-    idleTimeoutMillis: 0,
-  });
+  const pool = createServicePool({ databaseUrl: cfg.databaseUrl, max: cfg.dbPoolMax, applicationName: 'todo-api', logger });
   const db = createPrismaOnPool(pool);
   const codec = EventCodec.forUrl(cfg.schemaRegistryUrl);
   // Resolve schema ids before taking traffic; later writes never ask the registry again.

@@ -9,8 +9,17 @@ export interface BenchChild {
   stop(graceMs?: number): Promise<void>;
 }
 
+/**
+ * `BENCH_CPU_PROF=<dir>`: each child writes V8 CPU profiles into `<dir>/<name>-<time>/` when it
+ * exits, one per thread (tsx's loader thread too; the service's is the large one).
+ */
+function profilingArgs(name: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}/${name}-${Date.now()}`] : [];
+}
+
 export function spawnBenchChild(name: string, entry: string, args: string[], env: Record<string, string>): BenchChild {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+  const child = spawn(process.execPath, [...profilingArgs(name), '--import', 'tsx', entry, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

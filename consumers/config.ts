@@ -10,6 +10,9 @@ export interface ConsumerConfig extends ConnectionConfig {
   readonly partitionsConsumedConcurrently: number;
   /** At most this many records of one partition share a transaction and an offset commit; 1 is record at a time. */
   readonly batchMax: number;
+  /** The broker answers a fetch once this many bytes are ready, or after `fetchMaxWaitMs`. */
+  readonly fetchMinBytes: number;
+  readonly fetchMaxWaitMs: number;
   readonly metricsHost: string;
   /** Port of /healthz, /readyz, /metrics; each group has its own default. */
   readonly metricsPort: number;
@@ -44,6 +47,8 @@ export function consumerConfig(group: ConsumerGroup): ConsumerConfig {
     outageRetryMaxMs: envInt('CONSUMER_OUTAGE_RETRY_MAX_MS', 5_000, 1),
     partitionsConsumedConcurrently: envInt('CONSUMER_PARTITIONS_CONCURRENTLY', 3, 1),
     batchMax: envInt('CONSUMER_BATCH_MAX', 100, 1),
+    fetchMinBytes: envInt('CONSUMER_FETCH_MIN_BYTES', 1, 1),
+    fetchMaxWaitMs: envInt('CONSUMER_FETCH_MAX_WAIT_MS', 100, 1),
     metricsHost: envString('CONSUMER_METRICS_HOST', '127.0.0.1'),
     metricsPort: envInt('CONSUMER_METRICS_PORT', DEFAULT_PORTS[group]),
     notifyUrl: envOptional('NOTIFY_URL'),

@@ -12,7 +12,8 @@ import { ConsumerMetrics } from '../lib/consumer/consumer-metrics.js';
 import { backoffDelay } from '../lib/consumer/backoff.js';
 import { ConsumerRuntime, isTransient } from '../lib/consumer/consumer-runtime.js';
 import type { EventHandler } from '../lib/consumer/consumed-event.js';
-import { createPrisma, type Db } from '../lib/db/prisma.js';
+import { createPrismaOnPool, type Db } from '../lib/db/prisma.js';
+import { createServicePool } from '../lib/db/service-pool.js';
 import { createKafka } from '../lib/kafka/kafka-client.js';
 import type { Logger } from '../lib/logger.js';
 import type { ConsumerGroup } from '../lib/topics.js';
@@ -20,6 +21,7 @@ import type { ConsumerConfig } from './config.js';
 
 /** What a group's service needs to build its handler and ticker. */
 export interface ServiceDeps {
+  /** The scheduler ticks' transactions (handlers get theirs from the runtime, on node-postgres). */
   db: Db;
   codec: EventCodec;
   config: ConsumerConfig;
@@ -40,6 +42,7 @@ export interface ConsumerServiceDefinition {
 
 export interface RunningConsumerService {
   readonly metricsUrl: string;
+  /** Prisma on the service's pool, for tests that read what the service wrote. */
   readonly db: Db;
   /** Runs one scheduler tick now (tests drive time through it). */
   tick(): Promise<void>;
@@ -79,7 +82,8 @@ export async function startConsumerService(
   opts: { clock?: () => Date; scheduleTicks?: boolean; fromBeginning?: boolean; kafkaGroupId?: string } = {},
 ): Promise<RunningConsumerService> {
   const clock = opts.clock ?? (() => new Date());
-  const db = createPrisma(config.databaseUrl, config.dbPoolMax);
+  const pool = createServicePool({ databaseUrl: config.databaseUrl, max: config.dbPoolMax, applicationName: def.group, logger });
+  const db = createPrismaOnPool(pool);
   const registry = new SchemaRegistry({ host: config.schemaRegistryUrl });
   const codec = new EventCodec(registry);
   await untilReachable('schema registry', logger, () => codec.resolveAll());
@@ -93,7 +97,7 @@ export async function startConsumerService(
   const runtime = new ConsumerRuntime({
     group: def.group,
     kafka,
-    db,
+    pool,
     registry,
     codec,
     handler,
@@ -104,6 +108,8 @@ export async function startConsumerService(
     outageRetry: { baseMs: 100, maxMs: config.outageRetryMaxMs },
     partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
     batchMax: config.batchMax,
+    fetchMinBytes: config.fetchMinBytes,
+    fetchMaxWaitMs: config.fetchMaxWaitMs,
     clock,
     fromBeginning: opts.fromBeginning,
     kafkaGroupId,
@@ -124,7 +130,7 @@ export async function startConsumerService(
   const server = http.createServer((req, res) => {
     const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (req.url === '/healthz') json(200, { status: 'ok', group: def.group });
-    else if (req.url === '/readyz') db.$queryRaw`select 1`.then(() => json(200, { database: true }), () => json(503, { database: false }));
+    else if (req.url === '/readyz') pool.query('select 1').then(() => json(200, { database: true }), () => json(503, { database: false }));
     else if (req.url === '/metrics') {
       metrics.registry.metrics().then((t) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(t), (e: Error) => json(500, { error: e.message }));
     } else json(404, { error: 'not found' });
@@ -145,6 +151,7 @@ export async function startConsumerService(
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await db.$disconnect();
+      await pool.end();
     },
   };
 }

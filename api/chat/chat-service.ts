@@ -7,7 +7,7 @@ import type { Task } from '@prisma/client';
 import type { Prisma } from '@prisma/client';
 import type { Tx } from '../../lib/db/prisma.js';
 import { AppError, NotFoundError } from '../../lib/errors.js';
-import { prismaSqlTx } from '../http/sql-transaction.js';
+import { prismaSqlTx } from '../../lib/db/sql-tx.js';
 import type { ReminderService } from '../reminders/reminder-service.js';
 import { createTaskSchema, isUuid, listTasksSchema, parseInput, updateTaskSchema } from '../tasks/task-input.js';
 import { taskJson } from '../tasks/task-json.js';

@@ -5,7 +5,7 @@
  */
 import { Prisma } from '@prisma/client';
 import { AppError, ValidationError } from '../../lib/errors.js';
-import type { SqlTx } from './sql-transaction.js';
+import type { SqlTx } from '../../lib/db/sql-tx.js';
 
 export interface IdempotencyClaim {
   userId: string;

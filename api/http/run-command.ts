@@ -9,7 +9,7 @@ import type pg from 'pg';
 import type { Db, Tx } from '../../lib/db/prisma.js';
 import type { ActorContext } from '../tasks/task-service.js';
 import { claimIdempotencyKey, idempotencyKeyOf, storeIdempotentResponse, type IdempotencyClaim, type StoredResponse } from './idempotency.js';
-import { inSingleStatement, inSqlTransaction, prismaSqlTx, type SqlTx } from './sql-transaction.js';
+import { inSingleStatement, inSqlTransaction, prismaSqlTx, type SqlTx } from '../../lib/db/sql-tx.js';
 
 export type Command<T> = (tx: T, actor: ActorContext) => Promise<StoredResponse>;
 

@@ -3,6 +3,7 @@ import type { Reminder, Task } from '@prisma/client';
 import type { EventCodec } from '../../lib/avro/event-codec.js';
 import type { Tx } from '../../lib/db/prisma.js';
 import { ValidationError } from '../../lib/errors.js';
+import { prismaSqlTx } from '../../lib/db/sql-tx.js';
 import { appendOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
 import type { ActorContext } from '../tasks/task-service.js';
 
@@ -14,7 +15,7 @@ export class ReminderService {
     const reminder = await tx.reminder.create({
       data: { taskId: task.id, userId: ctx.userId, remindAt, source: 'explicit' },
     });
-    await appendOutboxEvent(tx, this.deps.codec, {
+    await appendOutboxEvent(prismaSqlTx(tx), this.deps.codec, {
       eventType: 'ReminderScheduled',
       key: reminder.id,
       aggregateVersion: reminder.version,

@@ -14,7 +14,7 @@ import { taskCompletedPayload, taskCreatedPayload, taskDeletedPayload, taskUpdat
 import { encodeOutboxEvent, outboxInsert, type EncodedOutboxEvent, type OutboxEventInput } from '../../lib/outbox/append-outbox-event.js';
 import { formatRecurrencePattern, parseRecurrencePattern } from '../../lib/recurrence.js';
 import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from './task-input.js';
-import type { SqlTx } from '../http/sql-transaction.js';
+import type { SqlTx } from '../../lib/db/sql-tx.js';
 import { insertTask, TASK_FIELDS, updateTask, type TaskChange } from './task-sql.js';
 
 /** Who is acting and the trace their events carry. */

@@ -9,6 +9,7 @@ import type { RecurrenceSchedule, Task } from '@prisma/client';
 import type { EventCodec } from '../../lib/avro/event-codec.js';
 import type { Tx } from '../../lib/db/prisma.js';
 import { taskCreatedPayload } from '../../lib/events/task-event-payloads.js';
+import { prismaSqlTx } from '../../lib/db/sql-tx.js';
 import { appendOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
 
 const MINUTE = 60_000;
@@ -44,7 +45,7 @@ export async function createInstanceTask(tx: Tx, s: RecurrenceSchedule, occurren
       updatedAt: ctx.now,
     },
   });
-  await appendOutboxEvent(tx, ctx.codec, {
+  await appendOutboxEvent(prismaSqlTx(tx), ctx.codec, {
     eventType: 'TaskCreated',
     key: task.id,
     aggregateVersion: task.version,

@@ -3,7 +3,8 @@
  * handler's transaction. The schedule row is locked first, so a concurrent ticker run for the
  * same template waits (or skips it) rather than using half-updated fields.
  */
-import type { Tx } from '../../lib/db/prisma.js';
+import { Prisma } from '@prisma/client';
+import type { SqlTx } from '../../lib/db/sql-tx.js';
 import { formatRecurrencePattern, nextOccurrence, parseRecurrencePattern } from '../../lib/recurrence.js';
 import type { TemplateSnapshot } from './template-change.js';
 
@@ -21,11 +22,11 @@ interface LockedSchedule {
  * Anchor rule: the template's due date; without one, its creation time (TaskCreated carries it;
  * for TaskUpdated it is read from the task row, else kept from the schedule, else the event time).
  */
-async function anchorOf(tx: Tx, t: TemplateSnapshot, existing: LockedSchedule | undefined): Promise<Date> {
+async function anchorOf(tx: SqlTx, t: TemplateSnapshot, existing: LockedSchedule | undefined): Promise<Date> {
   if (t.dueDate) return t.dueDate;
   if (t.createdAt) return t.createdAt;
-  const row = await tx.task.findUnique({ where: { id: t.templateId }, select: { createdAt: true } });
-  return row?.createdAt ?? existing?.anchor ?? t.occurredAt;
+  const [row] = await tx.query<{ created_at: Date }>(Prisma.sql`select created_at from tasks where id = ${t.templateId}::uuid`);
+  return row?.created_at ?? existing?.anchor ?? t.occurredAt;
 }
 
 /**
@@ -37,10 +38,10 @@ async function anchorOf(tx: Tx, t: TemplateSnapshot, existing: LockedSchedule | 
  * its first instance at that very time, and occurrences between the change and a late consumer
  * are still created (by the ticker, within the catch-up cap).
  */
-export async function upsertSchedule(tx: Tx, t: TemplateSnapshot, now: Date): Promise<UpsertOutcome> {
-  const [existing] = await tx.$queryRaw<LockedSchedule[]>`
+export async function upsertSchedule(tx: SqlTx, t: TemplateSnapshot, now: Date): Promise<UpsertOutcome> {
+  const [existing] = await tx.query<LockedSchedule>(Prisma.sql`
     select pattern, anchor, active, template_version, next_occurrence_at
-    from recurrence_schedules where template_id = ${t.templateId}::uuid for update`;
+    from recurrence_schedules where template_id = ${t.templateId}::uuid for update`);
   if (existing && t.version <= existing.template_version) return 'stale';
 
   // The API only stores valid patterns; an invalid one here is a bad event: throwing sends it,
@@ -52,21 +53,14 @@ export async function upsertSchedule(tx: Tx, t: TemplateSnapshot, now: Date): Pr
   const after = new Date(Math.min(now.getTime(), t.occurredAt.getTime()));
   const nextOccurrenceAt = reschedule ? nextOccurrence(parsed, anchor, after) : existing.next_occurrence_at;
 
-  const fields = {
-    userId: t.userId,
-    pattern,
-    anchor,
-    nextOccurrenceAt,
-    title: t.title,
-    description: t.description,
-    priority: t.priority,
-    tags: t.tags,
-    // Instances are due at their occurrence (the anchor is the template's due date when it has one).
-    dueOffsetMinutes: 0,
-    active: true,
-    templateVersion: t.version,
-    updatedAt: now,
-  };
-  await tx.recurrenceSchedule.upsert({ where: { templateId: t.templateId }, create: { templateId: t.templateId, ...fields }, update: fields });
+  // Instances are due at their occurrence (the anchor is the template's due date when it has one): due_offset_minutes 0.
+  await tx.execute(Prisma.sql`
+    insert into recurrence_schedules
+      (template_id, user_id, pattern, anchor, next_occurrence_at, title, description, priority, tags, due_offset_minutes, active, template_version, updated_at)
+    values (${t.templateId}::uuid, ${t.userId}, ${pattern}, ${anchor}, ${nextOccurrenceAt}, ${t.title}, ${t.description}, ${t.priority}::"Priority", ${t.tags}::text[], 0, true, ${t.version}, ${now})
+    on conflict (template_id) do update set
+      user_id = excluded.user_id, pattern = excluded.pattern, anchor = excluded.anchor, next_occurrence_at = excluded.next_occurrence_at,
+      title = excluded.title, description = excluded.description, priority = excluded.priority, tags = excluded.tags,
+      due_offset_minutes = excluded.due_offset_minutes, active = excluded.active, template_version = excluded.template_version, updated_at = excluded.updated_at`);
   return !existing ? 'created' : reschedule ? 'rescheduled' : 'updated';
 }

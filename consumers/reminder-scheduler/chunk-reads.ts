@@ -1,13 +1,14 @@
 /**
  * What reminder-scheduler-cg reads for a whole chunk before handling its events: the task rows and
- * the tasks' Scheduled reminders (locked), in two queries instead of two per event (Prisma costs
- * about 1 ms of CPU per query, most of what an event costs).
+ * the tasks' Scheduled reminders (locked), in two queries instead of two per event (a round trip
+ * and a statement per event would be most of what an event costs).
  *
  * A task's rows are read-only here, so every event of the chunk can use them. Its reminders are
  * not: the first event of a task that asks gets the preloaded list, and a later event of the same
  * task reads (and locks) them again, so it sees what the earlier one scheduled or dismissed.
  */
-import type { Tx } from '../../lib/db/prisma.js';
+import { Prisma } from '@prisma/client';
+import type { SqlTx } from '../../lib/db/sql-tx.js';
 import { lockScheduledReminders, lockScheduledRemindersOfTasks, type ScheduledReminder } from './lock-scheduled-reminders.js';
 
 /** The task row fields the scheduler checks. */
@@ -17,30 +18,30 @@ export interface TaskRowState {
 }
 
 /** Each of the tasks' row, null for a task not in this database. */
-async function readTaskRows(tx: Tx, taskIds: string[]): Promise<Map<string, TaskRowState | null>> {
+async function readTaskRows(tx: SqlTx, taskIds: string[]): Promise<Map<string, TaskRowState | null>> {
   const byId = new Map<string, TaskRowState | null>(taskIds.map((id) => [id, null]));
   if (taskIds.length === 0) return byId;
-  const rows = await tx.$queryRaw<(TaskRowState & { id: string })[]>`
-    select id::text as "id", version, user_id as "userId" from tasks where id = any(${taskIds}::uuid[])`;
+  const rows = await tx.query<TaskRowState & { id: string }>(Prisma.sql`
+    select id::text as "id", version, user_id as "userId" from tasks where id = any(${taskIds}::uuid[])`);
   for (const r of rows) byId.set(r.id, { version: Number(r.version), userId: r.userId });
   return byId;
 }
 
 export class ChunkReads {
   private constructor(
-    private readonly tx: Tx,
+    private readonly tx: SqlTx,
     private readonly rows: Map<string, TaskRowState | null>,
     private readonly reminders: Map<string, ScheduledReminder[]>,
   ) {}
 
   /** Reads the rows of `rowTaskIds` and locks the Scheduled reminders of `reminderTaskIds` (lower-case ids). */
-  static async load(tx: Tx, rowTaskIds: string[], reminderTaskIds: string[]): Promise<ChunkReads> {
+  static async load(tx: SqlTx, rowTaskIds: string[], reminderTaskIds: string[]): Promise<ChunkReads> {
     const rows = await readTaskRows(tx, rowTaskIds);
     return new ChunkReads(tx, rows, await lockScheduledRemindersOfTasks(tx, reminderTaskIds));
   }
 
   /** One event's reads (the runtime's record-at-a-time path): straight queries. */
-  static single(tx: Tx): ChunkReads {
+  static single(tx: SqlTx): ChunkReads {
     return new ChunkReads(tx, new Map(), new Map());
   }
 

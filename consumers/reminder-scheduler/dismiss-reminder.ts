@@ -2,8 +2,9 @@
  * Dismissing one (locked) Scheduled reminder: status Dismissed, version + 1, and its
  * ReminderDismissed through the outbox, in the caller's transaction.
  */
+import { Prisma } from '@prisma/client';
 import type { EventCodec } from '../../lib/avro/event-codec.js';
-import type { Tx } from '../../lib/db/prisma.js';
+import type { SqlTx } from '../../lib/db/sql-tx.js';
 import { appendOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
 import type { ScheduledReminder } from './lock-scheduled-reminders.js';
 import { reminderEventId } from './reminder-ids.js';
@@ -17,11 +18,11 @@ export interface ReminderWriteContext {
 }
 
 /** True when dismissed; false when the reminder was no longer Scheduled. */
-export async function dismissReminder(tx: Tx, r: ScheduledReminder, reason: string, ctx: ReminderWriteContext): Promise<boolean> {
-  const rows = await tx.$queryRaw<{ version: number }[]>`
+export async function dismissReminder(tx: SqlTx, r: ScheduledReminder, reason: string, ctx: ReminderWriteContext): Promise<boolean> {
+  const rows = await tx.query<{ version: number }>(Prisma.sql`
     update reminders set status = 'Dismissed', version = version + 1, updated_at = ${ctx.now}
     where id = ${r.id}::uuid and status = 'Scheduled'
-    returning version`;
+    returning version`);
   const version = rows[0]?.version;
   if (version === undefined) return false;
   await appendOutboxEvent(tx, ctx.codec, {

@@ -16,7 +16,7 @@
  * events (chunk-reads.ts); a reminder and its ReminderScheduled are one statement.
  */
 import type { ConsumedEvent, EventHandler, HandlerContext } from '../../lib/consumer/consumed-event.js';
-import type { Tx } from '../../lib/db/prisma.js';
+import type { SqlTx } from '../../lib/db/sql-tx.js';
 import type { Logger } from '../../lib/logger.js';
 import { TOPICS } from '../../lib/topics.js';
 import type { ConsumerServiceDefinition } from '../consumer-service.js';
@@ -34,7 +34,7 @@ export interface ReminderSchedulerDeps {
 type Reconcile = Extract<ReminderPlan, { kind: 'reconcile' }>;
 
 /** Keeps the one due-date reminder that already fires at the desired time; replaces the rest. */
-async function reconcile(tx: Tx, reads: ChunkReads, plan: Reconcile, userId: string, e: ConsumedEvent, w: ReminderWriteContext): Promise<string> {
+async function reconcile(tx: SqlTx, reads: ChunkReads, plan: Reconcile, userId: string, e: ConsumedEvent, w: ReminderWriteContext): Promise<string> {
   const existing = await reads.scheduledReminders(plan.taskId, 'due_date');
   const keep = plan.desired && existing.find((r) => r.remindAt.getTime() === plan.desired!.remindAt.getTime());
   for (const r of existing) if (r !== keep) await dismissReminder(tx, r, plan.reason, w);
@@ -46,7 +46,7 @@ async function reconcile(tx: Tx, reads: ChunkReads, plan: Reconcile, userId: str
 /** The handler of reminder-scheduler-cg (see the module comment). */
 export function createReminderSchedulerHandler(d: ReminderSchedulerDeps): EventHandler {
   /** The reads `beforeBatch` made for a chunk, by the chunk's transaction. */
-  const chunks = new WeakMap<Tx, ChunkReads>();
+  const chunks = new WeakMap<SqlTx, ChunkReads>();
   return {
     topics: [TOPICS.tasks],
     async beforeBatch(tx, events) {

@@ -8,6 +8,7 @@
  */
 import type { EventCodec } from '../../lib/avro/event-codec.js';
 import type { Tx } from '../../lib/db/prisma.js';
+import { prismaSqlTx } from '../../lib/db/sql-tx.js';
 import { appendOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
 import { notificationId, reminderEventId } from '../reminder-scheduler/reminder-ids.js';
 import type { ClaimedTrigger } from './claim-due-trigger.js';
@@ -71,7 +72,7 @@ export async function fireTrigger(tx: Tx, t: ClaimedTrigger, ctx: FireContext): 
     update reminders set status = 'Triggered', version = version + 1, updated_at = ${ctx.now}
     where id = ${t.reminderId}::uuid
     returning version`;
-  await appendOutboxEvent(tx, ctx.codec, {
+  await appendOutboxEvent(prismaSqlTx(tx), ctx.codec, {
     eventType: 'ReminderTriggered',
     eventId: reminderEventId('ReminderTriggered', t.reminderId),
     key: t.reminderId,

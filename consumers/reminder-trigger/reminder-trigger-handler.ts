@@ -8,7 +8,7 @@
  * A ReminderScheduled whose reminder row does not exist in this database (another database's
  * event on the shared topic) is ignored: the tick could not fire it (it fires through the row).
  */
-import type { ReminderStatus } from '@prisma/client';
+import { Prisma, type ReminderStatus } from '@prisma/client';
 import type { ConsumedEvent, EventHandler } from '../../lib/consumer/consumed-event.js';
 import type { Logger } from '../../lib/logger.js';
 import { TOPICS } from '../../lib/topics.js';
@@ -38,7 +38,7 @@ export function createReminderTriggerHandler(d: { logger: Logger }): EventHandle
         case 'ReminderScheduled': {
           const t = fieldsOf(e, 'remind_at');
           // Raw SQL: Prisma's query compiler costs about 1 ms of CPU per model query.
-          const [reminder] = await tx.$queryRaw<{ status: ReminderStatus }[]>`select status::text as status from reminders where id = ${t.reminderId}::uuid`;
+          const [reminder] = await tx.query<{ status: ReminderStatus }>(Prisma.sql`select status::text as status from reminders where id = ${t.reminderId}::uuid`);
           if (!reminder) {
             d.logger.debug(log, 'reminder not in this database: ignored');
             return;

@@ -3,7 +3,8 @@
  * runtime's inbox transaction. States: pending → triggered (by the tick) or pending → dismissed.
  * triggered and dismissed are final: no later event brings a trigger back to pending.
  */
-import type { Tx } from '../../lib/db/prisma.js';
+import { Prisma } from '@prisma/client';
+import type { SqlTx } from '../../lib/db/sql-tx.js';
 
 export interface TriggerFields {
   reminderId: string;
@@ -19,8 +20,8 @@ export interface TriggerFields {
  * replaces a later one (a replayed old event must not make a reminder fire early), and a trigger
  * that already fired or was dismissed stays as it is. True when a row was written.
  */
-export async function upsertPendingTrigger(tx: Tx, t: TriggerFields, now: Date): Promise<boolean> {
-  const n = await tx.$executeRaw`
+export async function upsertPendingTrigger(tx: SqlTx, t: TriggerFields, now: Date): Promise<boolean> {
+  const n = await tx.execute(Prisma.sql`
     insert into reminder_triggers (reminder_id, task_id, user_id, task_title, remind_at, state, attempts, updated_at)
     values (${t.reminderId}::uuid, ${t.taskId}::uuid, ${t.userId}, ${t.taskTitle}, ${t.remindAt}, 'pending', 0, ${now})
     on conflict (reminder_id) do update
@@ -28,7 +29,7 @@ export async function upsertPendingTrigger(tx: Tx, t: TriggerFields, now: Date):
           task_title = coalesce(excluded.task_title, reminder_triggers.task_title),
           attempts = 0,
           updated_at = excluded.updated_at
-      where reminder_triggers.state = 'pending' and excluded.remind_at > reminder_triggers.remind_at`;
+      where reminder_triggers.state = 'pending' and excluded.remind_at > reminder_triggers.remind_at`);
   return n > 0;
 }
 
@@ -38,12 +39,12 @@ export async function upsertPendingTrigger(tx: Tx, t: TriggerFields, now: Date):
  * `state`; a final one stays. Without a row yet, `remindAt` is whatever the event knows (for a
  * dismissal: the time it was dismissed). True when a row was written.
  */
-export async function finalizeTrigger(tx: Tx, t: TriggerFields, state: 'dismissed' | 'triggered', now: Date): Promise<boolean> {
-  const n = await tx.$executeRaw`
+export async function finalizeTrigger(tx: SqlTx, t: TriggerFields, state: 'dismissed' | 'triggered', now: Date): Promise<boolean> {
+  const n = await tx.execute(Prisma.sql`
     insert into reminder_triggers (reminder_id, task_id, user_id, task_title, remind_at, state, attempts, updated_at)
     values (${t.reminderId}::uuid, ${t.taskId}::uuid, ${t.userId}, ${t.taskTitle}, ${t.remindAt}, ${state}, 0, ${now})
     on conflict (reminder_id) do update
       set state = excluded.state, updated_at = excluded.updated_at
-      where reminder_triggers.state = 'pending'`;
+      where reminder_triggers.state = 'pending'`);
   return n > 0;
 }

@@ -12,9 +12,9 @@
  * flight on different partitions queue on a shared user instead of deadlocking.
  */
 import { createHash } from 'node:crypto';
-import type { Task } from '@prisma/client';
+import { Prisma, type Task } from '@prisma/client';
 import type { ConsumedEvent, EventHandler, HandlerContext } from '../../lib/consumer/consumed-event.js';
-import type { Tx } from '../../lib/db/prisma.js';
+import type { SqlTx } from '../../lib/db/sql-tx.js';
 import { taskSnapshotPayload } from '../../lib/events/task-event-payloads.js';
 import { encodeOutboxEvent, outboxInsertMany, type EncodedOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
 import { TOPICS } from '../../lib/topics.js';
@@ -95,11 +95,11 @@ function snapshotFromPayload(e: ConsumedEvent): TaskSnapshotPayload | null {
 }
 
 /** The users' sequence rows, created if missing and locked in user-id order (the one order every chunk uses). */
-async function lockSequences(tx: Tx, userIds: string[]): Promise<void> {
-  await tx.$executeRaw`
+async function lockSequences(tx: SqlTx, userIds: string[]): Promise<void> {
+  await tx.execute(Prisma.sql`
     insert into broadcast_sequences (user_id, seq) select u, 0 from unnest(${userIds}::text[]) as u order by u
-    on conflict (user_id) do nothing`;
-  await tx.$queryRaw`select user_id from broadcast_sequences where user_id = any(${userIds}::text[]) order by user_id for update`;
+    on conflict (user_id) do nothing`);
+  await tx.query(Prisma.sql`select user_id from broadcast_sequences where user_id = any(${userIds}::text[]) order by user_id for update`);
 }
 
 /**
@@ -107,13 +107,13 @@ async function lockSequences(tx: Tx, userIds: string[]): Promise<void> {
  * returns each user's first new value: the user's events take first, first + 1, … in offset order.
  * The rows stay locked until the transaction ends.
  */
-async function takeSequences(tx: Tx, counts: Map<string, number>): Promise<Map<string, number>> {
+async function takeSequences(tx: SqlTx, counts: Map<string, number>): Promise<Map<string, number>> {
   const userIds = [...counts.keys()].sort();
   const ns = userIds.map((u) => counts.get(u)!);
-  const rows = await tx.$queryRaw<{ user_id: string; seq: bigint }[]>`
+  const rows = await tx.query<{ user_id: string; seq: bigint }>(Prisma.sql`
     insert into broadcast_sequences (user_id, seq) select u, n from unnest(${userIds}::text[], ${ns}::int[]) as c(u, n) order by u
     on conflict (user_id) do update set seq = broadcast_sequences.seq + excluded.seq
-    returning user_id, seq`;
+    returning user_id, seq`);
   return new Map(rows.map((r) => [r.user_id, Number(r.seq) - counts.get(r.user_id)! + 1]));
 }
 
@@ -134,14 +134,14 @@ export function taskChangedEventId(sourceEventId: string): string {
  * The tasks' rows by id, read in one query with raw SQL: Prisma's query compiler costs about 1 ms
  * of CPU per query, most of what this handler costs.
  */
-async function findTasks(tx: Tx, taskIds: string[]): Promise<Map<string, Task>> {
+async function findTasks(tx: SqlTx, taskIds: string[]): Promise<Map<string, Task>> {
   if (taskIds.length === 0) return new Map();
-  const rows = await tx.$queryRaw<Task[]>`
+  const rows = await tx.query<Task>(Prisma.sql`
     select id::text as "id", user_id as "userId", title, description, due_date as "dueDate", priority::text as "priority", tags,
            completed, completed_at as "completedAt", is_recurring_template as "isRecurringTemplate",
            recurrence_pattern as "recurrencePattern", template_id::text as "templateId", reminder_lead_minutes as "reminderLeadMinutes",
            version, created_at as "createdAt", updated_at as "updatedAt"
-      from tasks where id = any(${taskIds}::uuid[])`;
+      from tasks where id = any(${taskIds}::uuid[])`);
   return new Map(rows.map((r) => [r.id.toLowerCase(), r]));
 }
 
@@ -182,7 +182,7 @@ const lookupIdOf = (e: ConsumedEvent): string | undefined => {
  * Publishes the TaskChanged of each of `events` (in order) with three statements whatever their
  * number: the task rows in one query, the users' sequence increments in one, the outbox rows in one.
  */
-async function publishTaskChanges(tx: Tx, events: readonly ConsumedEvent[], codec: HandlerContext['codec']): Promise<void> {
+async function publishTaskChanges(tx: SqlTx, events: readonly ConsumedEvent[], codec: HandlerContext['codec']): Promise<void> {
   const taskEvents = events.filter((e) => KINDS[e.eventType]);
   const rows = await findTasks(tx, [...new Set(taskEvents.map(lookupIdOf).filter((id): id is string => id !== undefined))]);
   const changes = taskEvents
@@ -209,11 +209,11 @@ async function publishTaskChanges(tx: Tx, events: readonly ConsumedEvent[], code
       }),
     );
   }
-  await tx.$executeRaw(outboxInsertMany(encoded));
+  await tx.execute(outboxInsertMany(encoded));
 }
 
 /** The events a chunk's `beforeBatch` already published, by the chunk's transaction. */
-const publishedInChunk = new WeakMap<Tx, ReadonlySet<ConsumedEvent>>();
+const publishedInChunk = new WeakMap<SqlTx, ReadonlySet<ConsumedEvent>>();
 
 /**
  * A chunk's events are all published in `beforeBatch` (after its users' sequence rows are locked

@@ -34,7 +34,10 @@ import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Batch, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventCodec } from '../avro/event-codec.js';
-import { isDatabaseUnavailable, type Db } from '../db/prisma.js';
+import { Prisma } from '@prisma/client';
+import type pg from 'pg';
+import { isDatabaseUnavailable } from '../db/prisma.js';
+import { inSqlTransaction } from '../db/sql-tx.js';
 import { isRetriable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ConsumerGroup } from '../topics.js';
@@ -47,7 +50,8 @@ import { decodeEvent, PoisonEventError } from './event-decoder.js';
 export interface ConsumerRuntimeDeps {
   group: ConsumerGroup;
   kafka: Kafka;
-  db: Db;
+  /** The pool the inbox transactions run on. */
+  pool: pg.Pool;
   registry: SchemaRegistry;
   codec: EventCodec;
   handler: EventHandler;
@@ -60,6 +64,9 @@ export interface ConsumerRuntimeDeps {
   partitionsConsumedConcurrently: number;
   /** At most this many records of a partition share one transaction and one offset commit (1: record at a time). */
   batchMax: number;
+  /** A fetch is answered once this many bytes are ready or `fetchMaxWaitMs` passed (defaults 1 and 100). */
+  fetchMinBytes?: number;
+  fetchMaxWaitMs?: number;
   clock?: () => Date;
   fromBeginning?: boolean;
   /** Kafka group id; defaults to the group name (tests use a unique one per run). */
@@ -112,7 +119,7 @@ export class ConsumerRuntime {
   async start(): Promise<void> {
     const { kafka, group, handler } = this.d;
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    this.consumer = kafka.consumer({ groupId: this.d.kafkaGroupId ?? group, allowAutoTopicCreation: false, maxWaitTimeInMs: 100, sessionTimeout: this.d.sessionTimeoutMs ?? 10_000, heartbeatInterval: 1_000, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 } });
+    this.consumer = kafka.consumer({ groupId: this.d.kafkaGroupId ?? group, allowAutoTopicCreation: false, minBytes: this.d.fetchMinBytes ?? 1, maxWaitTimeInMs: this.d.fetchMaxWaitMs ?? 100, sessionTimeout: this.d.sessionTimeoutMs ?? 10_000, heartbeatInterval: 1_000, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 } });
     try {
       await this.producer.connect();
       await this.consumer.connect();
@@ -172,34 +179,31 @@ export class ConsumerRuntime {
    * chunk committed then): the caller processes the chunk record by record.
    */
   private async processChunk(topic: string, partition: number, chunk: KafkaMessage[], heartbeat: () => Promise<void>): Promise<boolean> {
-    const { db, group, handler, logger, metrics } = this.d;
+    const { pool, group, handler, logger, metrics } = this.d;
     try {
       const events: ConsumedEvent[] = [];
       for (const message of chunk) events.push(await decodeEvent(this.d.registry, topic, partition, message));
       const started = process.hrtime.bigint();
-      const outcomes = await db.$transaction(
-        async (tx) => {
-          const ids = events.map((e) => e.eventId);
-          const inserted = await tx.$queryRaw<{ event_id: string }[]>`
-            insert into processed_events (consumer_group, event_id)
-            select ${group}, id from unnest(${ids}::uuid[]) as id
-            on conflict do nothing
-            returning event_id::text`;
-          const fresh = new Set(inserted.map((r) => r.event_id));
-          // An id twice in the chunk (the same event published twice) is new only the first time.
-          const outcomes = events.map((e): Outcome => (fresh.delete(e.eventId.toLowerCase()) ? 'processed' : 'duplicate'));
-          const toHandle = events.filter((_, i) => outcomes[i] === 'processed');
-          if (toHandle.length > 0) await handler.beforeBatch?.(tx, toHandle, this.ctx);
-          for (const e of toHandle) {
-            await handler.handle(tx, e, this.ctx);
-            // kafkajs heartbeats only when asked (at most once per heartbeatInterval): a long chunk
-            // must not look like a dead member. A rebalance it reports is acted on after the chunk.
-            await heartbeat().catch(() => undefined);
-          }
-          return outcomes;
-        },
-        { maxWait: 10_000, timeout: 30_000 },
-      );
+      const outcomes = await inSqlTransaction(pool, async (tx) => {
+        const ids = events.map((e) => e.eventId);
+        const inserted = await tx.query<{ event_id: string }>(Prisma.sql`
+          insert into processed_events (consumer_group, event_id)
+          select ${group}, id from unnest(${ids}::uuid[]) as id
+          on conflict do nothing
+          returning event_id::text`);
+        const fresh = new Set(inserted.map((r) => r.event_id));
+        // An id twice in the chunk (the same event published twice) is new only the first time.
+        const outcomes = events.map((e): Outcome => (fresh.delete(e.eventId.toLowerCase()) ? 'processed' : 'duplicate'));
+        const toHandle = events.filter((_, i) => outcomes[i] === 'processed');
+        if (toHandle.length > 0) await handler.beforeBatch?.(tx, toHandle, this.ctx);
+        for (const e of toHandle) {
+          await handler.handle(tx, e, this.ctx);
+          // kafkajs heartbeats only when asked (at most once per heartbeatInterval): a long chunk
+          // must not look like a dead member. A rebalance it reports is acted on after the chunk.
+          await heartbeat().catch(() => undefined);
+        }
+        return outcomes;
+      });
       const perEventSeconds = Number(process.hrtime.bigint() - started) / 1e9 / events.length;
       const now = Date.now();
       events.forEach((e, i) => {
@@ -267,18 +271,15 @@ export class ConsumerRuntime {
   }
 
   private async processOnce(event: Awaited<ReturnType<typeof decodeEvent>>): Promise<Outcome> {
-    const { db, group, handler } = this.d;
-    return db.$transaction(
-      async (tx) => {
-        const inserted = await tx.$executeRaw`
-          insert into processed_events (consumer_group, event_id) values (${group}, ${event.eventId}::uuid)
-          on conflict do nothing`;
-        if (inserted === 0) return 'duplicate' as const;
-        await handler.handle(tx, event, this.ctx);
-        return 'processed' as const;
-      },
-      { maxWait: 10_000, timeout: 30_000 },
-    );
+    const { pool, group, handler } = this.d;
+    return inSqlTransaction(pool, async (tx) => {
+      const inserted = await tx.execute(Prisma.sql`
+        insert into processed_events (consumer_group, event_id) values (${group}, ${event.eventId}::uuid)
+        on conflict do nothing`);
+      if (inserted === 0) return 'duplicate' as const;
+      await handler.handle(tx, event, this.ctx);
+      return 'processed' as const;
+    });
   }
 
   /** Publishes to the group's DLQ; a DLQ that cannot be reached is an outage, retried until it works. */

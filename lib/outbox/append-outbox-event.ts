@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Prisma } from '@prisma/client';
 import type { EventCodec } from '../avro/event-codec.js';
-import type { Tx } from '../db/prisma.js';
+import type { SqlTx } from '../db/sql-tx.js';
 import { topicOf, type EventType } from '../topics.js';
 
 export interface OutboxEventInput {
@@ -63,9 +63,9 @@ export function outboxInsert(r: EncodedOutboxEvent): Prisma.Sql {
     values (${r.eventId}::uuid, ${r.topic}, ${r.key}, ${r.eventType}, ${r.aggregateVersion}, ${r.value}, ${r.occurredAt.toISOString()}, ${r.traceparent}, ${r.userId})`;
 }
 
-export async function appendOutboxEvent(tx: Tx, codec: EventCodec, e: OutboxEventInput): Promise<WrittenEvent> {
+export async function appendOutboxEvent(tx: SqlTx, codec: EventCodec, e: OutboxEventInput): Promise<WrittenEvent> {
   const r = await encodeOutboxEvent(codec, e);
-  await tx.$executeRaw(outboxInsert(r));
+  await tx.execute(outboxInsert(r));
   return { eventId: r.eventId, eventType: r.eventType, topic: r.topic };
 }
 

@@ -5,7 +5,7 @@
  */
 import { Prisma } from '@prisma/client';
 import pg from 'pg';
-import { inSingleStatement } from '../../api/http/sql-transaction.js';
+import { inSingleStatement } from '../../lib/db/sql-tx.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
 describe('inSingleStatement', () => {

@@ -9,7 +9,7 @@ import type { RunningConsumerService } from '../../consumers/consumer-service.js
 import { TOPICS } from '../../lib/topics.js';
 import type { RelayService } from '../../relay/relay-service.js';
 import { TopicCollector, testKafka } from '../helpers/kafka.js';
-import { produce } from '../helpers/task-records.js';
+import { produce, taskCreatedRecord } from '../helpers/task-records.js';
 import { startTestApi, type TestApi } from '../helpers/test-api.js';
 import { startTestConsumer } from '../helpers/test-consumer.js';
 import { startTestRelay } from '../helpers/test-relay.js';
@@ -70,6 +70,25 @@ describe('audit-log-cg and GET /api/:userId/audit', () => {
     const rows = await api.database.db.auditEntry.findMany({ where: { userId: userA } });
     expect(new Set(rows.map((r) => r.eventId)).size).toBe(6);
     expect(await (await fetch(service.metricsUrl)).text()).toMatch(/consumer_events_duplicate_total\{group="audit-log-cg"\} [1-9]/);
+  });
+
+  it('writes a chunk\'s rows in one statement, in offset order, with every field', async () => {
+    const key = randomUUID();
+    const records = await Promise.all(Array.from({ length: 8 }, () => taskCreatedRecord(key)));
+    const chunksBefore = Number((await (await fetch(service.metricsUrl)).text()).match(/consumer_chunks_total\{group="audit-log-cg",path="batch"\} (\d+)/)?.[1] ?? 0);
+    await produce(kafka, TOPICS.tasks, records);
+    const ids = records.map((r) => r.headers!['event-id'] as string);
+    await waitFor(async () => (await api.database.db.auditEntry.count({ where: { eventId: { in: ids } } })) === ids.length, { what: 'the chunk\'s rows' });
+    const rows = await api.database.db.auditEntry.findMany({ where: { eventId: { in: ids } }, orderBy: { id: 'asc' } });
+    expect(rows.map((r) => r.eventId)).toEqual(ids);
+    const offsets = rows.map((r) => Number(r.offset));
+    expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+    expect(new Set(rows.map((r) => r.partition)).size).toBe(1);
+    expect(rows[0]).toMatchObject({ topic: TOPICS.tasks, eventType: 'TaskCreated', key, userId: 'runtime-test', taskId: key });
+    expect(rows[0]!.headers).toMatchObject({ 'event-id': ids[0], 'event-type': 'TaskCreated' });
+    expect(rows[0]!.payload).toEqual(expect.objectContaining({ title: expect.any(String) }));
+    const chunksAfter = Number((await (await fetch(service.metricsUrl)).text()).match(/consumer_chunks_total\{group="audit-log-cg",path="batch"\} (\d+)/)?.[1] ?? 0);
+    expect(chunksAfter).toBeGreaterThan(chunksBefore);
   });
 
   it('pages through the user\'s rows, newest first', async () => {

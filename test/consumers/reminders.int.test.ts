@@ -17,6 +17,7 @@ import type { ConsumedEvent } from '../../lib/consumer/consumed-event.js';
 import { reminderTriggerService } from '../../consumers/reminder-trigger/reminder-trigger-service.js';
 import { connectionConfig } from '../../lib/env.js';
 import { createLogger } from '../../lib/logger.js';
+import { prismaSqlTx } from '../../lib/db/sql-tx.js';
 import { TOPICS } from '../../lib/topics.js';
 import type { RelayService } from '../../relay/relay-service.js';
 import { TopicCollector, testKafka, type CollectedRecord } from '../helpers/kafka.js';
@@ -479,7 +480,8 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
       payload: { id: task.id, user_id: user, title: 'chunked', due_date: due, completed: false, is_recurring_template: false },
     });
     const chunk = [updated(2, due1), updated(3, due2)];
-    await db().$transaction(async (tx) => {
+    await db().$transaction(async (prismaTx) => {
+      const tx = prismaSqlTx(prismaTx);
       await handler.beforeBatch!(tx, chunk, ctx);
       for (const e of chunk) await handler.handle(tx, e, ctx);
     });

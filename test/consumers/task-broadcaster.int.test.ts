@@ -10,6 +10,7 @@ import type { RunningConsumerService } from '../../consumers/consumer-service.js
 import { taskBroadcasterHandler, taskBroadcasterService } from '../../consumers/task-broadcaster/task-broadcaster-handler.js';
 import type { ConsumedEvent } from '../../lib/consumer/consumed-event.js';
 import { connectionConfig } from '../../lib/env.js';
+import { prismaSqlTx } from '../../lib/db/sql-tx.js';
 import { TOPICS } from '../../lib/topics.js';
 import type { RelayService } from '../../relay/relay-service.js';
 import { TopicCollector, testKafka, type CollectedRecord } from '../helpers/kafka.js';
@@ -279,7 +280,8 @@ describe('task-broadcaster-cg and GET /api/:userId/events', () => {
     });
     const chunk = [created(userX, 'x1'), created(userY, 'y1'), created(userX, 'x2'), created(userX, 'x3')];
     const ctx = { group: 'task-broadcaster-cg' as const, codec: api.codec, clock: () => new Date() };
-    await api.database.db.$transaction(async (tx) => {
+    await api.database.db.$transaction(async (prismaTx) => {
+      const tx = prismaSqlTx(prismaTx);
       await taskBroadcasterHandler.beforeBatch!(tx, chunk, ctx);
       for (const e of chunk) await taskBroadcasterHandler.handle(tx, e, ctx);
     });
