@@ -1,15 +1,18 @@
 /**
- * What reminder-scheduler-cg reads for a whole chunk before handling its events: the task rows and
- * the tasks' Scheduled reminders (locked), in two queries instead of two per event (a round trip
- * and a statement per event would be most of what an event costs).
+ * What reminder-scheduler-cg reads and writes for a whole chunk: the task rows and the tasks'
+ * Scheduled reminders (locked), read in two queries before its events are handled, and the new
+ * reminders, written in one statement after them (`flush`), instead of two reads and a write per
+ * event: under load each round trip waits for a core, and they were most of what an event cost.
  *
  * A task's rows are read-only here, so every event of the chunk can use them. Its reminders are
  * not: the first event of a task that asks gets the preloaded list, and a later event of the same
- * task reads (and locks) them again, so it sees what the earlier one scheduled or dismissed.
+ * task writes the pending reminders and reads (and locks) them again, so it sees what the earlier
+ * one scheduled or dismissed.
  */
 import { Prisma } from '@prisma/client';
 import type { SqlTx } from '../../lib/db/sql-tx.js';
 import { lockScheduledReminders, lockScheduledRemindersOfTasks, type ScheduledReminder } from './lock-scheduled-reminders.js';
+import { writeDueDateReminders, type PlannedReminder } from './schedule-reminder.js';
 
 /** The task row fields the scheduler checks. */
 export interface TaskRowState {
@@ -28,21 +31,38 @@ async function readTaskRows(tx: SqlTx, taskIds: string[]): Promise<Map<string, T
 }
 
 export class ChunkReads {
+  /** Reminders scheduled by this chunk's events and not yet written (chunk mode only). */
+  private pending: PlannedReminder[] = [];
+
   private constructor(
     private readonly tx: SqlTx,
     private readonly rows: Map<string, TaskRowState | null>,
     private readonly reminders: Map<string, ScheduledReminder[]>,
+    private readonly chunked: boolean,
   ) {}
 
   /** Reads the rows of `rowTaskIds` and locks the Scheduled reminders of `reminderTaskIds` (lower-case ids). */
   static async load(tx: SqlTx, rowTaskIds: string[], reminderTaskIds: string[]): Promise<ChunkReads> {
     const rows = await readTaskRows(tx, rowTaskIds);
-    return new ChunkReads(tx, rows, await lockScheduledRemindersOfTasks(tx, reminderTaskIds));
+    return new ChunkReads(tx, rows, await lockScheduledRemindersOfTasks(tx, reminderTaskIds), true);
   }
 
-  /** One event's reads (the runtime's record-at-a-time path): straight queries. */
+  /** One event's reads and writes (the runtime's record-at-a-time path): straight statements. */
   static single(tx: SqlTx): ChunkReads {
-    return new ChunkReads(tx, new Map(), new Map());
+    return new ChunkReads(tx, new Map(), new Map(), false);
+  }
+
+  /** Writes the reminder and its ReminderScheduled: at once for a single event, at `flush` in a chunk. */
+  async schedule(p: PlannedReminder): Promise<void> {
+    if (this.chunked) this.pending.push(p);
+    else await writeDueDateReminders(this.tx, [p]);
+  }
+
+  /** Writes the pending reminders (the runtime calls it after the chunk's last event). */
+  async flush(): Promise<void> {
+    const pending = this.pending;
+    this.pending = [];
+    await writeDueDateReminders(this.tx, pending);
   }
 
   /** The task's row, or null when it is not in this database. */
@@ -55,7 +75,10 @@ export class ChunkReads {
   /** The task's Scheduled reminders (locked), oldest first; `source` narrows to one kind. */
   async scheduledReminders(taskId: string, source?: 'due_date' | 'explicit'): Promise<ScheduledReminder[]> {
     const preloaded = this.reminders.get(taskId);
-    if (!preloaded) return lockScheduledReminders(this.tx, taskId, source);
+    if (!preloaded) {
+      await this.flush();
+      return lockScheduledReminders(this.tx, taskId, source);
+    }
     this.reminders.delete(taskId);
     return source ? preloaded.filter((r) => r.source === source) : preloaded;
   }

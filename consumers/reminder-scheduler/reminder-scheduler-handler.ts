@@ -13,7 +13,8 @@
  * stale one (a replay) changes nothing. See README.md in this folder.
  *
  * A chunk's task rows and Scheduled reminders are read in `beforeBatch`, two queries for all of its
- * events (chunk-reads.ts); a reminder and its ReminderScheduled are one statement.
+ * events, and its new reminders with their ReminderScheduled written in `afterBatch`, one statement
+ * (chunk-reads.ts).
  */
 import type { ConsumedEvent, EventHandler, HandlerContext } from '../../lib/consumer/consumed-event.js';
 import type { SqlTx } from '../../lib/db/sql-tx.js';
@@ -22,7 +23,7 @@ import { TOPICS } from '../../lib/topics.js';
 import type { ConsumerServiceDefinition } from '../consumer-service.js';
 import { dismissReminder, type ReminderWriteContext } from './dismiss-reminder.js';
 import { ChunkReads } from './chunk-reads.js';
-import { scheduleDueDateReminder } from './schedule-reminder.js';
+import { planDueDateReminder } from './schedule-reminder.js';
 import { reminderPlanOf, type ReminderPlan } from './task-reminder-plan.js';
 
 export interface ReminderSchedulerDeps {
@@ -39,7 +40,7 @@ async function reconcile(tx: SqlTx, reads: ChunkReads, plan: Reconcile, userId: 
   const keep = plan.desired && existing.find((r) => r.remindAt.getTime() === plan.desired!.remindAt.getTime());
   for (const r of existing) if (r !== keep) await dismissReminder(tx, r, plan.reason, w);
   if (!plan.desired || keep) return keep ? 'unchanged' : existing.length ? 'dismissed' : 'nothing';
-  await scheduleDueDateReminder(tx, { taskId: plan.taskId, userId, title: plan.desired.title, remindAt: plan.desired.remindAt, sourceEventId: e.eventId }, w);
+  await reads.schedule(await planDueDateReminder({ taskId: plan.taskId, userId, title: plan.desired.title, remindAt: plan.desired.remindAt, sourceEventId: e.eventId }, w));
   return existing.length ? 'rescheduled' : 'scheduled';
 }
 
@@ -59,6 +60,9 @@ export function createReminderSchedulerHandler(d: ReminderSchedulerDeps): EventH
         if (e.eventType !== 'TaskDeleted') rowTaskIds.add(plan.taskId);
       }
       chunks.set(tx, await ChunkReads.load(tx, [...rowTaskIds], [...reminderTaskIds]));
+    },
+    async afterBatch(tx) {
+      await chunks.get(tx)?.flush();
     },
     async handle(tx, e, ctx: HandlerContext) {
       const reads = chunks.get(tx) ?? ChunkReads.single(tx);

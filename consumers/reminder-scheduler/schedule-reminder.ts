@@ -1,11 +1,11 @@
 /**
- * Creating a task's due-date reminder (status Scheduled, source due_date, version 1) and its
- * ReminderScheduled through the outbox, in the caller's transaction. The reminder id is derived
- * from the task event that asked for it, so the same event can never create two.
+ * Creating tasks' due-date reminders (status Scheduled, source due_date, version 1) and their
+ * ReminderScheduled through the outbox, in the caller's transaction. A reminder id is derived from
+ * the task event that asked for it, so the same event can never create two.
  */
 import { Prisma } from '@prisma/client';
 import type { SqlTx } from '../../lib/db/sql-tx.js';
-import { encodeOutboxEvent, outboxInsertPerRowOf } from '../../lib/outbox/append-outbox-event.js';
+import { encodeOutboxEvent, type EncodedOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
 import type { ReminderWriteContext } from './dismiss-reminder.js';
 import { dueDateReminderId, reminderEventId } from './reminder-ids.js';
 
@@ -18,12 +18,17 @@ export interface NewDueDateReminder {
   sourceEventId: string;
 }
 
-/**
- * The new reminder's id, or undefined when this event already created its reminder. The reminder
- * and its ReminderScheduled are written by one statement: the outbox row only if the reminder row
- * was inserted.
- */
-export async function scheduleDueDateReminder(tx: SqlTx, r: NewDueDateReminder, ctx: ReminderWriteContext): Promise<string | undefined> {
+/** A reminder ready to be written: its row's fields and its encoded (validated) ReminderScheduled. */
+export interface PlannedReminder {
+  id: string;
+  taskId: string;
+  userId: string;
+  remindAt: Date;
+  at: Date;
+  event: EncodedOutboxEvent;
+}
+
+export async function planDueDateReminder(r: NewDueDateReminder, ctx: ReminderWriteContext): Promise<PlannedReminder> {
   const id = dueDateReminderId(r.sourceEventId);
   const event = await encodeOutboxEvent(ctx.codec, {
     eventType: 'ReminderScheduled',
@@ -35,12 +40,32 @@ export async function scheduleDueDateReminder(tx: SqlTx, r: NewDueDateReminder, 
     occurredAt: ctx.now,
     payload: { id, task_id: r.taskId, user_id: r.userId, remind_at: r.remindAt.getTime(), task_title: r.title, source: 'due_date' },
   });
-  const inserted = await tx.execute(Prisma.sql`
+  return { id, taskId: r.taskId, userId: r.userId, remindAt: r.remindAt, at: ctx.now, event };
+}
+
+/**
+ * Writes the reminders and their ReminderScheduled rows in one statement, whatever their number:
+ * an event's outbox row only if its reminder row was inserted (a replayed event finds it and
+ * writes neither), outbox rows in the given order.
+ */
+export async function writeDueDateReminders(tx: SqlTx, planned: readonly PlannedReminder[]): Promise<void> {
+  if (planned.length === 0) return;
+  const col = <T>(f: (p: PlannedReminder) => T) => planned.map(f);
+  await tx.execute(Prisma.sql`
     with reminder as (
       insert into reminders (id, task_id, user_id, remind_at, status, source, version, created_at, updated_at)
-      values (${id}::uuid, ${r.taskId}::uuid, ${r.userId}, ${r.remindAt}, 'Scheduled', 'due_date', 1, ${ctx.now}, ${ctx.now})
+      select id, task_id, user_id, remind_at, 'Scheduled'::"ReminderStatus", 'due_date', 1, at, at
+        from unnest(${col((p) => p.id)}::uuid[], ${col((p) => p.taskId)}::uuid[], ${col((p) => p.userId)}::text[],
+                    ${col((p) => p.remindAt)}::timestamptz[], ${col((p) => p.at)}::timestamptz[]) as r(id, task_id, user_id, remind_at, at)
       on conflict (id) do nothing
       returning id)
-    ${outboxInsertPerRowOf('reminder', event)}`);
-  return inserted === 0 ? undefined : id;
+    insert into outbox (event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id)
+    select o.event_id, o.topic, o.message_key, o.event_type, o.aggregate_version, o.payload, o.occurred_at, o.traceparent, o.user_id
+      from unnest(${col((p) => p.event.eventId)}::uuid[], ${col((p) => p.event.topic)}::text[], ${col((p) => p.event.key)}::text[],
+                  ${col((p) => p.event.eventType)}::text[], ${col((p) => p.event.aggregateVersion)}::bigint[], ${col((p) => p.event.value)}::bytea[],
+                  ${col((p) => p.event.occurredAt.toISOString())}::text[], ${col((p) => p.event.traceparent)}::text[],
+                  ${col((p) => p.event.userId)}::text[], ${col((p) => p.id)}::uuid[])
+           with ordinality as o(event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id, reminder_id, n)
+      join reminder on reminder.id = o.reminder_id
+     order by o.n`);
 }

@@ -42,4 +42,9 @@ export interface EventHandler {
    * event); `handle` must still work alone, as the record-at-a-time fallback calls it without this.
    */
   beforeBatch?(tx: SqlTx, events: readonly ConsumedEvent[], ctx: HandlerContext): Promise<void>;
+  /**
+   * Runs once after `handle` was called for each of the chunk's new events, in the same
+   * transaction: the place to write in one statement what the chunk's events set aside.
+   */
+  afterBatch?(tx: SqlTx, events: readonly ConsumedEvent[], ctx: HandlerContext): Promise<void>;
 }

@@ -202,6 +202,7 @@ export class ConsumerRuntime {
           // must not look like a dead member. A rebalance it reports is acted on after the chunk.
           await heartbeat().catch(() => undefined);
         }
+        if (toHandle.length > 0) await handler.afterBatch?.(tx, toHandle, this.ctx);
         return outcomes;
       });
       const perEventSeconds = Number(process.hrtime.bigint() - started) / 1e9 / events.length;

@@ -458,6 +458,52 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     expect((await api.call(`someone-else-${randomUUID()}`, 'GET', '/notifications')).body).toEqual({ items: [], nextCursor: null });
   });
 
+  it('writes a chunk\'s new reminders and their ReminderScheduled in one go, and a replayed chunk writes none', async () => {
+    const tasks = await Promise.all(['chunk a', 'chunk b', 'chunk c'].map((title) => createTask({ title })));
+    for (const t of tasks) await schedulerHandled(t.id, 'TaskCreated', 1);
+    const handler = createReminderSchedulerHandler({ defaultLeadMinutes: 15, logger: createLogger('reminders-test', 'silent') });
+    const ctx = { group: 'reminder-scheduler-cg' as const, codec: api.codec, clock };
+    const chunk: ConsumedEvent[] = tasks.map((t, i) => ({
+      eventId: randomUUID(),
+      eventType: 'TaskUpdated',
+      topic: TOPICS.tasks,
+      partition: 0,
+      offset: String(i),
+      key: t.id,
+      aggregateVersion: 1,
+      userId: user,
+      traceparent: '',
+      occurredAt: new Date(now.getTime()),
+      headers: {},
+      payload: { id: t.id, user_id: user, title: t.title, due_date: now.getTime() + (i + 2) * DAY, completed: false, is_recurring_template: false },
+    }));
+    const runChunk = () =>
+      db().$transaction(async (prismaTx) => {
+        const tx = prismaSqlTx(prismaTx);
+        await handler.beforeBatch!(tx, chunk, ctx);
+        for (const e of chunk) await handler.handle(tx, e, ctx);
+        await handler.afterBatch!(tx, chunk, ctx);
+      });
+    await runChunk();
+    await runChunk();
+    for (const [i, t] of tasks.entries()) {
+      const [r] = await scheduled(t.id);
+      expect(r!.remindAt.getTime()).toBe(now.getTime() + (i + 2) * DAY - 15 * MINUTE);
+      expect(r!.version).toBe(1);
+      const ev = await waitForEvent(r!.id, 'ReminderScheduled');
+      expect(ev.payload).toMatchObject({ id: r!.id, task_id: t.id, user_id: user, task_title: t.title, source: 'due_date' });
+      expect(ev.version).toBe(1);
+    }
+    // The replay found every reminder in place: no second row, no second event.
+    await new Promise((r) => setTimeout(r, 500));
+    for (const t of tasks) {
+      const rs = await remindersOf(t.id);
+      expect(rs.filter((r) => r.status === 'Scheduled')).toHaveLength(1);
+      const [r] = rs.filter((x) => x.status === 'Scheduled');
+      expect(collector.records.filter((x) => x.key === r!.id && x.headers['event-type'] === 'ReminderScheduled')).toHaveLength(1);
+    }
+  });
+
   it('within one chunk, a later event of a task sees the reminder an earlier one scheduled', async () => {
     const task = await createTask({ title: 'chunked' });
     await schedulerHandled(task.id, 'TaskCreated', 1);
@@ -484,6 +530,7 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
       const tx = prismaSqlTx(prismaTx);
       await handler.beforeBatch!(tx, chunk, ctx);
       for (const e of chunk) await handler.handle(tx, e, ctx);
+      await handler.afterBatch!(tx, chunk, ctx);
     });
     const rs = (await remindersOf(task.id)).sort((a, b) => a.remindAt.getTime() - b.remindAt.getTime());
     expect(rs.map((r) => [r.status, r.remindAt.getTime()])).toEqual([
