@@ -10,6 +10,7 @@
  */
 import { Prisma, type ReminderStatus } from '@prisma/client';
 import type { ConsumedEvent, EventHandler } from '../../lib/consumer/consumed-event.js';
+import type { SqlTx } from '../../lib/db/sql-tx.js';
 import type { Logger } from '../../lib/logger.js';
 import { TOPICS } from '../../lib/topics.js';
 import { isUuid } from '../reminder-scheduler/reminder-ids.js';
@@ -27,24 +28,44 @@ function fieldsOf(e: ConsumedEvent, timeField: 'remind_at' | 'dismissed_at'): Tr
   return { reminderId: p.id.toLowerCase(), taskId: p.task_id.toLowerCase(), userId, taskTitle: typeof p.task_title === 'string' ? p.task_title : null, remindAt: new Date(at) };
 }
 
+/** The reminders' statuses by id; a reminder not in this database has none. */
+async function readStatuses(tx: SqlTx, reminderIds: string[]): Promise<Map<string, ReminderStatus>> {
+  if (reminderIds.length === 0) return new Map();
+  const rows = await tx.query<{ id: string; status: ReminderStatus }>(
+    Prisma.sql`select id::text as id, status::text as status from reminders where id = any(${reminderIds}::uuid[])`,
+  );
+  return new Map(rows.map((r) => [r.id, r.status]));
+}
+
 /** The event side of reminder-trigger-cg (see the module comment). */
 export function createReminderTriggerHandler(d: { logger: Logger }): EventHandler {
+  /** The statuses `beforeBatch` read for a chunk's ReminderScheduled, by the chunk's transaction. */
+  const chunkStatuses = new WeakMap<SqlTx, { asked: Set<string>; statuses: Map<string, ReminderStatus> }>();
+  const statusOf = async (tx: SqlTx, reminderId: string): Promise<ReminderStatus | undefined> => {
+    const chunk = chunkStatuses.get(tx);
+    if (chunk?.asked.has(reminderId)) return chunk.statuses.get(reminderId);
+    return (await readStatuses(tx, [reminderId])).get(reminderId);
+  };
   return {
     topics: [TOPICS.reminders],
+    // One query for the chunk's reminder statuses instead of one per event (this handler writes no reminder row).
+    async beforeBatch(tx, events) {
+      const ids = [...new Set(events.filter((e) => e.eventType === 'ReminderScheduled').map((e) => fieldsOf(e, 'remind_at').reminderId))];
+      chunkStatuses.set(tx, { asked: new Set(ids), statuses: await readStatuses(tx, ids) });
+    },
     async handle(tx, e, ctx) {
       const now = ctx.clock();
       const log = { eventId: e.eventId, eventType: e.eventType, reminderId: e.key };
       switch (e.eventType) {
         case 'ReminderScheduled': {
           const t = fieldsOf(e, 'remind_at');
-          // Raw SQL: Prisma's query compiler costs about 1 ms of CPU per model query.
-          const [reminder] = await tx.query<{ status: ReminderStatus }>(Prisma.sql`select status::text as status from reminders where id = ${t.reminderId}::uuid`);
-          if (!reminder) {
+          const status = await statusOf(tx, t.reminderId);
+          if (!status) {
             d.logger.debug(log, 'reminder not in this database: ignored');
             return;
           }
-          const written = reminder.status === 'Scheduled' ? await upsertPendingTrigger(tx, t, now) : await finalizeTrigger(tx, t, FINAL_STATE[reminder.status], now);
-          d.logger.debug({ ...log, status: reminder.status, written }, 'trigger scheduled');
+          const written = status === 'Scheduled' ? await upsertPendingTrigger(tx, t, now) : await finalizeTrigger(tx, t, FINAL_STATE[status], now);
+          d.logger.debug({ ...log, status, written }, 'trigger scheduled');
           return;
         }
         case 'ReminderDismissed': {

@@ -493,6 +493,8 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
       const ev = await waitForEvent(r!.id, 'ReminderScheduled');
       expect(ev.payload).toMatchObject({ id: r!.id, task_id: t.id, user_id: user, task_title: t.title, source: 'due_date' });
       expect(ev.version).toBe(1);
+      // reminder-trigger-cg armed it (the three events arrive together: its chunk path).
+      expect((await triggerState(r!.id, 'pending')).remindAt.getTime()).toBe(r!.remindAt.getTime());
     }
     // The replay found every reminder in place: no second row, no second event.
     await new Promise((r) => setTimeout(r, 500));
