@@ -5,7 +5,7 @@
  */
 import { Prisma } from '@prisma/client';
 import type { SqlTx } from '../../lib/db/sql-tx.js';
-import { encodeOutboxEvent, type EncodedOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
+import { encodeOutboxEvent, outboxInsertForRowsOf, type EncodedOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
 import type { ReminderWriteContext } from './dismiss-reminder.js';
 import { dueDateReminderId, reminderEventId } from './reminder-ids.js';
 
@@ -59,13 +59,5 @@ export async function writeDueDateReminders(tx: SqlTx, planned: readonly Planned
                     ${col((p) => p.remindAt)}::timestamptz[], ${col((p) => p.at)}::timestamptz[]) as r(id, task_id, user_id, remind_at, at)
       on conflict (id) do nothing
       returning id)
-    insert into outbox (event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id)
-    select o.event_id, o.topic, o.message_key, o.event_type, o.aggregate_version, o.payload, o.occurred_at, o.traceparent, o.user_id
-      from unnest(${col((p) => p.event.eventId)}::uuid[], ${col((p) => p.event.topic)}::text[], ${col((p) => p.event.key)}::text[],
-                  ${col((p) => p.event.eventType)}::text[], ${col((p) => p.event.aggregateVersion)}::bigint[], ${col((p) => p.event.value)}::bytea[],
-                  ${col((p) => p.event.occurredAt.toISOString())}::text[], ${col((p) => p.event.traceparent)}::text[],
-                  ${col((p) => p.event.userId)}::text[], ${col((p) => p.id)}::uuid[])
-           with ordinality as o(event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id, reminder_id, n)
-      join reminder on reminder.id = o.reminder_id
-     order by o.n`);
+    ${outboxInsertForRowsOf('reminder', planned)}`);
 }

@@ -30,12 +30,12 @@
  * sequence) lock them in a fixed order in `beforeBatch`, so two partitions' chunks in flight at once
  * wait for each other instead of deadlocking.
  */
-import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import type { Batch, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventCodec } from '../avro/event-codec.js';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Prisma } from '@prisma/client';
+import type { Batch, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type pg from 'pg';
+import type { EventCodec } from '../avro/event-codec.js';
 import { isDatabaseUnavailable } from '../db/prisma.js';
 import { inSqlTransaction } from '../db/sql-tx.js';
 import { isRetriable } from '../errors.js';

@@ -83,13 +83,21 @@ export function outboxInsertMany(rows: readonly EncodedOutboxEvent[]): Prisma.Sq
 }
 
 /**
- * The INSERT of an encoded event that writes it once per row `cte` returns: `cte` names a
- * data-modifying CTE of the same statement (`insert … on conflict do nothing returning …`), so the
- * event is written exactly when the change was, in one round trip.
+ * The INSERT of encoded events, each written only if the row it belongs to is among those `cte`
+ * returns: `cte` names a data-modifying CTE of the same statement (`insert … on conflict do nothing
+ * returning id`), so an event is written exactly when its change was, all in one round trip.
+ * `rows` pairs each event with that row's id; events are written in the given order.
  */
-export function outboxInsertPerRowOf(cte: string, r: EncodedOutboxEvent): Prisma.Sql {
+export function outboxInsertForRowsOf(cte: string, rows: readonly { id: string; event: EncodedOutboxEvent }[]): Prisma.Sql {
+  const col = <T>(f: (r: { id: string; event: EncodedOutboxEvent }) => T) => rows.map(f);
   return Prisma.sql`
     insert into outbox (event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id)
-    select ${r.eventId}::uuid, ${r.topic}, ${r.key}, ${r.eventType}, ${r.aggregateVersion}, ${r.value}, ${r.occurredAt.toISOString()}, ${r.traceparent}, ${r.userId}
-      from ${Prisma.raw(cte)}`;
+    select o.event_id, o.topic, o.message_key, o.event_type, o.aggregate_version, o.payload, o.occurred_at, o.traceparent, o.user_id
+      from unnest(${col((r) => r.event.eventId)}::uuid[], ${col((r) => r.event.topic)}::text[], ${col((r) => r.event.key)}::text[],
+                  ${col((r) => r.event.eventType)}::text[], ${col((r) => r.event.aggregateVersion)}::bigint[], ${col((r) => r.event.value)}::bytea[],
+                  ${col((r) => r.event.occurredAt.toISOString())}::text[], ${col((r) => r.event.traceparent)}::text[],
+                  ${col((r) => r.event.userId)}::text[], ${col((r) => r.id)}::uuid[])
+           with ordinality as o(event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id, row_id, n)
+      join ${Prisma.raw(cte)} on ${Prisma.raw(cte)}.id = o.row_id
+     order by o.n`;
 }
