@@ -7,7 +7,7 @@
  * write one more insert, which is why it is installed here and nowhere else.
  */
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../test/helpers/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../scripts/test-database.js';
 
 const EVENT_LOG_SQL = `
 create table chaos_event_log (

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
-import { headersAsStrings } from '../test/helpers/kafka.js';
+import { headersAsStrings } from '../lib/kafka/headers.js';
 
 /** topic → partition → offset. */
 export type TopicOffsets = Record<string, Record<number, string>>;

@@ -16,12 +16,9 @@
  * `.stack/debezium-db-password` (mode 0600, outside git). The stack's pg_hba trusts 127.0.0.1, so
  * locally the password is not checked; on a real cluster it is.
  */
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
 import { envOptional, envString } from '../lib/env.js';
-import { stackConfig } from '../scripts/stack/stack-config.js';
+import { stackSecret } from '../lib/stack-secret.js';
 import { HEARTBEAT_TABLE } from './connector.js';
 
 export const HANDOVER_TABLE = 'debezium_handover';
@@ -32,21 +29,7 @@ export function debeziumRole(): string {
 
 /** DEBEZIUM_DB_PASSWORD, or the generated one in `.stack/debezium-db-password` (created on first use). */
 export function debeziumPassword(): string {
-  const fromEnv = envOptional('DEBEZIUM_DB_PASSWORD');
-  if (fromEnv) return fromEnv;
-  const file = path.join(stackConfig().dir, 'debezium-db-password');
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    try {
-      writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600, flag: 'wx' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err; // another process made it first
-    }
-    chmodSync(file, 0o600);
-  }
-  const pw = readFileSync(file, 'utf8').trim();
-  if (!pw) throw new Error(`${file} is empty: delete it (a new password is generated) or set DEBEZIUM_DB_PASSWORD`);
-  return pw;
+  return envOptional('DEBEZIUM_DB_PASSWORD') ?? stackSecret('debezium-db-password');
 }
 
 export interface SetupOptions {

@@ -88,7 +88,11 @@ export function checkDashboard(root: string): Finding[] {
   const exprs: string[] = [];
   const walk = (v: any) => {
     if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) k === 'expr' ? exprs.push(String(x)) : walk(x);
+    else if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
+        if (k === 'expr') exprs.push(String(x));
+        else walk(x);
+      }
   };
   walk(dash.panels);
   const used = new Set<string>();

@@ -3,6 +3,7 @@
  * wire format, unknown schema id, undecodable Avro, missing or inconsistent headers) is poison:
  * retrying cannot fix it. A registry that cannot be reached is transient.
  */
+import { headersAsStrings } from '../kafka/headers.js';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { KafkaMessage } from 'kafkajs';
 import { schemaIdOf } from '../avro/wire-format.js';
@@ -16,16 +17,8 @@ export class PoisonEventError extends AppError {
   }
 }
 
-function headerMap(message: KafkaMessage): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(message.headers ?? {})) {
-    if (v !== undefined) out[k] = Array.isArray(v) ? String(v[0]) : String(v);
-  }
-  return out;
-}
-
 export async function decodeEvent(registry: SchemaRegistry, topic: string, partition: number, message: KafkaMessage): Promise<ConsumedEvent> {
-  const headers = headerMap(message);
+  const headers = headersAsStrings(message.headers);
   const value = message.value;
   const schemaId = schemaIdOf(value);
   if (!value || schemaId === undefined) throw new PoisonEventError('value is not in the Confluent wire format (magic byte 0 + schema id)');

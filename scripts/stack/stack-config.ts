@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { envInt, envOptional, envString } from '../../lib/env.js';
+import { stackDir } from '../../lib/stack-secret.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -29,7 +30,7 @@ export interface StackConfig {
 }
 
 export function stackConfig(): StackConfig {
-  const dir = path.resolve(envString('STACK_DIR', path.join(repoRoot, '.stack')));
+  const dir = stackDir();
   return Object.freeze({
     repoRoot,
     dir,

@@ -6,7 +6,7 @@
 import { Prisma } from '@prisma/client';
 import pg from 'pg';
 import { inSingleStatement } from '../../lib/db/sql-tx.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../../scripts/test-database.js';
 
 describe('inSingleStatement', () => {
   let db: TestDatabase;

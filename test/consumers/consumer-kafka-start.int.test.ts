@@ -11,7 +11,7 @@ import { ensureStack, stackServices } from '../../scripts/stack/stack.js';
 import { groupAtLatest, spawnConsumer } from '../helpers/consumer-process.js';
 import { testKafka } from '../helpers/kafka.js';
 import { produce, taskCreatedRecord } from '../helpers/task-records.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../../scripts/test-database.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 describe('consumer start-up without Kafka', () => {

@@ -13,7 +13,7 @@ import { groupAtLatest, spawnConsumer, type ConsumerProcess } from '../helpers/c
 import { TopicCollector, testKafka } from '../helpers/kafka.js';
 import { produce, taskCreatedRecord } from '../helpers/task-records.js';
 import { startTestConsumer } from '../helpers/test-consumer.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../../scripts/test-database.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 describe('consumer resilience', () => {

@@ -13,7 +13,7 @@ import { consumerDlqTopic, TOPICS } from '../../lib/topics.js';
 import { TopicCollector, testKafka } from '../helpers/kafka.js';
 import { produce, taskCreatedRecord } from '../helpers/task-records.js';
 import { startTestConsumer } from '../helpers/test-consumer.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../../scripts/test-database.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 /** Fails for the event ids in `broken` (a handler bug), otherwise writes the audit row. */

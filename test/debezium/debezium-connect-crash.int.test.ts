@@ -9,7 +9,7 @@ import { ensureStack, stackServices } from '../../scripts/stack/stack.js';
 import { missingEvents, orderViolations } from '../helpers/event-checks.js';
 import { TopicCollector, testKafka } from '../helpers/kafka.js';
 import { writeEvents, type WrittenRow } from '../helpers/outbox-writer.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../../scripts/test-database.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { CONNECT_URL, dropAndCheckClean, registerForTest, uniqueNames } from './debezium-test-kit.js';
 

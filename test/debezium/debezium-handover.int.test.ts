@@ -11,7 +11,7 @@ import { TOPICS } from '../../lib/topics.js';
 import { missingEvents, orderViolations } from '../helpers/event-checks.js';
 import { TopicCollector, testKafka } from '../helpers/kafka.js';
 import { writeEvents } from '../helpers/outbox-writer.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../../scripts/test-database.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { dropAndCheckClean, registerForTest, uniqueNames } from './debezium-test-kit.js';
 

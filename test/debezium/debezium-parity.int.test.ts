@@ -12,7 +12,7 @@ import { connectionConfig } from '../../lib/env.js';
 import { TOPICS } from '../../lib/topics.js';
 import type { RelayService } from '../../relay/relay-service.js';
 import { testKafka } from '../helpers/kafka.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../../scripts/test-database.js';
 import { startTestRelay } from '../helpers/test-relay.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { dropAndCheckClean, registerForTest, uniqueNames } from './debezium-test-kit.js';

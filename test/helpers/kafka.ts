@@ -1,7 +1,8 @@
 /** Kafka helpers for tests: a client on the stack's broker and a collector of a topic's records. */
 import { randomUUID } from 'node:crypto';
-import type { Consumer, IHeaders, Kafka } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import { connectionConfig } from '../../lib/env.js';
+import { headersAsStrings } from '../../lib/kafka/headers.js';
 import { createKafka } from '../../lib/kafka/kafka-client.js';
 
 export function testKafka(clientId = 'test'): Kafka {
@@ -17,11 +18,6 @@ export interface CollectedRecord {
   headers: Record<string, string>;
 }
 
-export function headersAsStrings(h: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h ?? {})) if (v !== undefined) out[k] = Array.isArray(v) ? String(v[0]) : String(v);
-  return out;
-}
 
 /**
  * Reads topics from the beginning (or from the latest offset) into memory until stopped. Tests

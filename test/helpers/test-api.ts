@@ -16,7 +16,7 @@ import { EventCodec } from '../../lib/avro/event-codec.js';
 import { connectionConfig } from '../../lib/env.js';
 import { createKafka } from '../../lib/kafka/kafka-client.js';
 import { createLogger } from '../../lib/logger.js';
-import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { createTestDatabase, type TestDatabase } from '../../scripts/test-database.js';
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef';
 

@@ -9,7 +9,7 @@ import { listDeadLetters, listHeldKeys, releaseKey, replayDeadLetter } from '../
 import type { RelayService } from '../../relay/relay-service.js';
 import { TopicCollector, testKafka } from '../helpers/kafka.js';
 import { insertOutboxRow, sampleTaskCreated } from '../helpers/outbox-writer.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../../scripts/test-database.js';
 import { startTestRelay } from '../helpers/test-relay.js';
 import { waitFor } from '../helpers/wait-for.js';
 

@@ -5,7 +5,7 @@ import { missingEvents, orderViolations } from '../helpers/event-checks.js';
 import { TopicCollector, testKafka } from '../helpers/kafka.js';
 import { writeEvents } from '../helpers/outbox-writer.js';
 import { spawnRelay, type RelayProcess } from '../helpers/relay-process.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../../scripts/test-database.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 function watchLog(p: RelayProcess): { active: () => boolean } {

@@ -7,7 +7,7 @@ import { stackServices, ensureStack } from '../../scripts/stack/stack.js';
 import { missingEvents, orderViolations } from '../helpers/event-checks.js';
 import { TopicCollector, testKafka } from '../helpers/kafka.js';
 import { writeEvents } from '../helpers/outbox-writer.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../../scripts/test-database.js';
 import { startTestRelay } from '../helpers/test-relay.js';
 import { waitFor } from '../helpers/wait-for.js';
 

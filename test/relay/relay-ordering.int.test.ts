@@ -6,7 +6,7 @@ import type { RelayService } from '../../relay/relay-service.js';
 import { missingEvents, orderViolations } from '../helpers/event-checks.js';
 import { TopicCollector, testKafka } from '../helpers/kafka.js';
 import { insertOutboxRow, sampleTaskCreated, writeEvents } from '../helpers/outbox-writer.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { createTestDatabase, type TestDatabase } from '../../scripts/test-database.js';
 import { startTestRelay } from '../helpers/test-relay.js';
 import { waitFor } from '../helpers/wait-for.js';
 

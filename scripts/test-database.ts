@@ -7,15 +7,15 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { connectionConfig } from '../../lib/env.js';
-import { createPrisma, type Db } from '../../lib/db/prisma.js';
-import { migrate } from '../../scripts/migrate.js';
+import { connectionConfig } from '../lib/env.js';
+import { createPrisma, type Db } from '../lib/db/prisma.js';
+import { migrate } from './migrate.js';
 
 /** Named after the migrations' contents, so a new migration gets a new template. */
 const TEMPLATE = `todo_tpl_${migrationsHash()}`;
 
 function migrationsHash(): string {
-  const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../prisma/migrations');
+  const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../prisma/migrations');
   const h = createHash('sha1');
   for (const name of readdirSync(dir).sort()) {
     const file = path.join(dir, name, 'migration.sql');
