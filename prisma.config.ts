@@ -32,7 +32,8 @@ class NameAsTextClient extends pg.Client {
     };
     const last = args[args.length - 1];
     if (typeof last === 'function') {
-      args[args.length - 1] = (err: unknown, r: unknown) => (last as (e: unknown, r: unknown) => void)(err, err ? r : fix(r));
+      args[args.length - 1] = (err: unknown, r: unknown) =>
+        (last as (e: unknown, r: unknown) => void)(err, err ? r : fix(r));
     }
     const out = (super.query as (...a: unknown[]) => unknown)(...args);
     return out instanceof Promise ? out.then(fix) : out;
@@ -63,7 +64,10 @@ export default defineConfig({
   migrations: { path: 'prisma/migrations' },
   adapter: async () =>
     new WholeScriptPrismaPg(
-      new pg.Pool({ connectionString: process.env.DATABASE_URL, Client: NameAsTextClient as unknown as typeof pg.Client }),
+      new pg.Pool({
+        connectionString: process.env.DATABASE_URL,
+        Client: NameAsTextClient as unknown as typeof pg.Client,
+      }),
       { disposeExternalPool: true },
     ),
 });

@@ -43,7 +43,10 @@ export function createApp(d: AppDeps): Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    const database = await d.db.$queryRaw`select 1`.then(() => true, () => false);
+    const database = await d.db.$queryRaw`select 1`.then(
+      () => true,
+      () => false,
+    );
     const schemas = d.codec.resolved;
     res.status(database && schemas ? 200 : 503).json({ database, schemas });
   });

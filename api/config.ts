@@ -1,5 +1,13 @@
 /** The API's configuration, read once from the environment. */
-import { ConfigError, connectionConfig, envBool, envInt, envOptional, envString, type ConnectionConfig } from '../lib/env.js';
+import {
+  ConfigError,
+  connectionConfig,
+  envBool,
+  envInt,
+  envOptional,
+  envString,
+  type ConnectionConfig,
+} from '../lib/env.js';
 
 export interface ApiConfig extends ConnectionConfig {
   readonly host: string;

@@ -24,7 +24,12 @@ const logger = createLogger('api');
 
 async function serve(cfg: ApiConfig): Promise<void> {
   // One pool: Prisma runs reads and chat turns on it, REST writes their raw statements.
-  const pool = createServicePool({ databaseUrl: cfg.databaseUrl, max: cfg.dbPoolMax, applicationName: 'todo-api', logger });
+  const pool = createServicePool({
+    databaseUrl: cfg.databaseUrl,
+    max: cfg.dbPoolMax,
+    applicationName: 'todo-api',
+    logger,
+  });
   const db = createPrismaOnPool(pool);
   const codec = EventCodec.forUrl(cfg.schemaRegistryUrl);
   // Resolve schema ids before taking traffic; later writes never ask the registry again.
@@ -33,13 +38,38 @@ async function serve(cfg: ApiConfig): Promise<void> {
   const onEventWritten = (eventType: string) => metrics.outboxRows.inc({ event_type: eventType });
   const tasks = new TaskService({ codec, onEventWritten, outboxEnabled: !cfg.outboxDisabled });
   const reminders = new ReminderService({ codec, onEventWritten });
-  const chat = new ChatService({ tasks, reminders, interpreter: interpreterFromConfig({ llmBaseUrl: cfg.llm.baseUrl, llmApiKey: cfg.llm.apiKey, llmModel: cfg.llm.model }) });
+  const chat = new ChatService({
+    tasks,
+    reminders,
+    interpreter: interpreterFromConfig({
+      llmBaseUrl: cfg.llm.baseUrl,
+      llmApiKey: cfg.llm.apiKey,
+      llmModel: cfg.llm.model,
+    }),
+  });
   // Live updates (SSE): reading the broadcast topic must not hold up the REST API, so it starts in the background.
-  const taskChanges = new TaskChangeHub({ kafka: createKafka({ brokers: cfg.kafkaBrokers, clientId: 'api-sse' }), registry: new SchemaRegistry({ host: cfg.schemaRegistryUrl }), logger });
+  const taskChanges = new TaskChangeHub({
+    kafka: createKafka({ brokers: cfg.kafkaBrokers, clientId: 'api-sse' }),
+    registry: new SchemaRegistry({ host: cfg.schemaRegistryUrl }),
+    logger,
+  });
   void taskChanges.start();
-  const app = createApp({ db, pool, codec, tasks, chat, logger, metrics, jwtSecret: cfg.jwtSecret, bodyLimitBytes: cfg.bodyLimitBytes, taskChanges });
+  const app = createApp({
+    db,
+    pool,
+    codec,
+    tasks,
+    chat,
+    logger,
+    metrics,
+    jwtSecret: cfg.jwtSecret,
+    bodyLimitBytes: cfg.bodyLimitBytes,
+    taskChanges,
+  });
 
-  const server = createExpressServer(app).listen(cfg.port, cfg.host, () => logger.info({ host: cfg.host, port: cfg.port, pid: process.pid }, 'api listening'));
+  const server = createExpressServer(app).listen(cfg.port, cfg.host, () =>
+    logger.info({ host: cfg.host, port: cfg.port, pid: process.pid }, 'api listening'),
+  );
   server.keepAliveTimeout = 65_000;
   let stopping = false;
   const stop = (signal: string) => {
@@ -49,7 +79,10 @@ async function serve(cfg: ApiConfig): Promise<void> {
     logger.info({ signal }, 'api stopping');
     void taskChanges.stop().catch(() => undefined);
     server.close(() => {
-      void db.$disconnect().then(() => pool.end()).then(() => process.exit(0));
+      void db
+        .$disconnect()
+        .then(() => pool.end())
+        .then(() => process.exit(0));
     });
     setTimeout(() => process.exit(0), 10_000).unref();
   };

@@ -13,7 +13,26 @@ import net from 'node:net';
 import pg from 'pg';
 import { signToken } from '../api/http/auth.js';
 import { envInt } from '../lib/env.js';
-import { busiestSince, busyBeforeStart, cpuMark, cpuMsBetween, cpuSince, freshDatabase, isPostgres, isQuick, machineInfo, printBusiest, printTable, procSnapshot, progress, resetTables, sleep, summarize, writeResult, type LatencySummary } from './bench-kit.js';
+import {
+  busiestSince,
+  busyBeforeStart,
+  cpuMark,
+  cpuMsBetween,
+  cpuSince,
+  freshDatabase,
+  isPostgres,
+  isQuick,
+  machineInfo,
+  printBusiest,
+  printTable,
+  procSnapshot,
+  progress,
+  resetTables,
+  sleep,
+  summarize,
+  writeResult,
+  type LatencySummary,
+} from './bench-kit.js';
 import { closedLoop, HttpTarget, openLoop, type LoadResult, type RequestSpec } from './http-load.js';
 import { procStat } from '../scripts/stack/processes.js';
 import { spawnBenchChild, type BenchChild } from './bench-child.js';
@@ -65,14 +84,22 @@ interface ApiProcess extends BenchChild {
 
 async function startApi(name: string, env: Record<string, string>): Promise<ApiProcess> {
   const port = await freePort();
-  const api = spawnBenchChild(name, 'api/main.ts', [], { ...env, API_WORKERS: String(P.apiWorkers), PORT: String(port), HOST: '127.0.0.1' });
+  const api = spawnBenchChild(name, 'api/main.ts', [], {
+    ...env,
+    API_WORKERS: String(P.apiWorkers),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+  });
   let exited = false;
   api.child.once('exit', () => (exited = true));
   // Generous: tsx compiles on start, and with API_WORKERS > 1 each worker does too.
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (exited) throw new Error(`${name} exited before it was ready (see stderr)`);
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return { ...api, port };
     await sleep(250);
   }
@@ -173,7 +200,10 @@ async function main(): Promise<void> {
     if (failed) throw failed.reason;
     const [withApi, withoutApi] = apis as [ApiProcess, ApiProcess];
     const users = await Promise.all(
-      Array.from({ length: P.clients }, async (_, i) => ({ id: `bench-user-${i}`, token: await signToken(secret, `bench-user-${i}`) })),
+      Array.from({ length: P.clients }, async (_, i) => ({
+        id: `bench-user-${i}`,
+        token: await signToken(secret, `bench-user-${i}`),
+      })),
     );
     let seq = 0;
     const next = (client: number) => {
@@ -205,12 +235,46 @@ async function main(): Promise<void> {
       }
     };
     const procs0 = procSnapshot();
-    const outboxOn: Variant = { label: 'with outbox', target: withT, pid: withApi.child.pid!, rounds: [], busyPct: [], apiCpuMs: [], pgCpuMs: [] };
-    const outboxOff: Variant = { label: 'without outbox', target: withoutT, pid: withoutApi.child.pid!, rounds: [], busyPct: [], apiCpuMs: [], pgCpuMs: [] };
+    const outboxOn: Variant = {
+      label: 'with outbox',
+      target: withT,
+      pid: withApi.child.pid!,
+      rounds: [],
+      busyPct: [],
+      apiCpuMs: [],
+      pgCpuMs: [],
+    };
+    const outboxOff: Variant = {
+      label: 'without outbox',
+      target: withoutT,
+      pid: withoutApi.child.pid!,
+      rounds: [],
+      busyPct: [],
+      apiCpuMs: [],
+      pgCpuMs: [],
+    };
     await runPairs([outboxOn, outboxOff]);
 
-    const notifyOn: Variant = { label: 'outbox, NOTIFY trigger on', target: withT, pid: withApi.child.pid!, rounds: [], busyPct: [], apiCpuMs: [], pgCpuMs: [], prepare: () => admin.query('alter table outbox enable trigger outbox_notify').then(() => undefined) };
-    const notifyOff: Variant = { label: 'outbox, NOTIFY trigger off', target: withT, pid: withApi.child.pid!, rounds: [], busyPct: [], apiCpuMs: [], pgCpuMs: [], prepare: () => admin.query('alter table outbox disable trigger outbox_notify').then(() => undefined) };
+    const notifyOn: Variant = {
+      label: 'outbox, NOTIFY trigger on',
+      target: withT,
+      pid: withApi.child.pid!,
+      rounds: [],
+      busyPct: [],
+      apiCpuMs: [],
+      pgCpuMs: [],
+      prepare: () => admin.query('alter table outbox enable trigger outbox_notify').then(() => undefined),
+    };
+    const notifyOff: Variant = {
+      label: 'outbox, NOTIFY trigger off',
+      target: withT,
+      pid: withApi.child.pid!,
+      rounds: [],
+      busyPct: [],
+      apiCpuMs: [],
+      pgCpuMs: [],
+      prepare: () => admin.query('alter table outbox disable trigger outbox_notify').then(() => undefined),
+    };
     const notesBefore = notifications;
     await runPairs([notifyOn, notifyOff]);
     await admin.query('alter table outbox disable trigger outbox_notify');
@@ -229,7 +293,12 @@ async function main(): Promise<void> {
       await resetTables(admin, TABLES);
       progress(`open loop: ${rate} req/s (${fraction * 100}% of capacity) for ${P.sweepMs / 1000} s`);
       const r = await openLoop(withT, rate, P.sweepMs, next);
-      sweep.push({ rate, achievedRps: Math.round(r.ok / r.elapsedS), latencyMs: summarize(r.latenciesMs), failed: r.non2xx + r.errors });
+      sweep.push({
+        rate,
+        achievedRps: Math.round(r.ok / r.elapsedS),
+        latencyMs: summarize(r.latenciesMs),
+        failed: r.non2xx + r.errors,
+      });
     }
 
     const busiest = busiestSince(procs0, 8);
@@ -249,22 +318,84 @@ async function main(): Promise<void> {
     const openLat = summarize(open.latenciesMs);
     const openRate = Math.round(open.ok / open.elapsedS);
 
-    const rows = [on, off, nOn, nOff].map((f) => [f.label, f.rps, f.latencyMs.p50, f.latencyMs.p99, f.latencyMs.max, f.perRoundRps.join(' / '), f.machineBusyPct.join(' / '), f.apiCpuMsPerRequest, f.pgCpuMsPerRequest, f.non2xx + f.errors]);
-    printTable(`POST /api/:userId/tasks, ${P.clients} clients, ${P.pairs}×${P.roundMs / 1000} s rounds per side (closed loop)`, ['variant', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'per round req/s', 'machine busy %', 'API CPU ms/req', 'PG CPU ms/req', 'failed'], rows);
-    printTable('Fixed rate (open loop) against the outbox API, latency from the scheduled send time', ['offered req/s', 'achieved req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'failed'], [
-      ...sweep.map((x) => [x.rate, x.achievedRps, x.latencyMs.p50, x.latencyMs.p90, x.latencyMs.p99, x.latencyMs.max, x.failed]),
-      [P.openRate, openRate, openLat.p50, openLat.p90, openLat.p99, openLat.max, open.non2xx + open.errors],
+    const rows = [on, off, nOn, nOff].map((f) => [
+      f.label,
+      f.rps,
+      f.latencyMs.p50,
+      f.latencyMs.p99,
+      f.latencyMs.max,
+      f.perRoundRps.join(' / '),
+      f.machineBusyPct.join(' / '),
+      f.apiCpuMsPerRequest,
+      f.pgCpuMsPerRequest,
+      f.non2xx + f.errors,
     ]);
-    printTable('Outbox cost and goals', ['figure', 'measured', 'goal', 'met'], [
-      ['throughput cost of the outbox %', costPct, `≤ ${GOALS.maxThroughputCostPct}`, costPct <= GOALS.maxThroughputCostPct ? 'yes' : 'NO'],
-      ['  per pair %', perPairCostPct.join(' / '), '', ''],
-      ['  from API CPU per request %', cpuCostPct, `≤ ${GOALS.maxThroughputCostPct}`, cpuCostPct <= GOALS.maxThroughputCostPct ? 'yes' : 'NO'],
-      ['throughput cost of NOTIFY %', notifyCostPct, '(informative)', ''],
-      [`p99 ms at ${P.openRate} req/s (achieved ${openRate} req/s, ${open.maxInFlight} in flight at most)`, openLat.p99, `< ${GOALS.maxP99AtRateMs}`, openLat.p99 < GOALS.maxP99AtRateMs ? 'yes' : 'NO'],
-    ]);
-    printBusiest('CPU over the measured rounds (% of one core, postgres = all its processes; the machine has 2 cores and is shared)', busiest);
+    printTable(
+      `POST /api/:userId/tasks, ${P.clients} clients, ${P.pairs}×${P.roundMs / 1000} s rounds per side (closed loop)`,
+      [
+        'variant',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'per round req/s',
+        'machine busy %',
+        'API CPU ms/req',
+        'PG CPU ms/req',
+        'failed',
+      ],
+      rows,
+    );
+    printTable(
+      'Fixed rate (open loop) against the outbox API, latency from the scheduled send time',
+      ['offered req/s', 'achieved req/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'failed'],
+      [
+        ...sweep.map((x) => [
+          x.rate,
+          x.achievedRps,
+          x.latencyMs.p50,
+          x.latencyMs.p90,
+          x.latencyMs.p99,
+          x.latencyMs.max,
+          x.failed,
+        ]),
+        [P.openRate, openRate, openLat.p50, openLat.p90, openLat.p99, openLat.max, open.non2xx + open.errors],
+      ],
+    );
+    printTable(
+      'Outbox cost and goals',
+      ['figure', 'measured', 'goal', 'met'],
+      [
+        [
+          'throughput cost of the outbox %',
+          costPct,
+          `≤ ${GOALS.maxThroughputCostPct}`,
+          costPct <= GOALS.maxThroughputCostPct ? 'yes' : 'NO',
+        ],
+        ['  per pair %', perPairCostPct.join(' / '), '', ''],
+        [
+          '  from API CPU per request %',
+          cpuCostPct,
+          `≤ ${GOALS.maxThroughputCostPct}`,
+          cpuCostPct <= GOALS.maxThroughputCostPct ? 'yes' : 'NO',
+        ],
+        ['throughput cost of NOTIFY %', notifyCostPct, '(informative)', ''],
+        [
+          `p99 ms at ${P.openRate} req/s (achieved ${openRate} req/s, ${open.maxInFlight} in flight at most)`,
+          openLat.p99,
+          `< ${GOALS.maxP99AtRateMs}`,
+          openLat.p99 < GOALS.maxP99AtRateMs ? 'yes' : 'NO',
+        ],
+      ],
+    );
+    printBusiest(
+      'CPU over the measured rounds (% of one core, postgres = all its processes; the machine has 2 cores and is shared)',
+      busiest,
+    );
     console.log(`\nAPI processes: ${P.apiWorkers} per API (API_WORKERS)`);
-    console.log(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}; postgres ${JSON.stringify(machine.postgres)}; machine busy before start ${busyAtStartPct}%`);
+    console.log(
+      `machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}; postgres ${JSON.stringify(machine.postgres)}; machine busy before start ${busyAtStartPct}%`,
+    );
 
     writeResult('api', {
       bench: 'api',
@@ -277,12 +408,32 @@ async function main(): Promise<void> {
       params: P,
       goals: GOALS,
       // The summary the coordinator's `npm run bench` reads; the detail follows.
-      api: { withOutbox: { rps: on.rps, p99Ms: on.latencyMs.p99 }, withoutOutbox: { rps: off.rps, p99Ms: off.latencyMs.p99 } },
+      api: {
+        withOutbox: { rps: on.rps, p99Ms: on.latencyMs.p99 },
+        withoutOutbox: { rps: off.rps, p99Ms: off.latencyMs.p99 },
+      },
       outboxCostPct: costPct,
-      throughput: { withOutbox: on, withoutOutbox: off, costPct, perPairCostPct, cpuCostPct, met: costPct <= GOALS.maxThroughputCostPct },
+      throughput: {
+        withOutbox: on,
+        withoutOutbox: off,
+        costPct,
+        perPairCostPct,
+        cpuCostPct,
+        met: costPct <= GOALS.maxThroughputCostPct,
+      },
       notify: { on: nOn, off: nOff, costPct: notifyCostPct, notificationsReceived: notesDuringNotifyRounds },
       sweep,
-      openLoop: { targetRps: P.openRate, achievedRps: openRate, p50Ms: openLat.p50, p99Ms: openLat.p99, durationS: P.openMs / 1000, latencyMs: openLat, maxInFlight: open.maxInFlight, failed: open.non2xx + open.errors, met: openLat.p99 < GOALS.maxP99AtRateMs },
+      openLoop: {
+        targetRps: P.openRate,
+        achievedRps: openRate,
+        p50Ms: openLat.p50,
+        p99Ms: openLat.p99,
+        durationS: P.openMs / 1000,
+        latencyMs: openLat,
+        maxInFlight: open.maxInFlight,
+        failed: open.non2xx + open.errors,
+        met: openLat.p99 < GOALS.maxP99AtRateMs,
+      },
     });
   } finally {
     for (const t of targets) t.close();

@@ -91,8 +91,14 @@ export function printTable(title: string, headers: string[], rows: (string | num
   const cells = rows.map((r) => r.map((v) => (typeof v === 'number' ? fmt(v) : v)));
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
   // Figures right-aligned so digits line up; words left-aligned.
-  const numeric = headers.map((_, i) => i > 0 && rows.every((r) => typeof r[i] === 'number' || /^[-\d.\s/]*$/.test(String(r[i] ?? ''))));
-  const line = (r: string[]) => r.map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join('  ').trimEnd();
+  const numeric = headers.map(
+    (_, i) => i > 0 && rows.every((r) => typeof r[i] === 'number' || /^[-\d.\s/]*$/.test(String(r[i] ?? ''))),
+  );
+  const line = (r: string[]) =>
+    r
+      .map((v, i) => (numeric[i] ? v.padStart(widths[i]!) : v.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   console.log(`\n${title}`);
   console.log(line(headers));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
@@ -125,7 +131,8 @@ export function databaseUrl(database: string): string {
 
 /** Drops and recreates `database`, then migrates it: a bench never sees the dev database's rows. */
 export async function freshDatabase(database: string): Promise<string> {
-  if (!/^todo_bench_[a-z0-9_]+$/.test(database)) throw new Error(`refusing to drop ${database}: bench databases are named todo_bench_*`);
+  if (!/^todo_bench_[a-z0-9_]+$/.test(database))
+    throw new Error(`refusing to drop ${database}: bench databases are named todo_bench_*`);
   const admin = new pg.Client({ connectionString: databaseUrl('postgres') });
   await admin.connect();
   try {
@@ -227,7 +234,10 @@ export function busiestSince(from: ProcSnapshot, n = 6): { pctCore: number; comm
     groups.set(label, (groups.get(label) ?? 0) + used);
   }
   // Short-lived processes (test runs, compilers) are gone by now; the machine's total still counts them.
-  groups.set('processes that ended meanwhile, interrupts', Math.max(0, now.machineBusy - from.machineBusy - attributed));
+  groups.set(
+    'processes that ended meanwhile, interrupts',
+    Math.max(0, now.machineBusy - from.machineBusy - attributed),
+  );
   return [...groups]
     .map(([command, used]) => ({ command, pctCore: Math.round((used / CLOCK_TICKS / seconds) * 100) }))
     .sort((a, b) => b.pctCore - a.pctCore)
@@ -249,12 +259,20 @@ function labelOf(pid: number): string {
   if (args.length === 0) return 'kernel threads';
   if (exe === 'postgres' || args[0]!.startsWith('postgres:')) return 'postgres';
   if (!KNOWN.test(exe)) return 'other';
-  const keep = args.filter((a, i) => i === 0 || (!a.startsWith('-') && !['-cp', '--require', '--import', '-r'].includes(args[i - 1] ?? '')));
-  return [exe, ...keep.slice(1).map((a) => a.replace(`${REPO_ROOT}/`, '').replace(/^file:\/\//, ''))].join(' ').slice(0, 80);
+  const keep = args.filter(
+    (a, i) => i === 0 || (!a.startsWith('-') && !['-cp', '--require', '--import', '-r'].includes(args[i - 1] ?? '')),
+  );
+  return [exe, ...keep.slice(1).map((a) => a.replace(`${REPO_ROOT}/`, '').replace(/^file:\/\//, ''))]
+    .join(' ')
+    .slice(0, 80);
 }
 
 export function printBusiest(title: string, rows: { pctCore: number; command: string }[]): void {
-  printTable(title, ['command', '% of a core'], rows.map((r) => [r.command, r.pctCore]));
+  printTable(
+    title,
+    ['command', '% of a core'],
+    rows.map((r) => [r.command, r.pctCore]),
+  );
 }
 
 /** The machine's busy % over `ms` before a bench starts; warns when others' work will skew the figures. */
@@ -262,7 +280,8 @@ export async function busyBeforeStart(ms = 3000): Promise<number> {
   const m = cpuMark();
   await sleep(ms);
   const pct = cpuSince(m).machineBusyPct;
-  if (pct > 25) progress(`warning: the machine is already ${pct}% busy before the bench starts; figures will be lower and noisier`);
+  if (pct > 25)
+    progress(`warning: the machine is already ${pct}% busy before the bench starts; figures will be lower and noisier`);
   return pct;
 }
 

@@ -29,7 +29,21 @@ import { prepareAll } from '../scripts/prepare.js';
 import { createKafka } from '../lib/kafka/kafka-client.js';
 import { CONSUMER_GROUPS, TOPICS, type ConsumerGroup } from '../lib/topics.js';
 import { spawnBenchChild, type BenchChild } from './bench-child.js';
-import { busyBeforeStart, cpuMark, cpuMsBetween, cpuSince, freshDatabase, isQuick, machineInfo, printTable, procSnapshot, progress, sleep, writeResult, type ProcSnapshot } from './bench-kit.js';
+import {
+  busyBeforeStart,
+  cpuMark,
+  cpuMsBetween,
+  cpuSince,
+  freshDatabase,
+  isQuick,
+  machineInfo,
+  printTable,
+  procSnapshot,
+  progress,
+  sleep,
+  writeResult,
+  type ProcSnapshot,
+} from './bench-kit.js';
 import { makeFixture, prefill, steadyWriter, type OutboxFixture, type WriterResult } from './outbox-load.js';
 
 const quick = isQuick();
@@ -38,7 +52,10 @@ function steadyRate(): number {
   const i = process.argv.indexOf('--steady-rate');
   if (i < 0) return 1_000;
   const n = Number(process.argv[i + 1]);
-  if (!Number.isInteger(n) || n < 50) throw new Error(`--steady-rate takes a whole number of events per second (at least 50), not "${process.argv[i + 1] ?? ''}"`);
+  if (!Number.isInteger(n) || n < 50)
+    throw new Error(
+      `--steady-rate takes a whole number of events per second (at least 50), not "${process.argv[i + 1] ?? ''}"`,
+    );
   return n;
 }
 const P = {
@@ -65,7 +82,13 @@ const GROUP_TOPICS: Record<ConsumerGroup, string[]> = {
   'audit-log-cg': [TOPICS.tasks, TOPICS.reminders, TOPICS.broadcast],
 };
 /** Backlog order: the groups that emit events run before the groups that read them. */
-const BACKLOG_ORDER: ConsumerGroup[] = ['recurring-task-cg', 'reminder-scheduler-cg', 'task-broadcaster-cg', 'reminder-trigger-cg', 'audit-log-cg'];
+const BACKLOG_ORDER: ConsumerGroup[] = [
+  'recurring-task-cg',
+  'reminder-scheduler-cg',
+  'task-broadcaster-cg',
+  'reminder-trigger-cg',
+  'audit-log-cg',
+];
 
 type Offsets = Map<string, { partition: number; offset: string }[]>;
 
@@ -76,7 +99,10 @@ const admin = kafka.admin();
 async function endOffsets(): Promise<Offsets> {
   const out: Offsets = new Map();
   for (const topic of Object.values(TOPICS)) {
-    out.set(topic, (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.offset })));
+    out.set(
+      topic,
+      (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: p.offset })),
+    );
   }
   return out;
 }
@@ -99,7 +125,11 @@ function startConsumer(group: ConsumerGroup, groupId: string, databaseUrl: strin
 }
 
 function startRelay(databaseUrl: string): BenchChild {
-  return spawnBenchChild('relay', 'relay/main.ts', [], { DATABASE_URL: databaseUrl, RELAY_METRICS_PORT: '0', RELAY_INSTANCE_ID: `bench-consumers-${runId}` });
+  return spawnBenchChild('relay', 'relay/main.ts', [], {
+    DATABASE_URL: databaseUrl,
+    RELAY_METRICS_PORT: '0',
+    RELAY_INSTANCE_ID: `bench-consumers-${runId}`,
+  });
 }
 
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
@@ -114,11 +144,16 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs:
   return true;
 }
 
-const count = async (db: pg.Pool, sql: string, params: unknown[] = []): Promise<number> => Number((await db.query<{ n: string }>(sql, params)).rows[0]!.n);
+const count = async (db: pg.Pool, sql: string, params: unknown[] = []): Promise<number> =>
+  Number((await db.query<{ n: string }>(sql, params)).rows[0]!.n);
 
 /** Bench events on the group's topics, committed at or after `since` (epoch ms; 0 for all). */
 const expectedFor = (db: pg.Pool, group: ConsumerGroup, since = 0) =>
-  count(db, `select count(*) as n from bench_event_commits where topic = any($1) and pg_xact_commit_timestamp(xmin) >= to_timestamp($2 / 1000.0)`, [GROUP_TOPICS[group], since]);
+  count(
+    db,
+    `select count(*) as n from bench_event_commits where topic = any($1) and pg_xact_commit_timestamp(xmin) >= to_timestamp($2 / 1000.0)`,
+    [GROUP_TOPICS[group], since],
+  );
 
 const processedFor = (db: pg.Pool, group: ConsumerGroup, since = 0) =>
   count(
@@ -177,8 +212,16 @@ async function backlog(db: pg.Pool, url: string, group: ConsumerGroup, from: Off
     );
     const processed = Number(rows[0]!.n);
     const seconds = rows[0]!.seconds ?? 0;
-    const cpuMsPerEvent = first && processed > first.processed ? Math.round((cpuMs / (processed - first.processed)) * 100) / 100 : NaN;
-    return { group, events, processed, complete, perSec: seconds > 0 ? Math.round((processed - 1) / seconds) : 0, cpuMsPerEvent };
+    const cpuMsPerEvent =
+      first && processed > first.processed ? Math.round((cpuMs / (processed - first.processed)) * 100) / 100 : NaN;
+    return {
+      group,
+      events,
+      processed,
+      complete,
+      perSec: seconds > 0 ? Math.round((processed - 1) / seconds) : 0,
+      cpuMsPerEvent,
+    };
   } finally {
     await consumer.stop();
   }
@@ -195,8 +238,19 @@ interface SteadyFigures {
   maxMs: number;
 }
 
-async function steadyLatency(db: pg.Pool, group: ConsumerGroup, since: number, seconds: number): Promise<SteadyFigures> {
-  const { rows } = await db.query<{ n: string; p50: number | null; p90: number | null; p99: number | null; max: number | null }>(
+async function steadyLatency(
+  db: pg.Pool,
+  group: ConsumerGroup,
+  since: number,
+  seconds: number,
+): Promise<SteadyFigures> {
+  const { rows } = await db.query<{
+    n: string;
+    p50: number | null;
+    p90: number | null;
+    p99: number | null;
+    max: number | null;
+  }>(
     `with l as (
        select extract(epoch from pg_xact_commit_timestamp(p.xmin) - pg_xact_commit_timestamp(c.xmin))::float8 * 1000 as ms
          from processed_events p join bench_event_commits c using (event_id)
@@ -210,14 +264,24 @@ async function steadyLatency(db: pg.Pool, group: ConsumerGroup, since: number, s
   const r = rows[0]!;
   const round = (v: number | null) => (v === null ? NaN : Math.round(v * 10) / 10);
   const processed = Number(r.n);
-  return { group, expected: await expectedFor(db, group, since), processed, perSec: Math.round(processed / seconds), p50Ms: round(r.p50), p90Ms: round(r.p90), p99Ms: round(r.p99), maxMs: round(r.max) };
+  return {
+    group,
+    expected: await expectedFor(db, group, since),
+    processed,
+    perSec: Math.round(processed / seconds),
+    p50Ms: round(r.p50),
+    p90Ms: round(r.p90),
+    p99Ms: round(r.p99),
+    maxMs: round(r.max),
+  };
 }
 
 /** Waits until every group has a member (joined and assigned), so nothing written next waits for a rebalance. */
 async function waitForMembers(groupIds: string[]): Promise<void> {
   await waitUntil(
     'the consumer groups to be stable',
-    async () => (await admin.describeGroups(groupIds)).groups.every((g) => g.state === 'Stable' && g.members.length > 0),
+    async () =>
+      (await admin.describeGroups(groupIds)).groups.every((g) => g.state === 'Stable' && g.members.length > 0),
     60_000,
   );
 }
@@ -231,7 +295,11 @@ async function main(): Promise<void> {
   const url = await freshDatabase(DATABASE);
   const machine = await machineInfo(url);
   const db = new pg.Pool({ connectionString: url, max: 3, application_name: 'consumer-bench' });
-  const writerPool = new pg.Pool({ connectionString: url, max: P.writerConnections, application_name: 'consumer-bench-writer' });
+  const writerPool = new pg.Pool({
+    connectionString: url,
+    max: P.writerConnections,
+    application_name: 'consumer-bench-writer',
+  });
   await db.query(`
     create table bench_event_commits (event_id uuid primary key, topic text not null);
     create function bench_log_event() returns trigger language plpgsql as $$
@@ -259,7 +327,9 @@ async function main(): Promise<void> {
 
     // Steady: every group and the relay at once, a fixed write rate.
     const steadyFrom = await endOffsets();
-    const groupIds = await Promise.all(CONSUMER_GROUPS.map(async (g) => [g, await benchGroupAt(g, 'steady', steadyFrom)] as const));
+    const groupIds = await Promise.all(
+      CONSUMER_GROUPS.map(async (g) => [g, await benchGroupAt(g, 'steady', steadyFrom)] as const),
+    );
     for (const [g, id] of groupIds) children.push(startConsumer(g, id, url));
     await waitForMembers(groupIds.map(([, id]) => id));
     // A task per event, so each TaskCreated schedules a reminder and the whole chain runs: with
@@ -273,10 +343,18 @@ async function main(): Promise<void> {
     await steadyWriter(writerPool, fixture, versions, P.steadyRatePerS, P.steadyWarmupMs, P.steadyTickMs);
     const since = Date.now();
     const cpu0 = cpuMark();
-    const writer: WriterResult = await steadyWriter(writerPool, fixture, versions, P.steadyRatePerS, P.steadyMs, P.steadyTickMs);
+    const writer: WriterResult = await steadyWriter(
+      writerPool,
+      fixture,
+      versions,
+      P.steadyRatePerS,
+      P.steadyMs,
+      P.steadyTickMs,
+    );
     const cpu = cpuSince(cpu0);
     const caughtUp = async () => {
-      for (const g of CONSUMER_GROUPS) if ((await processedFor(db, g, since)) < (await expectedFor(db, g, since))) return false;
+      for (const g of CONSUMER_GROUPS)
+        if ((await processedFor(db, g, since)) < (await expectedFor(db, g, since))) return false;
       return true;
     };
     await waitUntil('every group to catch up', caughtUp, 120_000);
@@ -286,20 +364,48 @@ async function main(): Promise<void> {
     printTable(
       `Backlog: ${P.backlogEvents} TaskCreated events (and the events they cause) on Kafka before each group starts alone; rate from first to last processing commit`,
       ['group', 'events', 'processed', 'events/s', 'consumer CPU ms/event'],
-      backlogs.map((b) => [b.group, b.events, b.complete ? b.processed : `${b.processed} (incomplete)`, b.perSec, b.cpuMsPerEvent]),
+      backlogs.map((b) => [
+        b.group,
+        b.events,
+        b.complete ? b.processed : `${b.processed} (incomplete)`,
+        b.perSec,
+        b.cpuMsPerEvent,
+      ]),
     );
     printTable(
       `Steady: writer offering ${P.steadyRatePerS} TaskCreated/s (achieved ${writer.achievedPerS}/s) for ${P.steadyMs / 1000} s, relay and all groups running; latency = processing commit − event commit`,
       ['group', 'events', 'processed', 'events/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'goal'],
-      steadies.map((s) => [s.group, s.expected, s.processed, s.perSec, s.p50Ms, s.p90Ms, s.p99Ms, s.maxMs, `p99 < ${GOALS.maxSteadyP99Ms}: ${s.processed >= s.expected && s.p99Ms < GOALS.maxSteadyP99Ms ? 'met' : 'MISSED'}`]),
+      steadies.map((s) => [
+        s.group,
+        s.expected,
+        s.processed,
+        s.perSec,
+        s.p50Ms,
+        s.p90Ms,
+        s.p99Ms,
+        s.maxMs,
+        `p99 < ${GOALS.maxSteadyP99Ms}: ${s.processed >= s.expected && s.p99Ms < GOALS.maxSteadyP99Ms ? 'met' : 'MISSED'}`,
+      ]),
     );
-    console.log(`\nmachine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}; machine busy before start ${busyAtStartPct}%, during steady ${cpu.machineBusyPct}%`);
+    console.log(
+      `\nmachine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}; machine busy before start ${busyAtStartPct}%, during steady ${cpu.machineBusyPct}%`,
+    );
 
     const consumers = Object.fromEntries(
       CONSUMER_GROUPS.map((g) => {
         const b = backlogs.find((x) => x.group === g)!;
         const s = steadies.find((x) => x.group === g)!;
-        return [g, { perSec: b.perSec, p50Ms: s.p50Ms, p99Ms: s.p99Ms, backlog: b, steady: s, met: s.processed >= s.expected && s.p99Ms < GOALS.maxSteadyP99Ms }];
+        return [
+          g,
+          {
+            perSec: b.perSec,
+            p50Ms: s.p50Ms,
+            p99Ms: s.p99Ms,
+            backlog: b,
+            steady: s,
+            met: s.processed >= s.expected && s.p99Ms < GOALS.maxSteadyP99Ms,
+          },
+        ];
       }),
     );
     writeResult('consumers', {

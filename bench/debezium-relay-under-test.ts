@@ -30,7 +30,18 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import type { DebeziumNames } from '../debezium/connector.js';
-import { ConnectError, connectFailure, connectorStatus, connectRequest, debeziumRelayOptionsFromEnv, dropConnector, putConnectorConfig, registerDebeziumRelay, waitUntilRunning, type DebeziumRelayOptions } from '../debezium/register.js';
+import {
+  ConnectError,
+  connectFailure,
+  connectorStatus,
+  connectRequest,
+  debeziumRelayOptionsFromEnv,
+  dropConnector,
+  putConnectorConfig,
+  registerDebeziumRelay,
+  waitUntilRunning,
+  type DebeziumRelayOptions,
+} from '../debezium/register.js';
 import { stackConfig } from '../scripts/stack/stack-config.js';
 import { progress, sleep } from './bench-kit.js';
 import type { RelayUnderTest } from './relay-under-test.js';
@@ -50,7 +61,9 @@ async function waitForState(o: DebeziumRelayOptions, state: string, timeoutMs = 
     const s = await connectorStatus(o.connectUrl, name);
     if (s?.connector.state === state && s.tasks.length > 0 && s.tasks.every((t) => t.state === state)) return;
     if (Date.now() > deadline) {
-      throw new ConnectError(`connector ${name} not ${state} after ${timeoutMs / 1000} s (${s ? `${s.connector.state}, tasks [${s.tasks.map((t) => t.state).join(', ')}]` : 'not registered'})`);
+      throw new ConnectError(
+        `connector ${name} not ${state} after ${timeoutMs / 1000} s (${s ? `${s.connector.state}, tasks [${s.tasks.map((t) => t.state).join(', ')}]` : 'not registered'})`,
+      );
     }
     await sleep(100);
   }
@@ -65,14 +78,21 @@ async function request(o: DebeziumRelayOptions, method: string, what: string, ur
 function isStackConnectWorker(pid: number): boolean {
   try {
     const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return args.includes('org.apache.kafka.connect.cli.ConnectDistributed') && args.includes(path.join(stackConfig().dir, 'conf', 'connect.properties'));
+    return (
+      args.includes('org.apache.kafka.connect.cli.ConnectDistributed') &&
+      args.includes(path.join(stackConfig().dir, 'conf', 'connect.properties'))
+    );
   } catch {
     return false;
   }
 }
 
 function options(databaseUrl: string): DebeziumRelayOptions {
-  return debeziumRelayOptionsFromEnv({ databaseUrl, names: BENCH_DEBEZIUM_NAMES, log: (m) => progress(`debezium: ${m}`) });
+  return debeziumRelayOptionsFromEnv({
+    databaseUrl,
+    names: BENCH_DEBEZIUM_NAMES,
+    log: (m) => progress(`debezium: ${m}`),
+  });
 }
 
 /**
@@ -81,9 +101,11 @@ function options(databaseUrl: string): DebeziumRelayOptions {
  * there is no slot either; the connector is removed first in any case.
  */
 export async function removeLeftovers(databaseUrl: string): Promise<void> {
-  await dropConnector({ databaseUrl, names: BENCH_DEBEZIUM_NAMES, connectUrl: options(databaseUrl).connectUrl }).catch((err: { code?: string }) => {
-    if (err.code !== '3D000') throw err; // 3D000: the database does not exist
-  });
+  await dropConnector({ databaseUrl, names: BENCH_DEBEZIUM_NAMES, connectUrl: options(databaseUrl).connectUrl }).catch(
+    (err: { code?: string }) => {
+      if (err.code !== '3D000') throw err; // 3D000: the database does not exist
+    },
+  );
 }
 
 /** Connector properties set on top of the production config, for a what-if run. */
@@ -128,7 +150,9 @@ export function debeziumRelay(name: string, databaseUrl: string, b: DebeziumBenc
       await c.connect();
       try {
         // As the TypeScript relay reads it (a Date, so both are rounded to the millisecond alike).
-        const { rows } = await c.query<{ event_id: string; committed_at: Date | null }>('select event_id::text, pg_xact_commit_timestamp(xmin) as committed_at from outbox');
+        const { rows } = await c.query<{ event_id: string; committed_at: Date | null }>(
+          'select event_id::text, pg_xact_commit_timestamp(xmin) as committed_at from outbox',
+        );
         const out = new Map<string, number>();
         for (const r of rows) {
           if (!r.committed_at) throw new Error('an outbox row has no commit time: is track_commit_timestamp on?');
@@ -142,7 +166,13 @@ export function debeziumRelay(name: string, databaseUrl: string, b: DebeziumBenc
     isRelayProcess: isStackConnectWorker,
     async dispose() {
       if (!registered) return;
-      await dropConnector({ databaseUrl, names: o.names, connectUrl: o.connectUrl, timeoutMs: 120_000, log: (m) => progress(`debezium: ${m}`) });
+      await dropConnector({
+        databaseUrl,
+        names: o.names,
+        connectUrl: o.connectUrl,
+        timeoutMs: 120_000,
+        log: (m) => progress(`debezium: ${m}`),
+      });
       registered = false;
     },
   };

@@ -90,7 +90,10 @@ export class HttpTarget {
   private readonly idle: Connection[] = [];
   private readonly queued: ((c: Connection) => void)[] = [];
 
-  constructor(readonly port: number, private readonly maxSockets: number) {}
+  constructor(
+    readonly port: number,
+    private readonly maxSockets: number,
+  ) {}
 
   /** POSTs the request; resolves with the status code. */
   async send(req: RequestSpec): Promise<number> {
@@ -137,7 +140,12 @@ export class HttpTarget {
 }
 
 /** `clients` loops, each sending `next(client)` back to back until `durationMs` has passed. */
-export async function closedLoop(target: HttpTarget, clients: number, durationMs: number, next: (client: number) => RequestSpec): Promise<LoadResult> {
+export async function closedLoop(
+  target: HttpTarget,
+  clients: number,
+  durationMs: number,
+  next: (client: number) => RequestSpec,
+): Promise<LoadResult> {
   const out: LoadResult = { ok: 0, non2xx: 0, errors: 0, elapsedS: 0, latenciesMs: [] };
   const start = performance.now();
   const deadline = start + durationMs;
@@ -164,7 +172,12 @@ export async function closedLoop(target: HttpTarget, clients: number, durationMs
 }
 
 /** Sends `ratePerS` requests a second for `durationMs`, each timed from when it was due. */
-export async function openLoop(target: HttpTarget, ratePerS: number, durationMs: number, next: (i: number) => RequestSpec): Promise<LoadResult> {
+export async function openLoop(
+  target: HttpTarget,
+  ratePerS: number,
+  durationMs: number,
+  next: (i: number) => RequestSpec,
+): Promise<LoadResult> {
   const out: LoadResult = { ok: 0, non2xx: 0, errors: 0, elapsedS: 0, latenciesMs: [], maxInFlight: 0 };
   const total = Math.round((ratePerS * durationMs) / 1000);
   const interval = 1000 / ratePerS;
@@ -183,19 +196,22 @@ export async function openLoop(target: HttpTarget, ratePerS: number, durationMs:
         inFlight++;
         out.maxInFlight = Math.max(out.maxInFlight ?? 0, inFlight);
         pending.push(
-          target.send(req).then(
-            (status) => {
-              if (status >= 200 && status < 300) {
-                out.ok++;
-                out.latenciesMs.push(performance.now() - due);
-              } else out.non2xx++;
-            },
-            () => {
-              out.errors++;
-            },
-          ).finally(() => {
-            inFlight--;
-          }),
+          target
+            .send(req)
+            .then(
+              (status) => {
+                if (status >= 200 && status < 300) {
+                  out.ok++;
+                  out.latenciesMs.push(performance.now() - due);
+                } else out.non2xx++;
+              },
+              () => {
+                out.errors++;
+              },
+            )
+            .finally(() => {
+              inFlight--;
+            }),
         );
       }
       if (sent >= total) {

@@ -9,11 +9,14 @@ export interface ChartSeries {
 }
 
 const COLOURS = ['#2f6fb0', '#d9822b', '#3d9a5b', '#9b59b6'];
-const escapeXml = (s: string) => s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
+const escapeXml = (s: string) =>
+  s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 const label = (v: number) => (v >= 100 ? Math.round(v).toString() : (Math.round(v * 10) / 10).toString());
 
 export function latencyChartSvg(title: string, series: ChartSeries[]): string {
-  const percentiles = (['p50Ms', 'p90Ms', 'p99Ms', 'maxMs'] as const).filter((p) => series.every((s) => Number.isFinite(s.values[p])));
+  const percentiles = (['p50Ms', 'p90Ms', 'p99Ms', 'maxMs'] as const).filter((p) =>
+    series.every((s) => Number.isFinite(s.values[p])),
+  );
   const max = Math.max(1, ...series.flatMap((s) => percentiles.map((p) => s.values[p]!)));
   const width = 640;
   const height = 360;
@@ -41,10 +44,14 @@ export function latencyChartSvg(title: string, series: ChartSeries[]): string {
     series.forEach((s, si) => {
       const v = s.values[p]!;
       const x = gx + si * barWidth;
-      parts.push(`<rect x="${x}" y="${y(v)}" width="${barWidth - 4}" height="${bottom - y(v)}" fill="${COLOURS[si % COLOURS.length]}"/>`);
+      parts.push(
+        `<rect x="${x}" y="${y(v)}" width="${barWidth - 4}" height="${bottom - y(v)}" fill="${COLOURS[si % COLOURS.length]}"/>`,
+      );
       parts.push(`<text x="${x + (barWidth - 4) / 2}" y="${y(v) - 4}" text-anchor="middle">${label(v)}</text>`);
     });
-    parts.push(`<text x="${gx + (series.length * barWidth) / 2}" y="${bottom + 18}" text-anchor="middle">${p.replace('Ms', '')}</text>`);
+    parts.push(
+      `<text x="${gx + (series.length * barWidth) / 2}" y="${bottom + 18}" text-anchor="middle">${p.replace('Ms', '')}</text>`,
+    );
   });
   series.forEach((s, si) => {
     const x = left + 10 + si * 170;

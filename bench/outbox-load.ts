@@ -88,10 +88,24 @@ export interface WriterResult {
  * per commit), issued concurrently over the pool. Ticks follow a fixed schedule, so a slow tick
  * is followed by a catch-up tick rather than lowering the offered rate.
  */
-export async function steadyWriter(db: pg.Pool, f: OutboxFixture, versions: number[], ratePerS: number, durationMs: number, tickMs = 20): Promise<WriterResult> {
+export async function steadyWriter(
+  db: pg.Pool,
+  f: OutboxFixture,
+  versions: number[],
+  ratePerS: number,
+  durationMs: number,
+  tickMs = 20,
+): Promise<WriterResult> {
   const perTick = Math.round((ratePerS * tickMs) / 1000);
   const ticks = Math.round(durationMs / tickMs);
-  const out: WriterResult = { inserted: 0, failed: 0, elapsedS: 0, achievedPerS: 0, maxTickLagMs: 0, commitLatencyMs: summarize([]) };
+  const out: WriterResult = {
+    inserted: 0,
+    failed: 0,
+    elapsedS: 0,
+    achievedPerS: 0,
+    maxTickLagMs: 0,
+    commitLatencyMs: summarize([]),
+  };
   const latencies: number[] = [];
   let inFlight = 0;
   let seq = versions.reduce((s, v) => s + v, 0);
@@ -110,7 +124,16 @@ export async function steadyWriter(db: pg.Pool, f: OutboxFixture, versions: numb
           name: 'bench-outbox-insert',
           text: `insert into outbox (event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id)
                  values ($1, $2, $3, 'TaskCreated', $4, $5, $6, $7, $8)`,
-          values: [randomUUID(), f.topic, f.keys[k], version, f.payloads[k], new Date().toISOString(), traceparent(), f.userIds[k]],
+          values: [
+            randomUUID(),
+            f.topic,
+            f.keys[k],
+            version,
+            f.payloads[k],
+            new Date().toISOString(),
+            traceparent(),
+            f.userIds[k],
+          ],
         })
         .then(
           () => {

@@ -26,7 +26,26 @@
 import pg from 'pg';
 import { connectionConfig } from '../lib/env.js';
 import { createKafka } from '../lib/kafka/kafka-client.js';
-import { busiestSince, busyBeforeStart, cpuMark, cpuMsBetween, cpuSince, databaseUrl, freshDatabase, isKafkaBroker, isPostgres, isQuick, machineInfo, printTable, procSnapshot, progress, resetTables, summarize, writeResult, type LatencySummary } from './bench-kit.js';
+import {
+  busiestSince,
+  busyBeforeStart,
+  cpuMark,
+  cpuMsBetween,
+  cpuSince,
+  databaseUrl,
+  freshDatabase,
+  isKafkaBroker,
+  isPostgres,
+  isQuick,
+  machineInfo,
+  printTable,
+  procSnapshot,
+  progress,
+  resetTables,
+  summarize,
+  writeResult,
+  type LatencySummary,
+} from './bench-kit.js';
 import { debeziumRelay, removeLeftovers } from './debezium-relay-under-test.js';
 import { makeFixture, prefill, steadyWriter, type WriterResult } from './outbox-load.js';
 import { tsRelay, type RelayUnderTest } from './relay-under-test.js';
@@ -39,7 +58,8 @@ const argValue = (name: string): string | undefined => {
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 const debeziumPollMs = argValue('--debezium-poll-ms');
-if (debeziumPollMs !== undefined && !/^\d+$/.test(debeziumPollMs)) throw new Error(`--debezium-poll-ms takes a whole number of milliseconds, not "${debeziumPollMs}"`);
+if (debeziumPollMs !== undefined && !/^\d+$/.test(debeziumPollMs))
+  throw new Error(`--debezium-poll-ms takes a whole number of milliseconds, not "${debeziumPollMs}"`);
 const P = {
   topic: BENCH_TOPIC,
   /** Bench-only override of the connector's poll.interval.ms (debezium-relay-under-test.ts); undefined = production config. */
@@ -56,7 +76,12 @@ const P = {
   /** Concurrent writing transactions: several API replicas' worth. */
   writerConnections: Number(argValue('--writer-connections') ?? 8),
 };
-const GOALS = { minDrainPerS: 20_000, minDrainRatioTsOverDebezium: 2, maxSteadyP99Ms: 100, maxP99RatioTsOverDebezium: 0.5 };
+const GOALS = {
+  minDrainPerS: 20_000,
+  minDrainRatioTsOverDebezium: 2,
+  maxSteadyP99Ms: 100,
+  maxP99RatioTsOverDebezium: 0.5,
+};
 const DATABASE = 'todo_bench_relay';
 const TABLES = ['outbox', 'outbox_held_keys', 'outbox_dead_letters'];
 
@@ -69,7 +94,11 @@ interface Scenario {
 type Busiest = ReturnType<typeof busiestSince>;
 
 /** What reached the topic in one scenario: distinct events, duplicates and per-key order. */
-function checkRecords(records: TopicRecord[]): { distinct: TopicRecord[]; duplicates: number; orderViolations: number } {
+function checkRecords(records: TopicRecord[]): {
+  distinct: TopicRecord[];
+  duplicates: number;
+  orderViolations: number;
+} {
   const seen = new Set<string>();
   const lastVersion = new Map<string, number>();
   const distinct: TopicRecord[] = [];
@@ -191,7 +220,13 @@ interface SteadyFigures {
   busiest: Busiest;
 }
 
-async function steady(pool: pg.Pool, writerPool: pg.Pool, log: TopicLog, s: Scenario, fixture: Fixture): Promise<SteadyFigures> {
+async function steady(
+  pool: pg.Pool,
+  writerPool: pg.Pool,
+  log: TopicLog,
+  s: Scenario,
+  fixture: Fixture,
+): Promise<SteadyFigures> {
   const { relay } = s;
   await resetTables(pool, TABLES);
   await pool.query(`alter table outbox ${s.notifyTrigger ? 'enable' : 'disable'} trigger outbox_notify`);
@@ -199,7 +234,9 @@ async function steady(pool: pg.Pool, writerPool: pg.Pool, log: TopicLog, s: Scen
   const from = await log.endOffsets();
   const versions = fixture.keys.map(() => 0);
   await relay.start();
-  progress(`${relay.name}: steady ${P.steadyRatePerS}/s, warm-up ${P.steadyWarmupMs / 1000} s, then ${P.steadyMs / 1000} s`);
+  progress(
+    `${relay.name}: steady ${P.steadyRatePerS}/s, warm-up ${P.steadyWarmupMs / 1000} s, then ${P.steadyMs / 1000} s`,
+  );
   const warm = await steadyWriter(writerPool, fixture, versions, P.steadyRatePerS, P.steadyWarmupMs, P.steadyTickMs);
   const since = Date.now();
   const cpu0 = cpuMark();
@@ -239,30 +276,85 @@ async function steady(pool: pg.Pool, writerPool: pg.Pool, log: TopicLog, s: Scen
 
 type Fixture = Awaited<ReturnType<typeof makeFixture>>;
 
-const busiestText = (b: Busiest) => b.map((x) => `${x.command.split(' ').slice(0, 3).join(' ')} ${x.pctCore}%`).join(', ');
+const busiestText = (b: Busiest) =>
+  b.map((x) => `${x.command.split(' ').slice(0, 3).join(' ')} ${x.pctCore}%`).join(', ');
 const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
 
 function printDrains(drains: DrainFigures[], payloadBytes: number): void {
   printTable(
     `Drain: ${P.drainEvents} events pre-filled (${payloadBytes}-byte TaskCreated, ${P.keys} keys, topic ${P.topic}), relay started (Debezium: resumed), until all are on the topic (broker append time)`,
-    ['relay', 'events/s', 'after 1st 10% /s', 'seconds', '1st record ms', 'published', 'dups', 'order errs', 'CPU ms/1000 ev relay / pg / kafka', 'machine busy %'],
-    drains.map((d) => [d.relay, d.eventsPerS, d.eventsPerSAfterFirst10Pct, d.seconds, d.firstRecordMs, d.published, d.duplicates, d.orderViolations, `${d.cpuMsPer1000.relay} / ${d.cpuMsPer1000.postgres} / ${d.cpuMsPer1000.kafka}`, d.cpu.machineBusyPct]),
+    [
+      'relay',
+      'events/s',
+      'after 1st 10% /s',
+      'seconds',
+      '1st record ms',
+      'published',
+      'dups',
+      'order errs',
+      'CPU ms/1000 ev relay / pg / kafka',
+      'machine busy %',
+    ],
+    drains.map((d) => [
+      d.relay,
+      d.eventsPerS,
+      d.eventsPerSAfterFirst10Pct,
+      d.seconds,
+      d.firstRecordMs,
+      d.published,
+      d.duplicates,
+      d.orderViolations,
+      `${d.cpuMsPer1000.relay} / ${d.cpuMsPer1000.postgres} / ${d.cpuMsPer1000.kafka}`,
+      d.cpu.machineBusyPct,
+    ]),
   );
 }
 
 function printSteadies(steadies: SteadyFigures[]): void {
   printTable(
     `Steady: writer offering ${P.steadyRatePerS}/s for ${P.steadyMs / 1000} s (single-row INSERT per autocommit transaction, ${(P.steadyRatePerS * P.steadyTickMs) / 1000} per ${P.steadyTickMs} ms tick, ${P.writerConnections} connections); latency = broker append time − commit`,
-    ['relay', 'trigger', 'written/s', 'commit p99 ms', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'own ack p50 / p99 ms', 'unpublished', 'dups', 'order errs', 'machine busy %'],
-    steadies.map((s) => [s.relay, s.notifyTrigger ? 'on' : 'off', s.writer.achievedPerS, s.writer.commitLatencyMs.p99, s.latencyMs.p50, s.latencyMs.p90, s.latencyMs.p99, s.latencyMs.max, s.ackLatencyMs ? `${s.ackLatencyMs.p50} / ${s.ackLatencyMs.p99}` : '-', s.unpublished, s.duplicates, s.orderViolations, s.cpu.machineBusyPct]),
+    [
+      'relay',
+      'trigger',
+      'written/s',
+      'commit p99 ms',
+      'p50 ms',
+      'p90 ms',
+      'p99 ms',
+      'max ms',
+      'own ack p50 / p99 ms',
+      'unpublished',
+      'dups',
+      'order errs',
+      'machine busy %',
+    ],
+    steadies.map((s) => [
+      s.relay,
+      s.notifyTrigger ? 'on' : 'off',
+      s.writer.achievedPerS,
+      s.writer.commitLatencyMs.p99,
+      s.latencyMs.p50,
+      s.latencyMs.p90,
+      s.latencyMs.p99,
+      s.latencyMs.max,
+      s.ackLatencyMs ? `${s.ackLatencyMs.p50} / ${s.ackLatencyMs.p99}` : '-',
+      s.unpublished,
+      s.duplicates,
+      s.orderViolations,
+      s.cpu.machineBusyPct,
+    ]),
   );
 }
 
 function printCpu(drains: DrainFigures[], steadies: SteadyFigures[]): void {
-  printTable('CPU during each scenario (% of one core, postgres = all its processes; the machine has 2 cores and is shared)', ['scenario', 'busiest'], [
-    ...drains.map((d) => [`drain, ${d.relay}`, busiestText(d.busiest)]),
-    ...steadies.map((s) => [`steady, ${s.relay}`, busiestText(s.busiest)]),
-  ]);
+  printTable(
+    'CPU during each scenario (% of one core, postgres = all its processes; the machine has 2 cores and is shared)',
+    ['scenario', 'busiest'],
+    [
+      ...drains.map((d) => [`drain, ${d.relay}`, busiestText(d.busiest)]),
+      ...steadies.map((s) => [`steady, ${s.relay}`, busiestText(s.busiest)]),
+    ],
+  );
 }
 
 interface Run {
@@ -271,10 +363,18 @@ interface Run {
 }
 
 const TS_NAME = 'ts-relay';
-const DEBEZIUM_NAME = P.debeziumPollIntervalMs === undefined ? 'debezium' : `debezium, poll.interval.ms ${P.debeziumPollIntervalMs}`;
+const DEBEZIUM_NAME =
+  P.debeziumPollIntervalMs === undefined ? 'debezium' : `debezium, poll.interval.ms ${P.debeziumPollIntervalMs}`;
 
 /** The default run: TypeScript relay vs Debezium, ABBA. */
-async function comparison(url: string, pool: pg.Pool, writerPool: pg.Pool, log: TopicLog, fixture: Fixture, relays: RelayUnderTest[]): Promise<Run> {
+async function comparison(
+  url: string,
+  pool: pg.Pool,
+  writerPool: pg.Pool,
+  log: TopicLog,
+  fixture: Fixture,
+  relays: RelayUnderTest[],
+): Promise<Run> {
   const ts = tsRelay(TS_NAME, url);
   const dbz = debeziumRelay(DEBEZIUM_NAME, url, { pollIntervalMs: P.debeziumPollIntervalMs });
   relays.push(ts, dbz);
@@ -286,14 +386,33 @@ async function comparison(url: string, pool: pg.Pool, writerPool: pg.Pool, log: 
 }
 
 /** `--notify-study`: the TypeScript relay alone, with and without NOTIFY, and two poll intervals. */
-async function notifyStudyRun(url: string, pool: pg.Pool, writerPool: pg.Pool, log: TopicLog, fixture: Fixture, relays: RelayUnderTest[]): Promise<Run> {
+async function notifyStudyRun(
+  url: string,
+  pool: pg.Pool,
+  writerPool: pg.Pool,
+  log: TopicLog,
+  fixture: Fixture,
+  relays: RelayUnderTest[],
+): Promise<Run> {
   const scenarios: Scenario[] = [
-    { relay: tsRelay('ts-relay, LISTEN on, poll 100 ms', url, { listen: true, pollIntervalMs: 100 }), notifyTrigger: true },
+    {
+      relay: tsRelay('ts-relay, LISTEN on, poll 100 ms', url, { listen: true, pollIntervalMs: 100 }),
+      notifyTrigger: true,
+    },
     // Without LISTEN the trigger only costs: what it costs the writers.
-    { relay: tsRelay('ts-relay, LISTEN off, poll 10 ms', url, { listen: false, pollIntervalMs: 10 }), notifyTrigger: true },
-    { relay: tsRelay('ts-relay, LISTEN off, poll 10 ms (production)', url, { listen: false, pollIntervalMs: 10 }), notifyTrigger: false },
+    {
+      relay: tsRelay('ts-relay, LISTEN off, poll 10 ms', url, { listen: false, pollIntervalMs: 10 }),
+      notifyTrigger: true,
+    },
+    {
+      relay: tsRelay('ts-relay, LISTEN off, poll 10 ms (production)', url, { listen: false, pollIntervalMs: 10 }),
+      notifyTrigger: false,
+    },
     // What the 10 ms poll buys back of what dropping NOTIFY costs in latency.
-    { relay: tsRelay('ts-relay, LISTEN off, poll 100 ms', url, { listen: false, pollIntervalMs: 100 }), notifyTrigger: false },
+    {
+      relay: tsRelay('ts-relay, LISTEN off, poll 100 ms', url, { listen: false, pollIntervalMs: 100 }),
+      notifyTrigger: false,
+    },
   ];
   relays.push(...scenarios.map((s) => s.relay));
   const steadies: SteadyFigures[] = [];
@@ -306,7 +425,13 @@ function sideBySide(run: Run) {
   const pick = (name: string) => {
     const d = run.drains.find((x) => x.relay === name)!;
     const s = run.steadies.find((x) => x.relay === name)!;
-    return { drainPerSec: d.complete ? d.eventsPerS : 0, p50Ms: s.latencyMs.p50, p90Ms: s.latencyMs.p90, p99Ms: s.latencyMs.p99, maxMs: s.latencyMs.max };
+    return {
+      drainPerSec: d.complete ? d.eventsPerS : 0,
+      p50Ms: s.latencyMs.p50,
+      p90Ms: s.latencyMs.p90,
+      p99Ms: s.latencyMs.p99,
+      maxMs: s.latencyMs.max,
+    };
   };
   const relays = { ts: pick(TS_NAME), debezium: pick(DEBEZIUM_NAME) };
   const ratios = {
@@ -321,18 +446,37 @@ function sideBySide(run: Run) {
     p99Ratio: relays.ts.p99Ms <= relays.debezium.p99Ms * GOALS.maxP99RatioTsOverDebezium,
   };
   const met = (ok: boolean) => (ok ? 'met' : 'MISSED');
-  printTable('TypeScript relay vs Debezium (same run, same machine, both measured on the topic)', ['figure', 'ts-relay', 'debezium', 'ratio', 'goal'], [
-    ['drain events/s', relays.ts.drainPerSec, relays.debezium.drainPerSec, `ts/dbz ${ratios.drainTsOverDebezium}`, `ts ≥ ${GOALS.minDrainPerS}: ${met(goalsMet.drain)}; ≥ ${GOALS.minDrainRatioTsOverDebezium}× dbz: ${met(goalsMet.drainRatio)}`],
-    ['steady p50 ms', relays.ts.p50Ms, relays.debezium.p50Ms, `dbz/ts ${ratios.p50DebeziumOverTs}`, ''],
-    ['steady p99 ms', relays.ts.p99Ms, relays.debezium.p99Ms, `dbz/ts ${ratios.p99DebeziumOverTs}`, `ts < ${GOALS.maxSteadyP99Ms}: ${met(goalsMet.p99)}; ≤ ½ dbz: ${met(goalsMet.p99Ratio)}`],
-  ]);
+  printTable(
+    'TypeScript relay vs Debezium (same run, same machine, both measured on the topic)',
+    ['figure', 'ts-relay', 'debezium', 'ratio', 'goal'],
+    [
+      [
+        'drain events/s',
+        relays.ts.drainPerSec,
+        relays.debezium.drainPerSec,
+        `ts/dbz ${ratios.drainTsOverDebezium}`,
+        `ts ≥ ${GOALS.minDrainPerS}: ${met(goalsMet.drain)}; ≥ ${GOALS.minDrainRatioTsOverDebezium}× dbz: ${met(goalsMet.drainRatio)}`,
+      ],
+      ['steady p50 ms', relays.ts.p50Ms, relays.debezium.p50Ms, `dbz/ts ${ratios.p50DebeziumOverTs}`, ''],
+      [
+        'steady p99 ms',
+        relays.ts.p99Ms,
+        relays.debezium.p99Ms,
+        `dbz/ts ${ratios.p99DebeziumOverTs}`,
+        `ts < ${GOALS.maxSteadyP99Ms}: ${met(goalsMet.p99)}; ≤ ½ dbz: ${met(goalsMet.p99Ratio)}`,
+      ],
+    ],
+  );
   return { relays, ratios, goalsMet };
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
   const busyAtStartPct = await busyBeforeStart();
-  const log = new TopicLog(createKafka({ brokers: connectionConfig().kafkaBrokers, clientId: 'relay-bench', retries: 2 }), P.topic);
+  const log = new TopicLog(
+    createKafka({ brokers: connectionConfig().kafkaBrokers, clientId: 'relay-bench', retries: 2 }),
+    P.topic,
+  );
   await log.connect();
   const relays: RelayUnderTest[] = [];
   let pool: pg.Pool | undefined;
@@ -341,7 +485,8 @@ async function main(): Promise<void> {
   // Once, whether the run ends, fails or is interrupted: a Debezium slot left behind would pin WAL for good.
   const cleanUp = () =>
     (cleaning ??= (async () => {
-      for (const r of relays) await r.dispose().catch((err: Error) => progress(`cleaning up ${r.name} failed: ${err.message}`));
+      for (const r of relays)
+        await r.dispose().catch((err: Error) => progress(`cleaning up ${r.name} failed: ${err.message}`));
       await writerPool?.end();
       await pool?.end();
       await log.disconnect();
@@ -355,11 +500,17 @@ async function main(): Promise<void> {
   try {
     await log.ensure();
     await removeLeftovers(databaseUrl(DATABASE));
-    progress(`preparing ${DATABASE}${quick ? ' (quick)' : ''}${notifyStudy ? ', NOTIFY study' : ''}, events go to ${P.topic}`);
+    progress(
+      `preparing ${DATABASE}${quick ? ' (quick)' : ''}${notifyStudy ? ', NOTIFY study' : ''}, events go to ${P.topic}`,
+    );
     const url = await freshDatabase(DATABASE);
     const machine = await machineInfo(url);
     pool = new pg.Pool({ connectionString: url, max: 2, application_name: 'relay-bench' });
-    writerPool = new pg.Pool({ connectionString: url, max: P.writerConnections, application_name: 'relay-bench-writer' });
+    writerPool = new pg.Pool({
+      connectionString: url,
+      max: P.writerConnections,
+      application_name: 'relay-bench-writer',
+    });
     const fixture = await makeFixture(P.topic, P.keys, P.payloadBytes);
     const payloadBytes = Math.round(fixture.payloads.reduce((s, p) => s + p.length, 0) / fixture.payloads.length);
 
@@ -368,7 +519,9 @@ async function main(): Promise<void> {
     printSteadies(run.steadies);
     printCpu(run.drains, run.steadies);
     const compared = notifyStudy ? {} : sideBySide(run);
-    console.log(`\nmachine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}; postgres ${JSON.stringify(machine.postgres)}; machine busy before start ${busyAtStartPct}%`);
+    console.log(
+      `\nmachine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}; postgres ${JSON.stringify(machine.postgres)}; machine busy before start ${busyAtStartPct}%`,
+    );
 
     writeResult(notifyStudy ? 'relay-notify-study' : 'relay', {
       bench: notifyStudy ? 'relay-notify-study' : 'relay',
@@ -378,7 +531,12 @@ async function main(): Promise<void> {
       ...compared,
       machine,
       busyAtStartPct,
-      params: { ...P, payloadBytesActual: payloadBytes, writerShape: 'single-row INSERT per autocommit transaction', measuredOn: 'broker append time (LogAppendTime) − commit time' },
+      params: {
+        ...P,
+        payloadBytesActual: payloadBytes,
+        writerShape: 'single-row INSERT per autocommit transaction',
+        measuredOn: 'broker append time (LogAppendTime) − commit time',
+      },
       goals: GOALS,
       drain: run.drains,
       steady: run.steadies,

@@ -45,7 +45,11 @@ export type TsRelayOverrides = Partial<Pick<RelayConfig, 'listen' | 'pollInterva
 let lockSeq = 0;
 
 /** The next message of `type` from the relay process; fails when it reports a failure or exits. */
-function next<T extends FromRelayProcess['type']>(child: ChildProcess, type: T, timeoutMs = 60_000): Promise<Extract<FromRelayProcess, { type: T }>> {
+function next<T extends FromRelayProcess['type']>(
+  child: ChildProcess,
+  type: T,
+  timeoutMs = 60_000,
+): Promise<Extract<FromRelayProcess, { type: T }>> {
   return new Promise((resolve, reject) => {
     const done = (err?: Error, m?: FromRelayProcess) => {
       clearTimeout(timer);
@@ -58,8 +62,12 @@ function next<T extends FromRelayProcess['type']>(child: ChildProcess, type: T, 
       if (m.type === type) done(undefined, m);
       else if (m.type === 'failed') done(new Error(`the TypeScript relay process failed: ${m.message}`));
     };
-    const onExit = (code: number | null, signal: string | null) => done(new Error(`the TypeScript relay process exited (${signal ?? `code ${code}`}) before "${type}"`));
-    const timer = setTimeout(() => done(new Error(`the TypeScript relay process did not say "${type}" within ${timeoutMs / 1000} s`)), timeoutMs);
+    const onExit = (code: number | null, signal: string | null) =>
+      done(new Error(`the TypeScript relay process exited (${signal ?? `code ${code}`}) before "${type}"`));
+    const timer = setTimeout(
+      () => done(new Error(`the TypeScript relay process did not say "${type}" within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
     child.on('message', onMessage);
     child.on('exit', onExit);
   });
@@ -76,7 +84,10 @@ export function tsRelay(name: string, databaseUrl: string, overrides: TsRelayOve
     async prepare() {
       if (child) return;
       // Loaded ahead of the start, so that the drain's clock does not include Node loading TypeScript.
-      child = fork(path.join(BENCH_DIR, 'ts-relay-process.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      child = fork(path.join(BENCH_DIR, 'ts-relay-process.ts'), [], {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      });
       pid = child.pid ?? -1;
       // A send to a process that died (Ctrl-C reaches it too) must not crash the bench; next() reports the exit.
       child.on('error', () => undefined);
@@ -107,7 +118,8 @@ export function tsRelay(name: string, databaseUrl: string, overrides: TsRelayOve
     },
     async commitTimes() {
       const without = published.filter(([, committedAt]) => committedAt === null).length;
-      if (without > 0) throw new Error(`the relay reported ${without} row(s) without a commit time: is track_commit_timestamp on?`);
+      if (without > 0)
+        throw new Error(`the relay reported ${without} row(s) without a commit time: is track_commit_timestamp on?`);
       return new Map(published.map(([eventId, committedAt]) => [eventId, committedAt!]));
     },
     ackLatenciesMs(sinceMs) {

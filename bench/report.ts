@@ -60,10 +60,14 @@ const GOALS = {
 function runBench(script: string): Promise<unknown> {
   progress(`running ${script}${quick ? ' --quick' : ''}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join('bench', script), ...(quick ? ['--quick'] : [])], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join('bench', script), ...(quick ? ['--quick'] : [])],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('error', reject);
@@ -86,7 +90,13 @@ const verdict = (met: boolean) => (met ? 'met' : 'missed');
 
 function markdown(summary: ReturnType<typeof summarize>): string {
   const { relays, ratios, api, consumers, machine, goals } = summary;
-  const m = machine as { cpuModel?: string; cores?: number; memoryGiB?: number; node?: string; postgres?: { server_version?: string } };
+  const m = machine as {
+    cpuModel?: string;
+    cores?: number;
+    memoryGiB?: number;
+    node?: string;
+    postgres?: { server_version?: string };
+  };
   const lines = [
     `Run ${summary.at}${summary.quick ? ' (quick)' : ''} on ${m.cores} cores ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${m.postgres?.server_version ?? '?'}; every part of the stack on this one machine.`,
     '',
@@ -103,11 +113,19 @@ function markdown(summary: ReturnType<typeof summarize>): string {
   ];
   if (api.openLoop) {
     const o = api.openLoop;
-    lines.push(`| open loop at ${o.targetRps} req/s, with outbox | ${fmt(o.achievedRps)} | ${fmt(o.p99Ms)} | p99 < ${GOALS.apiOpenLoopP99MaxMs} ms: ${verdict(goals.apiOpenLoop)} |`);
+    lines.push(
+      `| open loop at ${o.targetRps} req/s, with outbox | ${fmt(o.achievedRps)} | ${fmt(o.p99Ms)} | p99 < ${GOALS.apiOpenLoopP99MaxMs} ms: ${verdict(goals.apiOpenLoop)} |`,
+    );
   }
-  lines.push('', `| consumer group | backlog events/s | commit-to-processed p50 ms | p99 ms (at ${summary.consumerRatePerS} events/s written) | goal p99 < ${GOALS.consumerP99MaxMs} ms |`, '|---|---|---|---|---|');
+  lines.push(
+    '',
+    `| consumer group | backlog events/s | commit-to-processed p50 ms | p99 ms (at ${summary.consumerRatePerS} events/s written) | goal p99 < ${GOALS.consumerP99MaxMs} ms |`,
+    '|---|---|---|---|---|',
+  );
   for (const [group, c] of Object.entries(consumers)) {
-    lines.push(`| ${group} | ${fmt(c.perSec)} | ${fmt(c.p50Ms)} | ${fmt(c.p99Ms)} | ${verdict(c.p99Ms < GOALS.consumerP99MaxMs)} |`);
+    lines.push(
+      `| ${group} | ${fmt(c.perSec)} | ${fmt(c.p50Ms)} | ${fmt(c.p99Ms)} | ${verdict(c.p99Ms < GOALS.consumerP99MaxMs)} |`,
+    );
   }
   lines.push('', '![commit-to-Kafka latency per relay](bench/results/latest-relay-latency.svg)');
   return `${lines.join('\n')}\n`;
@@ -123,14 +141,21 @@ function summarize(at: string, api: ApiOutput, relay: RelayOutput, cons: Consume
     p99: round(ts.p99Ms / debezium.p99Ms),
   };
   const outboxCostPct = api.outboxCostPct ?? round((1 - api.api.withOutbox.rps / api.api.withoutOutbox.rps) * 100, 1);
-  const consumers = Object.fromEntries(Object.entries(cons.consumers).map(([g, c]) => [g, { perSec: c.perSec, p50Ms: c.p50Ms, p99Ms: c.p99Ms }]));
+  const consumers = Object.fromEntries(
+    Object.entries(cons.consumers).map(([g, c]) => [g, { perSec: c.perSec, p50Ms: c.p50Ms, p99Ms: c.p99Ms }]),
+  );
   return {
     at,
     quick,
     machine: relay.machine,
     relays: { ts, debezium },
     ratios,
-    api: { withOutbox: api.api.withOutbox, withoutOutbox: api.api.withoutOutbox, outboxCostPct, openLoop: api.openLoop },
+    api: {
+      withOutbox: api.api.withOutbox,
+      withoutOutbox: api.api.withoutOutbox,
+      outboxCostPct,
+      openLoop: api.openLoop,
+    },
     consumers,
     consumerRatePerS: cons.params.steadyRatePerS,
     goals: {
@@ -177,11 +202,16 @@ async function main(): Promise<void> {
     { name: 'ours (TS relay)', values: summary.relays.ts },
     { name: 'Debezium', values: summary.relays.debezium },
   ];
-  writeFileSync(path.join(dir, 'latest-relay-latency.svg'), latencyChartSvg('Commit-to-Kafka latency at 1,000 events/s', series));
+  writeFileSync(
+    path.join(dir, 'latest-relay-latency.svg'),
+    latencyChartSvg('Commit-to-Kafka latency at 1,000 events/s', series),
+  );
   replaceReadmeBlock(table);
 
   console.log(`\n${table}`);
-  console.log(`ratios ours/Debezium: drain ${summary.ratios.drain}×, p50 ${summary.ratios.p50}, p99 ${summary.ratios.p99}`);
+  console.log(
+    `ratios ours/Debezium: drain ${summary.ratios.drain}×, p50 ${summary.ratios.p50}, p99 ${summary.ratios.p99}`,
+  );
   console.log(`written: bench/results/latest.json, latest.md, latest-relay-latency.svg; README table updated`);
   console.log(JSON.stringify(summary));
 }

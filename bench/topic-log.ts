@@ -43,7 +43,10 @@ const header = (h: Record<string, unknown> | undefined, name: string): string =>
 export class TopicLog {
   private readonly admin: Admin;
 
-  constructor(private readonly kafka: Kafka, readonly topic: string) {
+  constructor(
+    private readonly kafka: Kafka,
+    readonly topic: string,
+  ) {
     this.admin = kafka.admin();
   }
 
@@ -61,22 +64,40 @@ export class TopicLog {
    * timestamps, since every figure depends on them.
    */
   async ensure(): Promise<void> {
-    if (this.topic === TOPICS.tasks) throw new Error(`the relay bench must not write to ${TOPICS.tasks}: real consumers read it`);
+    if (this.topic === TOPICS.tasks)
+      throw new Error(`the relay bench must not write to ${TOPICS.tasks}: real consumers read it`);
     const spec = topicSpecs().find((t) => t.name === TOPICS.tasks)!;
     const configs = { 'message.timestamp.type': 'LogAppendTime', 'retention.ms': String(60 * 60 * 1000) };
     if (!(await this.admin.listTopics()).includes(this.topic)) {
       await this.admin.createTopics({
         waitForLeaders: true,
-        topics: [{ topic: this.topic, numPartitions: spec.partitions, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
+        topics: [
+          {
+            topic: this.topic,
+            numPartitions: spec.partitions,
+            configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })),
+          },
+        ],
       });
       return;
     }
-    const described = await this.admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: this.topic, configNames: ['message.timestamp.type'] }] });
-    const type = described.resources[0]?.configEntries.find((e) => e.configName === 'message.timestamp.type')?.configValue;
+    const described = await this.admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: this.topic, configNames: ['message.timestamp.type'] }],
+    });
+    const type = described.resources[0]?.configEntries.find(
+      (e) => e.configName === 'message.timestamp.type',
+    )?.configValue;
     if (type !== 'LogAppendTime') {
       await this.admin.alterConfigs({
         validateOnly: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: this.topic, configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] }],
+        resources: [
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name: this.topic,
+            configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+          },
+        ],
       });
     }
   }
@@ -136,10 +157,18 @@ export class TopicLog {
         },
       });
       // Partitions with nothing to read start at their end, so the reader does not fetch their history.
-      for (const [partition, end] of to) consumer.seek({ topic: this.topic, partition, offset: String(pending.has(partition) ? (from.get(partition) ?? 0) : end) });
+      for (const [partition, end] of to)
+        consumer.seek({
+          topic: this.topic,
+          partition,
+          offset: String(pending.has(partition) ? (from.get(partition) ?? 0) : end),
+        });
       const deadline = Date.now() + timeoutMs;
       while (pending.size > 0) {
-        if (Date.now() > deadline) throw new Error(`reading ${this.topic}: partitions ${[...pending.keys()].join(', ')} not read to their end offsets within ${timeoutMs / 1000} s`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `reading ${this.topic}: partitions ${[...pending.keys()].join(', ')} not read to their end offsets within ${timeoutMs / 1000} s`,
+          );
         await sleep(50);
       }
     } finally {

@@ -18,7 +18,11 @@ import { stderrLogger } from './bench-kit.js';
 export type PublishedRow = [string, number | null, number];
 
 export type ToRelayProcess = { type: 'start'; config: RelayConfig } | { type: 'stop' } | { type: 'exit' };
-export type FromRelayProcess = { type: 'ready' } | { type: 'started' } | { type: 'stopped'; published: PublishedRow[] } | { type: 'failed'; message: string };
+export type FromRelayProcess =
+  | { type: 'ready' }
+  | { type: 'started' }
+  | { type: 'stopped'; published: PublishedRow[] }
+  | { type: 'failed'; message: string };
 
 const send = (m: FromRelayProcess) => new Promise<void>((resolve) => process.send!(m, undefined, {}, () => resolve()));
 let published: PublishedRow[] = [];
@@ -44,7 +48,8 @@ async function handle(m: ToRelayProcess): Promise<void> {
   }
 }
 
-if (!process.send) throw new Error('bench/ts-relay-process.ts is started by the relay bench (with an IPC channel), not on its own');
+if (!process.send)
+  throw new Error('bench/ts-relay-process.ts is started by the relay bench (with an IPC channel), not on its own');
 process.on('message', (m: ToRelayProcess) => {
   handle(m).catch(async (err: Error) => {
     await send({ type: 'failed', message: err.message });

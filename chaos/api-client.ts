@@ -21,7 +21,12 @@ export interface RequestStats {
 }
 
 export class ChaosApiClient {
-  constructor(private readonly baseUrl: string, readonly userId: string, private readonly token: string, private readonly stats: RequestStats) {}
+  constructor(
+    private readonly baseUrl: string,
+    readonly userId: string,
+    private readonly token: string,
+    private readonly stats: RequestStats,
+  ) {}
 
   /** The answer, or undefined when the API did not answer within the retry budget (~60 s). */
   async call(method: string, path: string, body?: unknown): Promise<ApiAnswer | undefined> {

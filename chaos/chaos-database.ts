@@ -38,7 +38,10 @@ export interface LoggedEvent {
 }
 
 export class ChaosDatabase {
-  private constructor(private readonly database: TestDatabase, readonly pool: pg.Pool) {}
+  private constructor(
+    private readonly database: TestDatabase,
+    readonly pool: pg.Pool,
+  ) {}
 
   static async create(): Promise<ChaosDatabase> {
     const database = await createTestDatabase();
@@ -67,10 +70,22 @@ export class ChaosDatabase {
   }
 
   async loggedEvents(): Promise<LoggedEvent[]> {
-    const { rows } = await this.pool.query<{ event_id: string; topic: string; message_key: string; event_type: string; aggregate_version: string; user_id: string }>(
-      'select event_id, topic, message_key, event_type, aggregate_version, user_id from chaos_event_log',
-    );
-    return rows.map((r) => ({ eventId: r.event_id, topic: r.topic, key: r.message_key, eventType: r.event_type, version: Number(r.aggregate_version), userId: r.user_id }));
+    const { rows } = await this.pool.query<{
+      event_id: string;
+      topic: string;
+      message_key: string;
+      event_type: string;
+      aggregate_version: string;
+      user_id: string;
+    }>('select event_id, topic, message_key, event_type, aggregate_version, user_id from chaos_event_log');
+    return rows.map((r) => ({
+      eventId: r.event_id,
+      topic: r.topic,
+      key: r.message_key,
+      eventType: r.event_type,
+      version: Number(r.aggregate_version),
+      userId: r.user_id,
+    }));
   }
 
   async close(drop: boolean): Promise<void> {

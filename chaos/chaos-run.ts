@@ -73,7 +73,13 @@ async function topicsOfGroups(): Promise<Record<ConsumerGroup, readonly string[]
   const out = {} as Record<ConsumerGroup, readonly string[]>;
   for (const g of CONSUMER_GROUPS) {
     // Handlers only keep their dependencies at creation; the topics list is all that is read here.
-    const deps = { db: undefined, codec: undefined, config: consumerConfig(g), logger: createLogger(g, 'silent'), clock: () => new Date() } as never;
+    const deps = {
+      db: undefined,
+      codec: undefined,
+      config: consumerConfig(g),
+      logger: createLogger(g, 'silent'),
+      clock: () => new Date(),
+    } as never;
     out[g] = (await serviceDefinition(g)).createHandler(deps).topics;
   }
   return out;
@@ -82,7 +88,13 @@ async function topicsOfGroups(): Promise<Record<ConsumerGroup, readonly string[]
 async function waitForApi(baseUrl: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await fetch(`${baseUrl}/healthz`).then((r) => r.ok, () => false)) return;
+    if (
+      await fetch(`${baseUrl}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
     await sleep(250);
   }
   throw new Error(`the API did not answer ${baseUrl}/healthz within ${timeoutMs / 1000} s`);
@@ -94,11 +106,17 @@ async function waitForApi(baseUrl: string, timeoutMs: number): Promise<void> {
  * then: a consumer whose first connection meets a killed broker exits and is restarted with
  * backoff, which slows the run down without testing anything more.
  */
-async function waitForConsumers(admin: Admin, groupIds: Record<ConsumerGroup, string>, timeoutMs: number): Promise<void> {
+async function waitForConsumers(
+  admin: Admin,
+  groupIds: Record<ConsumerGroup, string>,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let waiting: string[] = Object.keys(groupIds);
   while (Date.now() < deadline) {
-    const { groups } = await admin.describeGroups(Object.values(groupIds)).catch(() => ({ groups: [] as GroupDescription[] }));
+    const { groups } = await admin
+      .describeGroups(Object.values(groupIds))
+      .catch(() => ({ groups: [] as GroupDescription[] }));
     const ready = new Set(groups.filter((g) => g.state === 'Stable' && g.members.length > 0).map((g) => g.groupId));
     waiting = CONSUMER_GROUPS.filter((g) => !ready.has(groupIds[g]));
     if (waiting.length === 0) return;
@@ -115,11 +133,19 @@ async function injectPoison(kafka: Kafka, userPrefix: string): Promise<string> {
     await producer.send({
       topic: TOPICS.tasks,
       acks: -1,
-      messages: [{
-        key: `${userPrefix}-poison`,
-        value: Buffer.from('deliberately not Avro'),
-        headers: { 'event-id': eventId, 'event-type': 'TaskCreated', 'aggregate-version': '1', 'occurred-at': new Date().toISOString(), 'user-id': `${userPrefix}-poison` },
-      }],
+      messages: [
+        {
+          key: `${userPrefix}-poison`,
+          value: Buffer.from('deliberately not Avro'),
+          headers: {
+            'event-id': eventId,
+            'event-type': 'TaskCreated',
+            'aggregate-version': '1',
+            'occurred-at': new Date().toISOString(),
+            'user-id': `${userPrefix}-poison`,
+          },
+        },
+      ],
     });
   } finally {
     await producer.disconnect();
@@ -181,7 +207,10 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void = stamp
     await admin.connect();
     const startOffsets: TopicOffsets = await endOffsets(admin, [...EVENT_TOPICS, ...DLQ_TOPICS]);
     const topicsByGroup = await topicsOfGroups();
-    const groupIds = Object.fromEntries(CONSUMER_GROUPS.map((g) => [g, `${userPrefix}-${g}`])) as Record<ConsumerGroup, string>;
+    const groupIds = Object.fromEntries(CONSUMER_GROUPS.map((g) => [g, `${userPrefix}-${g}`])) as Record<
+      ConsumerGroup,
+      string
+    >;
     await Promise.all(CONSUMER_GROUPS.map((g) => seedGroup(kafka, admin, groupIds[g], startOffsets, topicsByGroup[g])));
 
     const notifyUrl = await receiver.start();
@@ -208,7 +237,14 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void = stamp
 
     workload = new Workload({ baseUrl, jwtSecret, userPrefix, clients: o.clients, random });
     // Quick: Kafka first, the slowest fault to recover from, so the rest land after it (options.ts).
-    faults = new FaultInjector({ services, random, relay: o.relay, meanGapMs: o.faultEveryS * 1000, firstKind: o.quick ? 'kafka' : undefined, log });
+    faults = new FaultInjector({
+      services,
+      random,
+      relay: o.relay,
+      meanGapMs: o.faultEveryS * 1000,
+      firstKind: o.quick ? 'kafka' : undefined,
+      log,
+    });
     phases.next('workload');
     const started = Date.now();
     await workload.start();
@@ -217,9 +253,12 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void = stamp
     for (;;) {
       await sleep(1000);
       const elapsed = (Date.now() - started) / 1000;
-      const logged = o.durationS === undefined || Date.now() - lastReport > 10_000 ? await db.eventsLogged().catch(() => -1) : -1;
+      const logged =
+        o.durationS === undefined || Date.now() - lastReport > 10_000 ? await db.eventsLogged().catch(() => -1) : -1;
       if (Date.now() - lastReport > 10_000) {
-        log(`${elapsed.toFixed(0)} s: ${logged} events committed, ${workload.stats.ok} requests answered, faults ${JSON.stringify(faults.counts)}`);
+        log(
+          `${elapsed.toFixed(0)} s: ${logged} events committed, ${workload.stats.ok} requests answered, faults ${JSON.stringify(faults.counts)}`,
+        );
         lastReport = Date.now();
       }
       const targetReached = o.durationS !== undefined ? elapsed >= o.durationS : logged >= o.events;
@@ -235,15 +274,27 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void = stamp
 
     phases.next('quiescence');
     const quiesceStart = Date.now();
-    const quiesced = await waitForQuiescence({ db, admin, groupIds, topicsByGroup, timeoutMs: o.quiesceTimeoutS * 1000, log });
+    const quiesced = await waitForQuiescence({
+      db,
+      admin,
+      groupIds,
+      topicsByGroup,
+      timeoutMs: o.quiesceTimeoutS * 1000,
+      log,
+    });
     const quiesceSeconds = (Date.now() - quiesceStart) / 1000;
-    log(quiesced ? `quiet after ${quiesceSeconds.toFixed(0)} s; stopping the services` : `not quiet after ${quiesceSeconds.toFixed(0)} s; checking anyway`);
+    log(
+      quiesced
+        ? `quiet after ${quiesceSeconds.toFixed(0)} s; stopping the services`
+        : `not quiet after ${quiesceSeconds.toFixed(0)} s; checking anyway`,
+    );
     phases.next('services stop');
     await services.stopAll();
 
     phases.next('read kafka+db, judge');
     const endNow = await endOffsets(admin, [...EVENT_TOPICS, ...DLQ_TOPICS]);
-    const pick = (offsets: TopicOffsets, topics: readonly string[]) => Object.fromEntries(topics.map((t) => [t, offsets[t]!]));
+    const pick = (offsets: TopicOffsets, topics: readonly string[]) =>
+      Object.fromEntries(topics.map((t) => [t, offsets[t]!]));
     const [records, dlqRecords] = await Promise.all([
       readRange(kafka, pick(startOffsets, EVENT_TOPICS), pick(endNow, EVENT_TOPICS)),
       readRange(kafka, pick(startOffsets, DLQ_TOPICS), pick(endNow, DLQ_TOPICS)),
@@ -288,7 +339,9 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void = stamp
     phases.next('ensure stack');
     await ensureStack(() => undefined);
     if (o.relay === 'debezium') {
-      await dropConnector({ connectUrl: connectUrl(), databaseUrl: db.url, names: defaultNames(db.url), log }).catch((err: Error) => log(`could not drop the run's connector: ${err.message}`));
+      await dropConnector({ connectUrl: connectUrl(), databaseUrl: db.url, names: defaultNames(db.url), log }).catch(
+        (err: Error) => log(`could not drop the run's connector: ${err.message}`),
+      );
     }
     phases.next('drop database');
     const drop = ok && !o.keepDatabase;

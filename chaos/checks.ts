@@ -62,7 +62,14 @@ export interface ChaosVerdict {
   missingBy: Record<string, number>;
   deadLettered: number;
   poison: { injected: boolean; deadLetteredBy: number; expected: number };
-  notifications: { raw: number; distinct: number; repeatedCalls: number; triggeredReminders: number; missing: number; withoutTriggeredReminder: number };
+  notifications: {
+    raw: number;
+    distinct: number;
+    repeatedCalls: number;
+    triggeredReminders: number;
+    missing: number;
+    withoutTriggeredReminder: number;
+  };
   recurringInstances: number;
   violations: string[];
   ok: boolean;
@@ -75,7 +82,12 @@ function bump(m: Record<string, number>, k: string, n = 1): void {
 /** Per topic: keys whose first-seen versions (in partition-offset order) do not strictly increase, or that span partitions. */
 export function orderViolations(records: KafkaRecordInfo[], ours: Set<string>): string[] {
   const bad: string[] = [];
-  const sorted = [...records].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition || (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0));
+  const sorted = [...records].sort(
+    (a, b) =>
+      a.topic.localeCompare(b.topic) ||
+      a.partition - b.partition ||
+      (a.offset < b.offset ? -1 : a.offset > b.offset ? 1 : 0),
+  );
   const byKey = new Map<string, { partition: number; last: number }>();
   const seen = new Set<string>();
   for (const r of sorted) {
@@ -107,18 +119,29 @@ export function evaluate(f: ChaosFacts): ChaosVerdict {
     inKafka.add(id);
   }
   const lostEvents = f.logged.filter((e) => !inKafka.has(e.eventId));
-  if (lostEvents.length) violations.push(`lost: ${lostEvents.length} committed events are not in Kafka, e.g. ${lostEvents.slice(0, 3).map((e) => `${e.eventType} ${e.key} v${e.version}`).join(', ')}`);
+  if (lostEvents.length)
+    violations.push(
+      `lost: ${lostEvents.length} committed events are not in Kafka, e.g. ${lostEvents
+        .slice(0, 3)
+        .map((e) => `${e.eventType} ${e.key} v${e.version}`)
+        .join(', ')}`,
+    );
 
   const unexpected = new Set<string>();
   for (const r of f.records) {
     const id = r.headers['event-id'] ?? '';
-    if ((r.headers['user-id'] ?? '').startsWith(f.userPrefix) && !loggedIds.has(id) && id !== f.poison?.eventId) unexpected.add(id);
+    if ((r.headers['user-id'] ?? '').startsWith(f.userPrefix) && !loggedIds.has(id) && id !== f.poison?.eventId)
+      unexpected.add(id);
   }
-  if (unexpected.size) violations.push(`unexpected: ${unexpected.size} events of the run's users are in Kafka but were never committed`);
+  if (unexpected.size)
+    violations.push(`unexpected: ${unexpected.size} events of the run's users are in Kafka but were never committed`);
 
   const order = orderViolations(f.records, loggedIds);
   if (order.length) violations.push(`out of order: ${order.length} keys, e.g. ${order.slice(0, 3).join('; ')}`);
-  if (f.effects.taskVersionMismatches) violations.push(`task versions: ${f.effects.taskVersionMismatches} tasks whose version is not the last logged event's`);
+  if (f.effects.taskVersionMismatches)
+    violations.push(
+      `task versions: ${f.effects.taskVersionMismatches} tasks whose version is not the last logged event's`,
+    );
 
   const doubledBy: Record<string, number> = {};
   const missingBy: Record<string, number> = {};
@@ -139,7 +162,9 @@ export function evaluate(f: ChaosFacts): ChaosVerdict {
   // Name-based event ids make a second Scheduled/Triggered/Dismissed of one reminder collide in
   // the outbox; checked anyway from the log, by (reminder, transition).
   const transitions = new Map<string, number>();
-  for (const e of f.logged) if (e.topic === 'todo.reminders.events') transitions.set(`${e.key}/${e.eventType}`, (transitions.get(`${e.key}/${e.eventType}`) ?? 0) + 1);
+  for (const e of f.logged)
+    if (e.topic === 'todo.reminders.events')
+      transitions.set(`${e.key}/${e.eventType}`, (transitions.get(`${e.key}/${e.eventType}`) ?? 0) + 1);
   for (const n of transitions.values()) if (n > 1) bump(doubledBy, 'reminder transitions', n - 1);
   bump(doubledBy, 'scheduled reminders per task', f.effects.tasksWithSeveralScheduledReminders);
   bump(doubledBy, 'recurring instances', f.effects.extraRecurringInstances);
@@ -164,9 +189,13 @@ export function evaluate(f: ChaosFacts): ChaosVerdict {
     if (f.poison && r.headers['event-id'] === f.poison.eventId) poisonSeen++;
     else deadLettered++;
   }
-  if (deadLettered) violations.push(`dead-lettered: ${deadLettered} records in DLQs (or relay dead-letter rows) that nobody poisoned`);
+  if (deadLettered)
+    violations.push(`dead-lettered: ${deadLettered} records in DLQs (or relay dead-letter rows) that nobody poisoned`);
   const poisonExpected = f.poison?.expectedGroups.length ?? 0;
-  if (f.poison && poisonSeen !== poisonExpected) violations.push(`poison: the deliberate poison record reached ${poisonSeen} DLQs, expected ${poisonExpected} (${f.poison.expectedGroups.join(', ')})`);
+  if (f.poison && poisonSeen !== poisonExpected)
+    violations.push(
+      `poison: the deliberate poison record reached ${poisonSeen} DLQs, expected ${poisonExpected} (${f.poison.expectedGroups.join(', ')})`,
+    );
 
   return {
     eventsWritten: f.logged.length,
@@ -183,7 +212,14 @@ export function evaluate(f: ChaosFacts): ChaosVerdict {
     missingBy,
     deadLettered,
     poison: { injected: f.poison !== undefined, deadLetteredBy: poisonSeen, expected: poisonExpected },
-    notifications: { raw, distinct, repeatedCalls: raw - distinct, triggeredReminders: f.effects.triggeredReminders.size, missing: missingNotifications, withoutTriggeredReminder: withoutTriggered },
+    notifications: {
+      raw,
+      distinct,
+      repeatedCalls: raw - distinct,
+      triggeredReminders: f.effects.triggeredReminders.size,
+      missing: missingNotifications,
+      withoutTriggeredReminder: withoutTriggered,
+    },
     recurringInstances: f.effects.recurringInstances,
     violations,
     ok: violations.length === 0,

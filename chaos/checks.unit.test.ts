@@ -7,11 +7,25 @@ const TASKS = 'todo.tasks.events';
 const BROADCAST = 'todo.task_updates.broadcast';
 
 function logged(eventId: string, key: string, version: number, topic = TASKS): LoggedEvent {
-  return { eventId, topic, key, eventType: topic === TASKS ? 'TaskUpdated' : 'TaskChanged', version, userId: 'chaos-x-u0' };
+  return {
+    eventId,
+    topic,
+    key,
+    eventType: topic === TASKS ? 'TaskUpdated' : 'TaskChanged',
+    version,
+    userId: 'chaos-x-u0',
+  };
 }
 
 function record(e: LoggedEvent, partition: number, offset: number): KafkaRecordInfo {
-  return { topic: e.topic, partition, offset: BigInt(offset), key: e.key, value: null, headers: { 'event-id': e.eventId, 'aggregate-version': String(e.version), 'user-id': e.userId } };
+  return {
+    topic: e.topic,
+    partition,
+    offset: BigInt(offset),
+    key: e.key,
+    value: null,
+    headers: { 'event-id': e.eventId, 'aggregate-version': String(e.version), 'user-id': e.userId },
+  };
 }
 
 /** Facts of a clean run over `events`, each published once in order, every side effect present. */
@@ -25,7 +39,10 @@ function cleanFacts(events: LoggedEvent[]): ChaosFacts {
     poison: undefined,
     notificationCalls: new Map([['r1', 1]]),
     effects: {
-      processedByGroup: { 'audit-log-cg': new Set(events.map((e) => e.eventId)), 'task-broadcaster-cg': new Set(taskEvents.map((e) => e.eventId)) },
+      processedByGroup: {
+        'audit-log-cg': new Set(events.map((e) => e.eventId)),
+        'task-broadcaster-cg': new Set(taskEvents.map((e) => e.eventId)),
+      },
       topicsByGroup: { 'audit-log-cg': [TASKS, BROADCAST], 'task-broadcaster-cg': [TASKS] },
       auditRows: new Map(events.map((e) => [e.eventId, 1])),
       taskChangedPerSource: new Map(taskEvents.map((e) => [e.eventId, 1])),
@@ -39,7 +56,12 @@ function cleanFacts(events: LoggedEvent[]): ChaosFacts {
   };
 }
 
-const events = [logged('e1', 'k1', 1), logged('e2', 'k1', 2), logged('e3', 'k2', 1), logged('c1', 'chaos-x-u0', 1, BROADCAST)];
+const events = [
+  logged('e1', 'k1', 1),
+  logged('e2', 'k1', 2),
+  logged('e3', 'k2', 1),
+  logged('c1', 'chaos-x-u0', 1, BROADCAST),
+];
 
 describe('chaos checks', () => {
   test('a clean run is ok', () => {
@@ -95,7 +117,14 @@ describe('chaos checks', () => {
   test('only the deliberate poison may be dead-lettered, and it must reach every expected DLQ', () => {
     const f = cleanFacts(events);
     f.poison = { eventId: 'p1', expectedGroups: ['audit-log-cg', 'task-broadcaster-cg'] };
-    const dlq = (id: string): KafkaRecordInfo => ({ topic: 'todo.audit-log-cg.dlq', partition: 0, offset: 0n, key: 'k', value: null, headers: { 'event-id': id } });
+    const dlq = (id: string): KafkaRecordInfo => ({
+      topic: 'todo.audit-log-cg.dlq',
+      partition: 0,
+      offset: 0n,
+      key: 'k',
+      value: null,
+      headers: { 'event-id': id },
+    });
     f.dlqRecords = [dlq('p1'), dlq('p1')];
     expect(evaluate(f)).toMatchObject({ ok: true, deadLettered: 0, poison: { deadLetteredBy: 2, expected: 2 } });
     f.dlqRecords = [dlq('p1')];

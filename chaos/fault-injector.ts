@@ -35,7 +35,12 @@ export interface FaultInjectorOptions {
 
 /** Every fault kind this stack and relay allow. */
 export function faultKinds(relay: 'ts' | 'debezium'): FaultKind[] {
-  const kinds: FaultKind[] = ['api', relay === 'debezium' ? 'connect' : 'relay', ...CONSUMER_GROUPS.map((g) => `consumer:${g}` as const), 'kafka'];
+  const kinds: FaultKind[] = [
+    'api',
+    relay === 'debezium' ? 'connect' : 'relay',
+    ...CONSUMER_GROUPS.map((g) => `consumer:${g}` as const),
+    'kafka',
+  ];
   if (!stackConfig().externalDatabaseUrl) kinds.push('postgres-pause');
   return kinds;
 }
@@ -43,7 +48,10 @@ export function faultKinds(relay: 'ts' | 'debezium'): FaultKind[] {
 async function restartJvm(service: StackService, downMs: number): Promise<void> {
   await service.kill();
   await sleep(downMs);
-  const starter = spawn(process.execPath, ['--import', 'tsx', 'chaos/start-stack-service.ts', service.name], { cwd: stackConfig().repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+  const starter = spawn(process.execPath, ['--import', 'tsx', 'chaos/start-stack-service.ts', service.name], {
+    cwd: stackConfig().repoRoot,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   starter.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number | null>((resolve) => starter.once('exit', resolve));

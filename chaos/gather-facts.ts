@@ -2,17 +2,27 @@
 import type { ChaosDatabase } from './chaos-database.js';
 import type { SideEffectFacts } from './checks.js';
 
-export async function gatherSideEffects(db: ChaosDatabase, topicsByGroup: Record<string, readonly string[]>): Promise<SideEffectFacts> {
+export async function gatherSideEffects(
+  db: ChaosDatabase,
+  topicsByGroup: Record<string, readonly string[]>,
+): Promise<SideEffectFacts> {
   const q = async <T extends Record<string, unknown>>(sql: string) => (await db.pool.query<T>(sql)).rows;
 
   const processedByGroup: Record<string, Set<string>> = {};
-  for (const r of await q<{ consumer_group: string; event_id: string }>('select consumer_group, event_id from processed_events')) {
+  for (const r of await q<{ consumer_group: string; event_id: string }>(
+    'select consumer_group, event_id from processed_events',
+  )) {
     (processedByGroup[r.consumer_group] ??= new Set()).add(r.event_id);
   }
   const auditRows = new Map<string, number>();
-  for (const r of await q<{ event_id: string; n: string }>('select event_id, count(*) as n from audit_log group by event_id')) auditRows.set(r.event_id, Number(r.n));
+  for (const r of await q<{ event_id: string; n: string }>(
+    'select event_id, count(*) as n from audit_log group by event_id',
+  ))
+    auditRows.set(r.event_id, Number(r.n));
   const taskChangedPerSource = new Map<string, number>();
-  for (const r of await q<{ source: string; n: string }>("select payload->>'source_event_id' as source, count(*) as n from audit_log where event_type = 'TaskChanged' group by 1")) {
+  for (const r of await q<{ source: string; n: string }>(
+    "select payload->>'source_event_id' as source, count(*) as n from audit_log where event_type = 'TaskChanged' group by 1",
+  )) {
     taskChangedPerSource.set(r.source, Number(r.n));
   }
   const one = async (sql: string) => Number((await q<{ n: string }>(sql))[0]?.n ?? 0);
@@ -25,14 +35,20 @@ export async function gatherSideEffects(db: ChaosDatabase, topicsByGroup: Record
       "select count(*) as n from (select task_id from reminders where status = 'Scheduled' and source = 'due_date' group by task_id having count(*) > 1) s",
     ),
     // Instances are due at their occurrence, so (template, due date) names one occurrence.
-    extraRecurringInstances: await one('select coalesce(sum(n - 1), 0) as n from (select count(*) as n from tasks where template_id is not null group by template_id, due_date) s'),
+    extraRecurringInstances: await one(
+      'select coalesce(sum(n - 1), 0) as n from (select count(*) as n from tasks where template_id is not null group by template_id, due_date) s',
+    ),
     recurringInstances: await one('select count(*) as n from tasks where template_id is not null'),
-    triggeredReminders: new Set((await q<{ id: string }>("select id from reminders where status = 'Triggered'")).map((r) => r.id)),
+    triggeredReminders: new Set(
+      (await q<{ id: string }>("select id from reminders where status = 'Triggered'")).map((r) => r.id),
+    ),
     taskVersionMismatches: await one(`
       select count(*) as n from tasks t
       left join (select message_key, max(aggregate_version) as v from chaos_event_log where topic = 'todo.tasks.events' group by message_key) l
         on l.message_key = t.id::text
       where l.v is distinct from t.version`),
-    relayDeadLetterRows: (await one('select count(*) as n from outbox_dead_letters')) + (await one('select count(*) as n from outbox_held_keys')),
+    relayDeadLetterRows:
+      (await one('select count(*) as n from outbox_dead_letters')) +
+      (await one('select count(*) as n from outbox_held_keys')),
   };
 }

@@ -35,8 +35,16 @@ export async function endOffsets(admin: Admin, topics: readonly string[]): Promi
  * groups. Here one short-lived member joins the group, commits every topic's offsets at once and
  * leaves; the commit is then read back, so a group never starts from anything else.
  */
-export async function seedGroup(kafka: Kafka, admin: Admin, groupId: string, offsets: TopicOffsets, topics: readonly string[]): Promise<void> {
-  const wanted = topics.flatMap((topic) => Object.entries(offsets[topic]!).map(([partition, offset]) => ({ topic, partition: Number(partition), offset })));
+export async function seedGroup(
+  kafka: Kafka,
+  admin: Admin,
+  groupId: string,
+  offsets: TopicOffsets,
+  topics: readonly string[],
+): Promise<void> {
+  const wanted = topics.flatMap((topic) =>
+    Object.entries(offsets[topic]!).map(([partition, offset]) => ({ topic, partition: Number(partition), offset })),
+  );
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
   await consumer.connect();
   try {
@@ -49,15 +57,29 @@ export async function seedGroup(kafka: Kafka, admin: Admin, groupId: string, off
     await consumer.disconnect();
   }
   const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
-  const wrong = wanted.filter((w) => committed.find((t) => t.topic === w.topic)?.partitions.find((p) => p.partition === w.partition)?.offset !== w.offset);
-  if (wrong.length > 0) throw new Error(`could not seed group ${groupId}: ${wrong.map((w) => `${w.topic}/${w.partition}`).join(', ')} not at the noted offsets`);
+  const wrong = wanted.filter(
+    (w) =>
+      committed.find((t) => t.topic === w.topic)?.partitions.find((p) => p.partition === w.partition)?.offset !==
+      w.offset,
+  );
+  if (wrong.length > 0)
+    throw new Error(
+      `could not seed group ${groupId}: ${wrong.map((w) => `${w.topic}/${w.partition}`).join(', ')} not at the noted offsets`,
+    );
 }
 
 /** Every record in [from, to) of each partition; `keepValue` says which records keep their value bytes. */
-export async function readRange(kafka: Kafka, from: TopicOffsets, to: TopicOffsets, keepValue: (topic: string) => boolean = () => false): Promise<KafkaRecordInfo[]> {
+export async function readRange(
+  kafka: Kafka,
+  from: TopicOffsets,
+  to: TopicOffsets,
+  keepValue: (topic: string) => boolean = () => false,
+): Promise<KafkaRecordInfo[]> {
   const topics = Object.keys(from);
   const remaining = new Map<string, bigint>();
-  for (const t of topics) for (const [p, end] of Object.entries(to[t]!)) if (BigInt(end) > BigInt(from[t]![Number(p)] ?? '0')) remaining.set(`${t}/${p}`, BigInt(end));
+  for (const t of topics)
+    for (const [p, end] of Object.entries(to[t]!))
+      if (BigInt(end) > BigInt(from[t]![Number(p)] ?? '0')) remaining.set(`${t}/${p}`, BigInt(end));
   const records: KafkaRecordInfo[] = [];
   if (remaining.size === 0) return records;
   const next = new Map<string, bigint>();
@@ -84,7 +106,14 @@ export async function readRange(kafka: Kafka, from: TopicOffsets, to: TopicOffse
           if (offset < (next.get(id) ?? 0n)) continue;
           if (offset >= end) break;
           next.set(id, offset + 1n);
-          records.push({ topic: batch.topic, partition: batch.partition, offset, key: m.key?.toString() ?? null, headers: headersAsStrings(m.headers), value: keepValue(batch.topic) ? m.value : null });
+          records.push({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset,
+            key: m.key?.toString() ?? null,
+            headers: headersAsStrings(m.headers),
+            value: keepValue(batch.topic) ? m.value : null,
+          });
         }
         if (BigInt(batch.lastOffset()) + 1n >= end) {
           remaining.delete(id);

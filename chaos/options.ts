@@ -25,11 +25,13 @@ export interface ChaosOptions {
   readonly keepDatabase: boolean;
 }
 
-const USAGE = 'usage: npm run chaos -- [--quick] [--events N] [--duration S] [--clients N] [--seed N] [--relay ts|debezium] [--fault-every S] [--keep-db]';
+const USAGE =
+  'usage: npm run chaos -- [--quick] [--events N] [--duration S] [--clients N] [--seed N] [--relay ts|debezium] [--fault-every S] [--keep-db]';
 
 function positiveInt(flag: string, raw: string | undefined): number {
   const n = Number(raw);
-  if (raw === undefined || !Number.isInteger(n) || n < 1) throw new ConfigError(`${flag} needs a whole number >= 1, got "${raw ?? ''}"\n${USAGE}`);
+  if (raw === undefined || !Number.isInteger(n) || n < 1)
+    throw new ConfigError(`${flag} needs a whole number >= 1, got "${raw ?? ''}"\n${USAGE}`);
   return n;
 }
 
@@ -48,14 +50,22 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     else throw new ConfigError(`unknown option "${a}"\n${USAGE}`);
   }
   const quick = flags.has('--quick');
-  const durationS = flags.has('--duration') ? positiveInt('--duration', flags.get('--duration')) : quick ? 25 : undefined;
+  const durationS = flags.has('--duration')
+    ? positiveInt('--duration', flags.get('--duration'))
+    : quick
+      ? 25
+      : undefined;
   return Object.freeze({
     quick,
     events: flags.has('--events') ? positiveInt('--events', flags.get('--events')) : 100_000,
     durationS,
     clients: flags.has('--clients') ? positiveInt('--clients', flags.get('--clients')) : quick ? 6 : 12,
     seed: flags.has('--seed') ? positiveInt('--seed', flags.get('--seed')) : Math.floor(Math.random() * 2 ** 31) + 1,
-    relay: flags.has('--relay') ? relayKind(flags.get('--relay'), '--relay') : env.RELAY ? relayKind(env.RELAY, 'RELAY') : 'ts',
+    relay: flags.has('--relay')
+      ? relayKind(flags.get('--relay'), '--relay')
+      : env.RELAY
+        ? relayKind(env.RELAY, 'RELAY')
+        : 'ts',
     // Quick: 1 s, so the eight short faults after Kafka's take ~15 s, not ~25 s. A crashed service
     // is restarted before the gap begins, and the next fault hits another kind (a bag round).
     faultEveryS: flags.has('--fault-every') ? positiveInt('--fault-every', flags.get('--fault-every')) : quick ? 1 : 10,

@@ -36,25 +36,58 @@ export class ProductServices {
   private stopping = false;
   readonly unplannedExits: Partial<Record<ServiceName, number>> = {};
 
-  constructor(private readonly specs: Record<ServiceName, ServiceSpec>, private readonly logDir: string, private readonly cwd: string) {
+  constructor(
+    private readonly specs: Record<ServiceName, ServiceSpec>,
+    private readonly logDir: string,
+    private readonly cwd: string,
+  ) {
     mkdirSync(logDir, { recursive: true });
   }
 
-  static forRun(opts: { repoRoot: string; logDir: string; databaseUrl: string; apiPort: number; jwtSecret: string; notifyUrl: string; groupIdOf: (g: ConsumerGroup) => string; relay: 'ts' | 'debezium'; extraEnv?: Record<string, string> }): ProductServices {
-    const common = { DATABASE_URL: opts.databaseUrl, LOG_LEVEL: 'warn', KAFKAJS_LOG_LEVEL: 'nothing', ...opts.extraEnv };
+  static forRun(opts: {
+    repoRoot: string;
+    logDir: string;
+    databaseUrl: string;
+    apiPort: number;
+    jwtSecret: string;
+    notifyUrl: string;
+    groupIdOf: (g: ConsumerGroup) => string;
+    relay: 'ts' | 'debezium';
+    extraEnv?: Record<string, string>;
+  }): ProductServices {
+    const common = {
+      DATABASE_URL: opts.databaseUrl,
+      LOG_LEVEL: 'warn',
+      KAFKAJS_LOG_LEVEL: 'nothing',
+      ...opts.extraEnv,
+    };
     const specs: Partial<Record<ServiceName, ServiceSpec>> = {
-      api: { entry: 'api/main.ts', args: [], env: { ...common, PORT: String(opts.apiPort), HOST: '127.0.0.1', JWT_SECRET: opts.jwtSecret } },
+      api: {
+        entry: 'api/main.ts',
+        args: [],
+        env: { ...common, PORT: String(opts.apiPort), HOST: '127.0.0.1', JWT_SECRET: opts.jwtSecret },
+      },
       relay:
         opts.relay === 'debezium'
           ? // The janitor deletes only rows Connect confirmed; a short age makes "outbox empty" a quick quiescence signal.
-            { entry: 'debezium/relay-main.ts', args: [], env: { ...common, DEBEZIUM_JANITOR_MAX_AGE_MS: '1000', DEBEZIUM_JANITOR_INTERVAL_MS: '1000' } }
+            {
+              entry: 'debezium/relay-main.ts',
+              args: [],
+              env: { ...common, DEBEZIUM_JANITOR_MAX_AGE_MS: '1000', DEBEZIUM_JANITOR_INTERVAL_MS: '1000' },
+            }
           : { entry: 'relay/main.ts', args: [], env: { ...common, RELAY_METRICS_PORT: '0' } },
     };
     for (const g of CONSUMER_GROUPS) {
       specs[g] = {
         entry: 'consumers/main.ts',
         args: [g],
-        env: { ...common, CONSUMER_METRICS_PORT: '0', CONSUMER_KAFKA_GROUP_ID: opts.groupIdOf(g), NOTIFY_URL: opts.notifyUrl, CONSUMER_SESSION_TIMEOUT_MS: '6000' },
+        env: {
+          ...common,
+          CONSUMER_METRICS_PORT: '0',
+          CONSUMER_KAFKA_GROUP_ID: opts.groupIdOf(g),
+          NOTIFY_URL: opts.notifyUrl,
+          CONSUMER_SESSION_TIMEOUT_MS: '6000',
+        },
       };
     }
     return new ProductServices(specs as Record<ServiceName, ServiceSpec>, opts.logDir, opts.repoRoot);
@@ -71,7 +104,11 @@ export class ProductServices {
       log = createWriteStream(path.join(this.logDir, `${name}.log`), { flags: 'a' });
       this.logs.set(name, log);
     }
-    const child = spawn(process.execPath, ['--import', 'tsx', spec.entry, ...spec.args], { cwd: this.cwd, env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', spec.entry, ...spec.args], {
+      cwd: this.cwd,
+      env: { ...process.env, ...spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     const entry: Running = { child, killedOnPurpose: false };

@@ -11,12 +11,17 @@ import type { ChaosDatabase } from './chaos-database.js';
 import { endOffsets } from './kafka-range.js';
 
 /** The groups whose committed offsets are not yet at the end of their topics. */
-async function groupsBehind(admin: Admin, groupIds: Record<ConsumerGroup, string>, topicsByGroup: Record<ConsumerGroup, readonly string[]>): Promise<ConsumerGroup[]> {
+async function groupsBehind(
+  admin: Admin,
+  groupIds: Record<ConsumerGroup, string>,
+  topicsByGroup: Record<ConsumerGroup, readonly string[]>,
+): Promise<ConsumerGroup[]> {
   const ends = await endOffsets(admin, Object.values(TOPICS));
   const behind: ConsumerGroup[] = [];
   for (const g of CONSUMER_GROUPS) {
     const committed = await admin.fetchOffsets({ groupId: groupIds[g], topics: [...topicsByGroup[g]] });
-    if (committed.some((t) => t.partitions.some((p) => BigInt(p.offset) < BigInt(ends[t.topic]![p.partition]!)))) behind.push(g);
+    if (committed.some((t) => t.partitions.some((p) => BigInt(p.offset) < BigInt(ends[t.topic]![p.partition]!))))
+      behind.push(g);
   }
   return behind;
 }
@@ -41,11 +46,16 @@ export async function waitForQuiescence(o: QuiescenceOptions): Promise<boolean> 
       const logged = await o.db.eventsLogged();
       const waiting = {
         outbox: await o.db.count('select count(*) as n from outbox'),
-        dueReminders: await o.db.count("select count(*) as n from reminder_triggers where state = 'pending' and remind_at <= now()"),
-        dueRecurrences: await o.db.count('select count(*) as n from recurrence_schedules where active and next_occurrence_at <= now()'),
+        dueReminders: await o.db.count(
+          "select count(*) as n from reminder_triggers where state = 'pending' and remind_at <= now()",
+        ),
+        dueRecurrences: await o.db.count(
+          'select count(*) as n from recurrence_schedules where active and next_occurrence_at <= now()',
+        ),
         groupsBehind: await groupsBehind(o.admin, o.groupIds, o.topicsByGroup),
       };
-      const caughtUp = waiting.outbox + waiting.dueReminders + waiting.dueRecurrences + waiting.groupsBehind.length === 0;
+      const caughtUp =
+        waiting.outbox + waiting.dueReminders + waiting.dueRecurrences + waiting.groupsBehind.length === 0;
       if (caughtUp && logged === previous) return true;
       previous = caughtUp ? logged : -1;
       if (Date.now() - lastReport > 10_000) {

@@ -3,14 +3,23 @@ import type { ChaosReport } from './chaos-run.js';
 
 export function formatSummary(r: ChaosReport): string {
   const v = r.verdict;
-  const faults = Object.entries(r.faults).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+  const faults =
+    Object.entries(r.faults)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ') || 'none';
   const lines = [
     `chaos run ${r.runId} (relay ${r.relay}, seed ${r.seed}, ${r.clients} clients, database ${r.database})`,
     `  workload      ${r.workloadSeconds.toFixed(0)} s; requests ok ${r.requests.ok}, 4xx ${r.requests.clientErrors}, retried ${r.requests.retries}, gave up ${r.requests.gaveUp}`,
     `  quiescence    ${r.quiesced ? `reached after ${r.quiesceSeconds.toFixed(0)} s` : `NOT reached within ${r.quiesceSeconds.toFixed(0)} s`}`,
-    `  events        ${v.eventsWritten} committed (${Object.entries(v.eventsByTopic).map(([t, n]) => `${t} ${n}`).join(', ')}); ${v.kafkaRecords} Kafka records, ${v.redelivered} redelivered`,
+    `  events        ${v.eventsWritten} committed (${Object.entries(v.eventsByTopic)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ')}); ${v.kafkaRecords} Kafka records, ${v.redelivered} redelivered`,
     `  faults        ${r.faultsTotal}: ${faults}`,
-    `  unplanned     ${Object.entries(r.unplannedExits).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'} (services that exited on their own and were restarted)`,
+    `  unplanned     ${
+      Object.entries(r.unplannedExits)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ') || 'none'
+    } (services that exited on their own and were restarted)`,
     `  lost          ${v.lost}${v.unexpectedInKafka ? ` (and ${v.unexpectedInKafka} in Kafka never committed)` : ''}`,
     `  out of order  ${v.outOfOrder}${v.taskVersionMismatches ? ` (and ${v.taskVersionMismatches} task versions off)` : ''}`,
     `  doubled       ${v.doubled}${v.doubled ? ` ${JSON.stringify(v.doubledBy)}` : ''}; missing side effects ${v.missingSideEffects}${v.missingSideEffects ? ` ${JSON.stringify(v.missingBy)}` : ''}`,

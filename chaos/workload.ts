@@ -15,7 +15,17 @@ import { signToken } from '../api/http/auth.js';
 import { ChaosApiClient, type RequestStats } from './api-client.js';
 import type { Random } from './random.js';
 
-type Op = 'create' | 'createTemplate' | 'chatAdd' | 'update' | 'complete' | 'chatComplete' | 'delete' | 'chatDelete' | 'chatRemind' | 'refresh';
+type Op =
+  | 'create'
+  | 'createTemplate'
+  | 'chatAdd'
+  | 'update'
+  | 'complete'
+  | 'chatComplete'
+  | 'delete'
+  | 'chatDelete'
+  | 'chatRemind'
+  | 'refresh';
 
 const WEIGHTS: Record<Op, number> = {
   create: 26,
@@ -44,7 +54,9 @@ export class Workload {
   private loops: Promise<void>[] = [];
   private clients: ChaosApiClient[] = [];
 
-  constructor(private readonly o: { baseUrl: string; jwtSecret: string; userPrefix: string; clients: number; random: Random }) {}
+  constructor(
+    private readonly o: { baseUrl: string; jwtSecret: string; userPrefix: string; clients: number; random: Random },
+  ) {}
 
   get userIds(): string[] {
     return this.clients.map((c) => c.userId);
@@ -53,7 +65,9 @@ export class Workload {
   async start(): Promise<void> {
     for (let i = 0; i < this.o.clients; i++) {
       const userId = `${this.o.userPrefix}-u${i}`;
-      this.clients.push(new ChaosApiClient(this.o.baseUrl, userId, await signToken(this.o.jwtSecret, userId, '24h'), this.stats));
+      this.clients.push(
+        new ChaosApiClient(this.o.baseUrl, userId, await signToken(this.o.jwtSecret, userId, '24h'), this.stats),
+      );
     }
     this.loops = this.clients.map((c) => this.runClient(c));
   }
@@ -77,7 +91,9 @@ export class Workload {
     return deleted;
   }
 
-  private async listTasks(c: ChaosApiClient): Promise<{ id: string; title: string; isRecurringTemplate: boolean; completed: boolean }[]> {
+  private async listTasks(
+    c: ChaosApiClient,
+  ): Promise<{ id: string; title: string; isRecurringTemplate: boolean; completed: boolean }[]> {
     const out = [];
     let cursor: string | undefined;
     do {
@@ -93,7 +109,10 @@ export class Workload {
     const { random } = this.o;
     const tasks: KnownTask[] = [];
     let templates = 0;
-    const word = () => Math.floor(random.next() * 36 ** 6).toString(36).padStart(6, '0');
+    const word = () =>
+      Math.floor(random.next() * 36 ** 6)
+        .toString(36)
+        .padStart(6, '0');
     const dueDate = (): string | null => {
       const r = random.next();
       if (r < 0.35) return null;
@@ -116,12 +135,22 @@ export class Workload {
       switch (op) {
         case 'create': {
           const title = `job ${word()}`;
-          const r = await c.call('POST', '/tasks', { title, dueDate: dueDate(), priority: random.pick(['Low', 'Medium', 'High']), tags: ['chaos'], ...(random.next() < 0.2 && { reminderLeadMinutes: random.int(20) }) });
+          const r = await c.call('POST', '/tasks', {
+            title,
+            dueDate: dueDate(),
+            priority: random.pick(['Low', 'Medium', 'High']),
+            tags: ['chaos'],
+            ...(random.next() < 0.2 && { reminderLeadMinutes: random.int(20) }),
+          });
           if (r?.status === 201) tasks.push({ id: r.body.id, title });
           break;
         }
         case 'createTemplate': {
-          const r = await c.call('POST', '/tasks', { title: `routine ${word()}`, isRecurringTemplate: true, recurrencePattern: 'cron:* * * * *' });
+          const r = await c.call('POST', '/tasks', {
+            title: `routine ${word()}`,
+            isRecurringTemplate: true,
+            recurrencePattern: 'cron:* * * * *',
+          });
           if (r?.status === 201) templates++;
           break;
         }
@@ -136,7 +165,12 @@ export class Workload {
         case 'update': {
           const t = take(false);
           if (!t) break;
-          const patch = random.pick([{ priority: random.pick(['Low', 'Medium', 'High']) }, { dueDate: dueDate() }, { description: `note ${word()}` }, { tags: ['chaos', word()] }]);
+          const patch = random.pick([
+            { priority: random.pick(['Low', 'Medium', 'High']) },
+            { dueDate: dueDate() },
+            { description: `note ${word()}` },
+            { tags: ['chaos', word()] },
+          ]);
           await c.call('PATCH', `/tasks/${t.id}`, patch);
           break;
         }
@@ -162,11 +196,16 @@ export class Workload {
         }
         case 'chatRemind': {
           const t = take(false);
-          if (t) await c.call('POST', '/chat', { message: `remind me about ${t.title} in ${random.pick([1, 2, 3])} minutes` });
+          if (t)
+            await c.call('POST', '/chat', {
+              message: `remind me about ${t.title} in ${random.pick([1, 2, 3])} minutes`,
+            });
           break;
         }
         case 'refresh': {
-          const open = (await this.listTasks(c)).filter((x) => !x.completed && !x.isRecurringTemplate && x.title.startsWith('job '));
+          const open = (await this.listTasks(c)).filter(
+            (x) => !x.completed && !x.isRecurringTemplate && x.title.startsWith('job '),
+          );
           tasks.splice(0, tasks.length, ...open.map((x) => ({ id: x.id, title: x.title })));
           break;
         }

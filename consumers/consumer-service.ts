@@ -70,7 +70,13 @@ async function untilReachable(what: string, logger: Logger, step: () => Promise<
 /** kafkajs's "could not reach a broker" errors, whatever their retriable flag after its own retries ran out. */
 function isKafkaUnreachable(err: unknown): boolean {
   for (let e = err as { name?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.name === 'KafkaJSConnectionError' || e.name === 'KafkaJSBrokerNotFound' || e.name === 'KafkaJSNumberOfRetriesExceeded' || e.name === 'KafkaJSConnectionClosedError') return true;
+    if (
+      e.name === 'KafkaJSConnectionError' ||
+      e.name === 'KafkaJSBrokerNotFound' ||
+      e.name === 'KafkaJSNumberOfRetriesExceeded' ||
+      e.name === 'KafkaJSConnectionClosedError'
+    )
+      return true;
   }
   return false;
 }
@@ -82,7 +88,12 @@ export async function startConsumerService(
   opts: { clock?: () => Date; scheduleTicks?: boolean; fromBeginning?: boolean; kafkaGroupId?: string } = {},
 ): Promise<RunningConsumerService> {
   const clock = opts.clock ?? (() => new Date());
-  const pool = createServicePool({ databaseUrl: config.databaseUrl, max: config.dbPoolMax, applicationName: def.group, logger });
+  const pool = createServicePool({
+    databaseUrl: config.databaseUrl,
+    max: config.dbPoolMax,
+    applicationName: def.group,
+    logger,
+  });
   const db = createPrismaOnPool(pool);
   const registry = new SchemaRegistry({ host: config.schemaRegistryUrl });
   const codec = new EventCodec(registry);
@@ -122,17 +133,28 @@ export async function startConsumerService(
   const tick = async () => {
     if (!ticker) return;
     // One tick at a time per process; concurrent processes coordinate through row locks.
-    ticking ??= ticker.tick().catch((err: Error) => logger.warn({ err: err.message }, 'scheduler tick failed; next tick retries')).finally(() => (ticking = undefined));
+    ticking ??= ticker
+      .tick()
+      .catch((err: Error) => logger.warn({ err: err.message }, 'scheduler tick failed; next tick retries'))
+      .finally(() => (ticking = undefined));
     await ticking;
   };
   const task = ticker && opts.scheduleTicks !== false ? cron.schedule(config.tickCron, () => void tick()) : undefined;
 
   const server = http.createServer((req, res) => {
-    const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const json = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (req.url === '/healthz') json(200, { status: 'ok', group: def.group });
-    else if (req.url === '/readyz') pool.query('select 1').then(() => json(200, { database: true }), () => json(503, { database: false }));
+    else if (req.url === '/readyz')
+      pool.query('select 1').then(
+        () => json(200, { database: true }),
+        () => json(503, { database: false }),
+      );
     else if (req.url === '/metrics') {
-      metrics.registry.metrics().then((t) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(t), (e: Error) => json(500, { error: e.message }));
+      metrics.registry.metrics().then(
+        (t) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(t),
+        (e: Error) => json(500, { error: e.message }),
+      );
     } else json(404, { error: 'not found' });
   });
   await new Promise<void>((resolve) => server.listen(config.metricsPort, config.metricsHost, resolve));

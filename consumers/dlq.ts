@@ -24,7 +24,9 @@ async function main(argv: string[]): Promise<void> {
     const rows = await readDeadLetters(kafka, group);
     if (rows.length === 0) console.log(`todo.${group}.dlq is empty`);
     for (const r of rows) {
-      console.log(`${r.offset}  ${r.eventId ?? '<no event-id>'}  ${r.eventType ?? '?'}  from ${r.originalTopic}  attempts=${r.attempts}  ${r.errorClass}: ${r.errorMessage}  (${r.failedAt})`);
+      console.log(
+        `${r.offset}  ${r.eventId ?? '<no event-id>'}  ${r.eventType ?? '?'}  from ${r.originalTopic}  attempts=${r.attempts}  ${r.errorClass}: ${r.errorMessage}  (${r.failedAt})`,
+      );
     }
     return;
   }

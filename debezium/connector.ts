@@ -56,7 +56,10 @@ export const HEADER_COLUMNS: readonly (readonly [column: string, header: string]
 
 /** PostgreSQL identifiers for slots: lower-case letters, digits and underscores, at most 63 characters. */
 export function slotSafe(s: string): string {
-  return s.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 63);
 }
 
 /**
@@ -139,7 +142,7 @@ export function connectorConfig(o: ConnectorOptions): Record<string, string> {
     'topic.heartbeat.name': o.heartbeatTopic ?? HEARTBEAT_TOPIC,
     'value.converter.delegate.converter.type': 'org.apache.kafka.connect.json.JsonConverter',
     'value.converter.delegate.converter.type.schemas.enable': 'false',
-    'transforms': 'outbox,dropIdHeader',
+    transforms: 'outbox,dropIdHeader',
 
     'transforms.outbox.type': 'io.debezium.transforms.outbox.EventRouter',
     'transforms.outbox.route.by.field': 'topic',

@@ -53,7 +53,10 @@ export interface HandoverResult {
   drained: number | undefined;
 }
 
-export async function slotInfo(c: pg.ClientBase, slotName: string): Promise<{ database: string | null; active: boolean; activePid: number | null } | undefined> {
+export async function slotInfo(
+  c: pg.ClientBase,
+  slotName: string,
+): Promise<{ database: string | null; active: boolean; activePid: number | null } | undefined> {
   const { rows } = await c.query<{ database: string | null; active: boolean; active_pid: number | null }>(
     'SELECT database, active, active_pid FROM pg_replication_slots WHERE slot_name = $1',
     [slotName],
@@ -70,9 +73,13 @@ export async function ensureSlotWithHandover(o: HandoverOptions): Promise<Handov
   try {
     const slot = await slotInfo(c, o.slotName);
     if (slot && slot.database !== c.database) {
-      throw new HandoverError(`replication slot ${o.slotName} belongs to database ${slot.database ?? '(physical slot)'}, not ${c.database}: choose another DEBEZIUM_SLOT_NAME`);
+      throw new HandoverError(
+        `replication slot ${o.slotName} belongs to database ${slot.database ?? '(physical slot)'}, not ${c.database}: choose another DEBEZIUM_SLOT_NAME`,
+      );
     }
-    const state = (await c.query<{ state: string }>(`SELECT state FROM ${HANDOVER_TABLE} WHERE slot_name = $1`, [o.slotName])).rows[0]?.state;
+    const state = (
+      await c.query<{ state: string }>(`SELECT state FROM ${HANDOVER_TABLE} WHERE slot_name = $1`, [o.slotName])
+    ).rows[0]?.state;
     let slotCreated = false;
     if (!slot) {
       await c.query(
@@ -91,10 +98,14 @@ export async function ensureSlotWithHandover(o: HandoverOptions): Promise<Handov
     } else if (state === undefined) {
       // A slot made before the handover existed (or by the connector itself): it streams what it
       // has not confirmed; there is nothing before it we could know about.
-      await c.query(`INSERT INTO ${HANDOVER_TABLE} (slot_name, state) VALUES ($1, 'done') ON CONFLICT DO NOTHING`, [o.slotName]);
+      await c.query(`INSERT INTO ${HANDOVER_TABLE} (slot_name, state) VALUES ($1, 'done') ON CONFLICT DO NOTHING`, [
+        o.slotName,
+      ]);
       return { slotCreated, drained: undefined };
     }
-    const now = (await c.query<{ state: string }>(`SELECT state FROM ${HANDOVER_TABLE} WHERE slot_name = $1`, [o.slotName])).rows[0]?.state;
+    const now = (
+      await c.query<{ state: string }>(`SELECT state FROM ${HANDOVER_TABLE} WHERE slot_name = $1`, [o.slotName])
+    ).rows[0]?.state;
     if (now !== 'pending') return { slotCreated, drained: undefined };
     const drained = await drainBeforeSlot(o, log);
     await c.query(`UPDATE ${HANDOVER_TABLE} SET state = 'done', updated_at = now() WHERE slot_name = $1`, [o.slotName]);
@@ -118,7 +129,9 @@ async function drainBeforeSlot(o: HandoverOptions, log: (m: string) => void): Pr
         `the TypeScript relay is running on database ${lock.database} (it holds advisory lock ${lockId}): stop it fully, then register Debezium again`,
       );
     }
-    const held = Number((await lock.query<{ n: string }>('SELECT count(*) AS n FROM outbox_held_keys')).rows[0]?.n ?? 0);
+    const held = Number(
+      (await lock.query<{ n: string }>('SELECT count(*) AS n FROM outbox_held_keys')).rows[0]?.n ?? 0,
+    );
     if (held > 0) {
       throw new HandoverError(
         `${held} key(s) are held back after a dead letter (outbox_held_keys): resolve them with npm run relay:ops (release or replay) before switching to Debezium`,

@@ -80,7 +80,11 @@ export class OutboxJanitor {
     }
     if (!row || row.state !== 'done' || row.confirmed === null) {
       this.marks = [];
-      this.warnOnce(!row ? `no replication slot ${this.o.slotName} in this database: deleting nothing` : `handover of slot ${this.o.slotName} not done: deleting nothing`);
+      this.warnOnce(
+        !row
+          ? `no replication slot ${this.o.slotName} in this database: deleting nothing`
+          : `handover of slot ${this.o.slotName} not done: deleting nothing`,
+      );
       return undefined;
     }
     this.lastWarning = '';

@@ -13,7 +13,16 @@ import pg from 'pg';
 import { connectionConfig } from '../lib/env.js';
 import { createKafka } from '../lib/kafka/kafka-client.js';
 import { provisionTopics } from '../lib/kafka/provision-topics.js';
-import { connectorConfig, connectUrl, databaseHostOverride, defaultNames, HEARTBEAT_TOPIC, heartbeatIntervalMs, redactUrl, type DebeziumNames } from './connector.js';
+import {
+  connectorConfig,
+  connectUrl,
+  databaseHostOverride,
+  defaultNames,
+  HEARTBEAT_TOPIC,
+  heartbeatIntervalMs,
+  redactUrl,
+  type DebeziumNames,
+} from './connector.js';
 import { ensureSlotWithHandover, slotInfo, type HandoverResult } from './handover.js';
 import { debeziumPassword, debeziumRole, HANDOVER_TABLE, runSetup } from './setup-sql.js';
 
@@ -35,7 +44,12 @@ export interface ConnectorStatus {
   tasks: TaskStatus[];
 }
 
-export async function connectRequest(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
+export async function connectRequest(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: any }> {
   let res: Response;
   try {
     res = await fetch(`${base}${path}`, {
@@ -45,7 +59,9 @@ export async function connectRequest(base: string, method: string, path: string,
       signal: AbortSignal.timeout(60_000),
     });
   } catch (err) {
-    throw new ConnectError(`cannot reach Kafka Connect at ${base} (${(err as Error).cause ?? (err as Error).message}): is the stack up? npm run stack:up`);
+    throw new ConnectError(
+      `cannot reach Kafka Connect at ${base} (${(err as Error).cause ?? (err as Error).message}): is the stack up? npm run stack:up`,
+    );
   }
   const text = await res.text();
   let json: any;
@@ -91,13 +107,17 @@ export async function waitUntilRunning(base: string, name: string, timeoutMs = 9
       return undefined; // Connect restarting: keep waiting
     });
     if (last) {
-      if (last.connector.state === 'FAILED') throw new ConnectError(`connector ${name} FAILED:\n${firstLines(last.connector.trace)}`);
+      if (last.connector.state === 'FAILED')
+        throw new ConnectError(`connector ${name} FAILED:\n${firstLines(last.connector.trace)}`);
       const failed = last.tasks.find((t) => t.state === 'FAILED');
       if (failed) throw new ConnectError(`connector ${name} task ${failed.id} FAILED:\n${firstLines(failed.trace)}`);
-      if (last.connector.state === 'RUNNING' && last.tasks.length > 0 && last.tasks.every((t) => t.state === 'RUNNING')) return last;
+      if (last.connector.state === 'RUNNING' && last.tasks.length > 0 && last.tasks.every((t) => t.state === 'RUNNING'))
+        return last;
     }
     if (Date.now() > deadline) {
-      const states = last ? `connector ${last.connector.state}, tasks [${last.tasks.map((t) => t.state).join(', ')}]` : 'not known to Connect';
+      const states = last
+        ? `connector ${last.connector.state}, tasks [${last.tasks.map((t) => t.state).join(', ')}]`
+        : 'not known to Connect';
       throw new ConnectError(`connector ${name} not RUNNING after ${timeoutMs / 1000}s (${states})`);
     }
     await new Promise((r) => setTimeout(r, 300));
@@ -111,7 +131,9 @@ export async function ensureHeartbeatTopic(brokers: string[], topic = HEARTBEAT_
     await admin.connect();
     await provisionTopics(admin, [{ name: topic, partitions: 1, retentionMs: 60 * 60 * 1000, extraConfig: {} }]);
   } catch (err) {
-    throw new ConnectError(`cannot create the heartbeat topic ${topic} on Kafka ${brokers.join(',')}: ${(err as Error).message}`);
+    throw new ConnectError(
+      `cannot create the heartbeat topic ${topic} on Kafka ${brokers.join(',')}: ${(err as Error).message}`,
+    );
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
@@ -152,7 +174,8 @@ async function waitForStatus(base: string, name: string, timeoutMs = 30_000): Pr
   for (;;) {
     const st = await connectorStatus(base, name);
     if (st) return st;
-    if (Date.now() > deadline) throw new ConnectError(`connector ${name} has no status ${timeoutMs / 1000}s after it was created`);
+    if (Date.now() > deadline)
+      throw new ConnectError(`connector ${name} has no status ${timeoutMs / 1000}s after it was created`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -174,7 +197,13 @@ async function setOffsetToSlot(o: DebeziumRelayOptions, partition: Record<string
   await c.connect();
   let lsn: string | undefined;
   try {
-    lsn = (await c.query<{ lsn: string | null }>('SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1', [o.names.slotName])).rows[0]?.lsn ?? undefined;
+    lsn =
+      (
+        await c.query<{ lsn: string | null }>(
+          'SELECT confirmed_flush_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1',
+          [o.names.slotName],
+        )
+      ).rows[0]?.lsn ?? undefined;
   } finally {
     await c.end().catch(() => undefined);
   }
@@ -182,7 +211,9 @@ async function setOffsetToSlot(o: DebeziumRelayOptions, partition: Record<string
   const [hi, lo] = lsn.split('/').map((h) => BigInt(`0x${h}`));
   const value = Number((hi! << 32n) | lo!);
   const name = o.names.connectorName;
-  const r = await connectRequest(o.connectUrl, 'PATCH', `/connectors/${enc(name)}/offsets`, { offsets: [{ partition, offset: { lsn: value } }] });
+  const r = await connectRequest(o.connectUrl, 'PATCH', `/connectors/${enc(name)}/offsets`, {
+    offsets: [{ partition, offset: { lsn: value } }],
+  });
   if (r.status >= 300) throw connectFailure(`setting the offset of connector ${name}`, r);
   return lsn;
 }
@@ -198,14 +229,30 @@ export async function registerDebeziumRelay(o: DebeziumRelayOptions): Promise<Re
   // Fail early, before touching the database, when Connect is not there.
   const plugins = await connectRequest(o.connectUrl, 'GET', '/connector-plugins');
   if (plugins.status !== 200) throw connectFailure('listing connector plugins', plugins);
-  if (!(plugins.json as { class: string }[]).some((p) => p.class === 'io.debezium.connector.postgresql.PostgresConnector')) {
+  if (
+    !(plugins.json as { class: string }[]).some((p) => p.class === 'io.debezium.connector.postgresql.PostgresConnector')
+  ) {
     throw new ConnectError(`Kafka Connect at ${o.connectUrl} has no Debezium PostgreSQL connector plugin installed`);
   }
   await ensureHeartbeatTopic(o.kafkaBrokers);
   await runSetup(o.databaseUrl, { role: o.user, password: o.password, publicationName: o.names.publicationName });
-  log(`database ${redactUrl(o.databaseUrl)}: role ${o.user}, publication ${o.names.publicationName}, heartbeat table ready`);
-  const handover = await ensureSlotWithHandover({ databaseUrl: o.databaseUrl, slotName: o.names.slotName, kafkaBrokers: o.kafkaBrokers, log });
-  const config = connectorConfig({ ...o.names, databaseUrl: o.databaseUrl, user: o.user, password: o.password, databaseHost: o.databaseHost, heartbeatIntervalMs: o.heartbeatIntervalMs });
+  log(
+    `database ${redactUrl(o.databaseUrl)}: role ${o.user}, publication ${o.names.publicationName}, heartbeat table ready`,
+  );
+  const handover = await ensureSlotWithHandover({
+    databaseUrl: o.databaseUrl,
+    slotName: o.names.slotName,
+    kafkaBrokers: o.kafkaBrokers,
+    log,
+  });
+  const config = connectorConfig({
+    ...o.names,
+    databaseUrl: o.databaseUrl,
+    user: o.user,
+    password: o.password,
+    databaseHost: o.databaseHost,
+    heartbeatIntervalMs: o.heartbeatIntervalMs,
+  });
   const partition = { server: config['topic.prefix']! };
   const existing = await connectorStatus(o.connectUrl, name);
   if (!existing) {
@@ -227,7 +274,11 @@ export async function registerDebeziumRelay(o: DebeziumRelayOptions): Promise<Re
     if (r.status >= 300) throw connectFailure(`resuming connector ${name}`, r);
     log(`connector ${name} resumed`);
   } else if (now.connector.state === 'FAILED' || now.tasks.some((t) => t.state === 'FAILED')) {
-    const r = await connectRequest(o.connectUrl, 'POST', `/connectors/${enc(name)}/restart?includeTasks=true&onlyFailed=true`);
+    const r = await connectRequest(
+      o.connectUrl,
+      'POST',
+      `/connectors/${enc(name)}/restart?includeTasks=true&onlyFailed=true`,
+    );
     if (r.status >= 300) throw connectFailure(`restarting connector ${name}`, r);
     log(`connector ${name} had failed: restarted`);
   }
@@ -262,12 +313,21 @@ export async function dropConnector(o: DropOptions): Promise<void> {
     // from an LSN of a slot that no longer exists.
     const stop = await connectRequest(o.connectUrl, 'PUT', `/connectors/${enc(name)}/stop`);
     if (stop.status >= 300) throw connectFailure(`stopping connector ${name}`, stop);
-    await waitForState(o, async () => (await connectorStatus(o.connectUrl, name))?.connector.state === 'STOPPED', `connector ${name} to stop`);
+    await waitForState(
+      o,
+      async () => (await connectorStatus(o.connectUrl, name))?.connector.state === 'STOPPED',
+      `connector ${name} to stop`,
+    );
     const reset = await connectRequest(o.connectUrl, 'DELETE', `/connectors/${enc(name)}/offsets`);
-    if (reset.status >= 300) log(`could not reset the offsets of ${name} (${reset.status}: ${reset.json?.message ?? ''}); deleting it anyway`);
+    if (reset.status >= 300)
+      log(`could not reset the offsets of ${name} (${reset.status}: ${reset.json?.message ?? ''}); deleting it anyway`);
     const del = await connectRequest(o.connectUrl, 'DELETE', `/connectors/${enc(name)}`);
     if (del.status >= 300 && del.status !== 404) throw connectFailure(`deleting connector ${name}`, del);
-    await waitForState(o, async () => (await connectorStatus(o.connectUrl, name)) === undefined, `connector ${name} to disappear`);
+    await waitForState(
+      o,
+      async () => (await connectorStatus(o.connectUrl, name)) === undefined,
+      `connector ${name} to disappear`,
+    );
     log(`connector ${name} deleted`);
   } else {
     log(`connector ${name} not registered`);
@@ -277,10 +337,16 @@ export async function dropConnector(o: DropOptions): Promise<void> {
   try {
     const slot = await slotInfo(c, o.names.slotName);
     if (slot && slot.database !== c.database) {
-      throw new ConnectError(`replication slot ${o.names.slotName} belongs to database ${slot.database}, not ${c.database}: not dropping it`);
+      throw new ConnectError(
+        `replication slot ${o.names.slotName} belongs to database ${slot.database}, not ${c.database}: not dropping it`,
+      );
     }
     if (slot) {
-      await waitForState(o, async () => !(await slotInfo(c, o.names.slotName))?.active, `replication slot ${o.names.slotName} to be released`);
+      await waitForState(
+        o,
+        async () => !(await slotInfo(c, o.names.slotName))?.active,
+        `replication slot ${o.names.slotName} to be released`,
+      );
       await c.query('SELECT pg_drop_replication_slot($1)', [o.names.slotName]);
       log(`replication slot ${o.names.slotName} dropped`);
     }

@@ -96,10 +96,13 @@ export async function runSetup(databaseUrl: string, o: SetupOptions): Promise<vo
   }
   try {
     const outbox = await client.query(`SELECT to_regclass('public.outbox') IS NOT NULL AS ok`);
-    if (!outbox.rows[0]?.ok) throw new DebeziumSetupError(`database ${client.database} has no outbox table: run npm run db:migrate first`);
+    if (!outbox.rows[0]?.ok)
+      throw new DebeziumSetupError(`database ${client.database} has no outbox table: run npm run db:migrate first`);
     const wal = await client.query<{ wal_level: string }>('SHOW wal_level');
     if (wal.rows[0]?.wal_level !== 'logical') {
-      throw new DebeziumSetupError(`wal_level is ${wal.rows[0]?.wal_level}, Debezium needs wal_level=logical (set it and restart PostgreSQL)`);
+      throw new DebeziumSetupError(
+        `wal_level is ${wal.rows[0]?.wal_level}, Debezium needs wal_level=logical (set it and restart PostgreSQL)`,
+      );
     }
     for (let attempt = 1; ; attempt++) {
       try {
@@ -114,7 +117,10 @@ export async function runSetup(databaseUrl: string, o: SetupOptions): Promise<vo
           await new Promise((r) => setTimeout(r, 100 * attempt + Math.random() * 200));
           continue;
         }
-        if (code === '42501') throw new DebeziumSetupError(`the DATABASE_URL user may not set up Debezium (${(err as Error).message}): run the setup as a superuser or the database owner with CREATEROLE`);
+        if (code === '42501')
+          throw new DebeziumSetupError(
+            `the DATABASE_URL user may not set up Debezium (${(err as Error).message}): run the setup as a superuser or the database owner with CREATEROLE`,
+          );
         throw err;
       }
     }

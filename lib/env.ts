@@ -50,7 +50,13 @@ export const DEFAULT_DATABASE_URL = `postgresql://postgres@127.0.0.1:${envString
 export function connectionConfig(): ConnectionConfig {
   return Object.freeze({
     databaseUrl: envString('DATABASE_URL', DEFAULT_DATABASE_URL),
-    kafkaBrokers: envString('KAFKA_BROKERS', `127.0.0.1:${envString('KAFKA_PORT', '9092')}`).split(',').map((s) => s.trim()).filter(Boolean),
-    schemaRegistryUrl: envString('SCHEMA_REGISTRY_URL', `http://127.0.0.1:${envString('REGISTRY_PORT', '8081')}/apis/ccompat/v7`),
+    kafkaBrokers: envString('KAFKA_BROKERS', `127.0.0.1:${envString('KAFKA_PORT', '9092')}`)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    schemaRegistryUrl: envString(
+      'SCHEMA_REGISTRY_URL',
+      `http://127.0.0.1:${envString('REGISTRY_PORT', '8081')}/apis/ccompat/v7`,
+    ),
   });
 }

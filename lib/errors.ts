@@ -40,7 +40,10 @@ export class NotFoundError extends AppError {
 export class EventSchemaError extends AppError {
   readonly paths: string[];
   constructor(eventType: string, paths: string[]) {
-    super(`${eventType} payload does not fit its schema at: ${paths.join(', ')}`, { code: 'event_schema_mismatch', retriable: false });
+    super(`${eventType} payload does not fit its schema at: ${paths.join(', ')}`, {
+      code: 'event_schema_mismatch',
+      retriable: false,
+    });
     this.paths = paths;
   }
 }

@@ -300,7 +300,8 @@ function parseCronField(
     let lo = spec.min;
     let hi = spec.max;
     if (a !== undefined) {
-      if (b === undefined && stepText !== undefined) throw bad(`${spec.name} step "${item}" needs * or a range, e.g. "*/${stepText}"`);
+      if (b === undefined && stepText !== undefined)
+        throw bad(`${spec.name} step "${item}" needs * or a range, e.g. "*/${stepText}"`);
       lo = value(a);
       hi = b === undefined ? lo : value(b);
       // SUN is 0, yet "fri-sun" plainly means Friday through Sunday.

@@ -65,7 +65,12 @@ export function topicSpecs(): TopicSpec[] {
     { name: TOPICS.broadcast, partitions: 3, retentionMs: 1 * DAY_MS, extraConfig: {} },
   ];
   for (const t of Object.values(TOPICS)) {
-    specs.push({ name: relayDlqTopic(t), partitions: 1, retentionMs: 30 * DAY_MS, extraConfig: { 'max.message.bytes': String(16 * 1024 * 1024) } });
+    specs.push({
+      name: relayDlqTopic(t),
+      partitions: 1,
+      retentionMs: 30 * DAY_MS,
+      extraConfig: { 'max.message.bytes': String(16 * 1024 * 1024) },
+    });
   }
   for (const g of CONSUMER_GROUPS) {
     specs.push({ name: consumerDlqTopic(g), partitions: 1, retentionMs: 30 * DAY_MS, extraConfig: {} });

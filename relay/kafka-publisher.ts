@@ -11,8 +11,19 @@ import { createKafka } from '../lib/kafka/kafka-client.js';
 import { keyPartitioner, murmur2 } from './key-partitioner.js';
 import type { OutboxRow } from './outbox-store.js';
 
-const POISON_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'INVALID_TIMESTAMP']);
-const SESSION_TYPES = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'DUPLICATE_SEQUENCE_NUMBER']);
+const POISON_TYPES = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'INVALID_TIMESTAMP',
+]);
+const SESSION_TYPES = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+  'DUPLICATE_SEQUENCE_NUMBER',
+]);
 
 export type PublishErrorKind = 'poison' | 'session' | 'transient';
 
@@ -58,7 +69,11 @@ export class KafkaPublisher {
   private readonly kafka: Kafka;
   private producers: (Promise<Producer> | undefined)[];
 
-  constructor(brokers: string[], clientId: string, private readonly lanes = 1) {
+  constructor(
+    brokers: string[],
+    clientId: string,
+    private readonly lanes = 1,
+  ) {
     this.kafka = createKafka({ brokers, clientId, retries: 3 });
     this.producers = new Array(lanes).fill(undefined);
   }
@@ -94,7 +109,10 @@ export class KafkaPublisher {
     const sends = byLane.map(async (byTopic, lane) => {
       if (byTopic.size === 0) return;
       const producer = await this.connected(lane);
-      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      });
     });
     // Every lane settles before the batch counts as failed: no send is left running into the retry.
     const results = await Promise.allSettled(sends);

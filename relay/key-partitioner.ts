@@ -55,7 +55,9 @@ export function partitionForKey(key: Buffer | string, partitionCount: number): n
 }
 
 /** A kafkajs partitioner for the relay's records, which always have a key. */
-export const keyPartitioner: ICustomPartitioner = () => ({ partitionMetadata, message }: PartitionerArgs) => {
-  if (message.key == null) throw new TypeError('a relay record has no key: outbox rows always carry one');
-  return partitionForKey(message.key, partitionMetadata.length);
-};
+export const keyPartitioner: ICustomPartitioner =
+  () =>
+  ({ partitionMetadata, message }: PartitionerArgs) => {
+    if (message.key == null) throw new TypeError('a relay record has no key: outbox rows always carry one');
+    return partitionForKey(message.key, partitionMetadata.length);
+  };

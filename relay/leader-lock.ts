@@ -23,7 +23,11 @@ export class LeaderLock {
   async tryAcquire(): Promise<boolean> {
     if (this.held) return true;
     if (!this.client) {
-      const c = new pg.Client({ connectionString: this.databaseUrl, application_name: 'outbox-relay-lock', keepAlive: true });
+      const c = new pg.Client({
+        connectionString: this.databaseUrl,
+        application_name: 'outbox-relay-lock',
+        keepAlive: true,
+      });
       c.on('error', (err) => this.lost(err));
       c.on('end', () => this.lost(new Error('lock connection closed')));
       await c.connect();

@@ -14,7 +14,9 @@ import { inTransaction } from './outbox-store.js';
 export class OpsError extends Error {}
 
 export async function listHeldKeys(db: pg.ClientBase | pg.Pool) {
-  return (await db.query('select message_key, topic, event_id::text, reason, held_at from outbox_held_keys order by held_at')).rows;
+  return (
+    await db.query('select message_key, topic, event_id::text, reason, held_at from outbox_held_keys order by held_at')
+  ).rows;
 }
 
 export async function listDeadLetters(db: pg.ClientBase | pg.Pool) {

@@ -192,7 +192,10 @@ export class OutboxRelay {
         heldKeys.add(row.messageKey);
         this.d.metrics.deadLettered.inc({ topic: row.topic });
         this.d.metrics.errors.inc({ kind: 'poison' });
-        this.d.logger.error({ eventId: row.eventId, topic: row.topic, key: row.messageKey, reason }, 'event dead-lettered; later events of its key are held');
+        this.d.logger.error(
+          { eventId: row.eventId, topic: row.topic, key: row.messageKey, reason },
+          'event dead-lettered; later events of its key are held',
+        );
       }
     }
     return rows.length;
@@ -204,8 +207,10 @@ export class OutboxRelay {
     this.lastStallCheck = now;
     const stalled = await stalledWriters(this.d.pool, this.d.stalledWriterWarnMs).catch(() => []);
     for (const s of stalled) {
-      this.d.logger.warn({ pid: s.pid, ageSeconds: Math.round(s.ageSeconds), state: s.state, query: s.query }, 'a long-open writing transaction delays the outbox rows it wrote');
+      this.d.logger.warn(
+        { pid: s.pid, ageSeconds: Math.round(s.ageSeconds), state: s.state, query: s.query },
+        'a long-open writing transaction delays the outbox rows it wrote',
+      );
     }
   }
 }
-

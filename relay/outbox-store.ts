@@ -60,7 +60,12 @@ export function outboxRowOf(r: Record<string, unknown>): OutboxRow {
  * `acknowledged` rows are deleted by the same statement, so the relay's read-ahead costs one round
  * trip. The select sees the snapshot from before that delete, so it excludes them itself.
  */
-export async function fetchOutboxBatch(db: Queryable, limit: number, inFlight: string[] = [], acknowledged: string[] = []): Promise<OutboxRow[]> {
+export async function fetchOutboxBatch(
+  db: Queryable,
+  limit: number,
+  inFlight: string[] = [],
+  acknowledged: string[] = [],
+): Promise<OutboxRow[]> {
   // The commit time comes as epoch milliseconds: parsing a timestamp string per row costs more.
   const { rows } = await db.query<Record<string, unknown>>(
     `with acknowledged as (delete from outbox where id = any($3::bigint[]))

@@ -5,20 +5,43 @@ import { backlogStats } from './outbox-store.js';
 
 export class RelayMetrics {
   readonly registry = new Registry();
-  readonly published = new Counter({ name: 'relay_published_total', help: 'Events acknowledged by Kafka', labelNames: ['topic'], registers: [this.registry] });
-  readonly deadLettered = new Counter({ name: 'relay_dead_lettered_total', help: 'Events Kafka refused for good, sent to the DLQ', labelNames: ['topic'], registers: [this.registry] });
-  readonly errors = new Counter({ name: 'relay_errors_total', help: 'Errors by kind', labelNames: ['kind'], registers: [this.registry] });
-  readonly active = new Gauge({ name: 'relay_active', help: '1 when this instance holds the lock and publishes', registers: [this.registry] });
+  readonly published = new Counter({
+    name: 'relay_published_total',
+    help: 'Events acknowledged by Kafka',
+    labelNames: ['topic'],
+    registers: [this.registry],
+  });
+  readonly deadLettered = new Counter({
+    name: 'relay_dead_lettered_total',
+    help: 'Events Kafka refused for good, sent to the DLQ',
+    labelNames: ['topic'],
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: 'relay_errors_total',
+    help: 'Errors by kind',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
+  readonly active = new Gauge({
+    name: 'relay_active',
+    help: '1 when this instance holds the lock and publishes',
+    registers: [this.registry],
+  });
   readonly publishLatency = new Histogram({
     name: 'relay_publish_latency_seconds',
-    help: 'From the writing transaction\'s commit to the Kafka acknowledgement',
+    help: "From the writing transaction's commit to the Kafka acknowledgement",
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
 
   constructor(pool: pg.Pool) {
     collectDefaultMetrics({ register: this.registry });
-    const oldest = new Gauge({ name: 'relay_oldest_row_age_seconds', help: 'Age of the oldest waiting outbox row', registers: [] });
+    const oldest = new Gauge({
+      name: 'relay_oldest_row_age_seconds',
+      help: 'Age of the oldest waiting outbox row',
+      registers: [],
+    });
     const held = new Gauge({ name: 'relay_held_keys', help: 'Keys held back after a dead letter', registers: [] });
     // One query per scrape refreshes all three; the backlog gauge is registered first, so it runs first.
     new Gauge({

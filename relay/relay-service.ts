@@ -85,8 +85,14 @@ export async function startRelayService(
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
     } else if (req.url === '/readyz') {
       pool.query('select 1').then(
-        () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ database: true, active: lock.isHeld })),
-        () => res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ database: false, active: lock.isHeld })),
+        () =>
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ database: true, active: lock.isHeld })),
+        () =>
+          res
+            .writeHead(503, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ database: false, active: lock.isHeld })),
       );
     } else if (req.url === '/metrics') {
       metrics.registry.metrics().then(
@@ -103,7 +109,10 @@ export async function startRelayService(
   await listen().catch((err: Error) => logger.warn({ err: err.message }, 'LISTEN unavailable; polling only'));
   const election = elect();
   relay.start();
-  logger.info({ instance: cfg.instanceId, metrics: `http://${addr.address}:${addr.port}/metrics`, fastRecordEncoding }, 'relay started');
+  logger.info(
+    { instance: cfg.instanceId, metrics: `http://${addr.address}:${addr.port}/metrics`, fastRecordEncoding },
+    'relay started',
+  );
 
   return {
     metricsUrl: `http://${addr.address}:${addr.port}/metrics`,

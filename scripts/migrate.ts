@@ -28,7 +28,9 @@ const MIGRATIONS_DIR = fileURLToPath(new URL('../prisma/migrations', import.meta
 
 /** Whether `_prisma_migrations` lists every folder of prisma/migrations as applied and none as failed. */
 async function upToDate(databaseUrl: string): Promise<boolean> {
-  const folders = readdirSync(MIGRATIONS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  const folders = readdirSync(MIGRATIONS_DIR, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
   const c = new pg.Client({ connectionString: databaseUrl });
   await c.connect();
   try {
@@ -54,7 +56,9 @@ export async function migrate(databaseUrl: string = connectionConfig().databaseU
     encoding: 'utf8',
   });
   if (res.status !== 0) {
-    throw new Error(`prisma migrate deploy failed for ${new URL(databaseUrl).pathname.slice(1)}:\n${res.stdout}${res.stderr}`);
+    throw new Error(
+      `prisma migrate deploy failed for ${new URL(databaseUrl).pathname.slice(1)}:\n${res.stdout}${res.stderr}`,
+    );
   }
 }
 

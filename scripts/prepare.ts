@@ -18,7 +18,9 @@ import { stackConfig } from './stack/stack-config.js';
 export function ensurePrismaClient(): void {
   const root = stackConfig().repoRoot;
   const marker = path.join(root, 'node_modules', '.prisma', 'client', '.schema-sha1');
-  const hash = createHash('sha1').update(readFileSync(path.join(root, 'prisma', 'schema.prisma'))).digest('hex');
+  const hash = createHash('sha1')
+    .update(readFileSync(path.join(root, 'prisma', 'schema.prisma')))
+    .digest('hex');
   if (existsSync(marker) && readFileSync(marker, 'utf8') === hash) return;
   const res = spawnSync('npx', ['--no-install', 'prisma', 'generate'], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (res.status !== 0) throw new Error('prisma generate failed');
@@ -30,7 +32,12 @@ export function ensurePrismaClient(): void {
  * creates its internal state; wait that out here rather than in every service's first send.
  */
 async function warmUpKafka(): Promise<void> {
-  const producer = createKafka({ brokers: connectionConfig().kafkaBrokers, clientId: 'prepare', retries: 10, quiet: true }).producer({ idempotent: true });
+  const producer = createKafka({
+    brokers: connectionConfig().kafkaBrokers,
+    clientId: 'prepare',
+    retries: 10,
+    quiet: true,
+  }).producer({ idempotent: true });
   await producer.connect();
   await producer.disconnect();
 }
@@ -44,7 +51,10 @@ export interface PrepareOptions {
   migrateDefaultDatabase?: boolean;
 }
 
-export async function prepareAll(log: (m: string) => void = (m) => console.log(`[prepare] ${m}`), opts: PrepareOptions = {}): Promise<void> {
+export async function prepareAll(
+  log: (m: string) => void = (m) => console.log(`[prepare] ${m}`),
+  opts: PrepareOptions = {},
+): Promise<void> {
   await ensureStack();
   ensurePrismaClient();
   if (opts.migrateDefaultDatabase ?? true) {

@@ -5,7 +5,9 @@ import { createKafka } from '../lib/kafka/kafka-client.js';
 import { provisionTopics, type ProvisionReport } from '../lib/kafka/provision-topics.js';
 import { topicSpecs } from '../lib/topics.js';
 
-export async function provisionAllTopics(brokers: string[] = connectionConfig().kafkaBrokers): Promise<ProvisionReport> {
+export async function provisionAllTopics(
+  brokers: string[] = connectionConfig().kafkaBrokers,
+): Promise<ProvisionReport> {
   const admin = createKafka({ brokers, clientId: 'provision-topics' }).admin();
   await admin.connect();
   try {

@@ -7,7 +7,10 @@ import { registerSchemas, type RegisteredSchema } from '../lib/avro/register-sch
 import { loadEventSchemas } from '../lib/avro/schema-catalog.js';
 import { connectionConfig } from '../lib/env.js';
 
-export async function registerAllSchemas(url: string = connectionConfig().schemaRegistryUrl, dir?: string): Promise<RegisteredSchema[]> {
+export async function registerAllSchemas(
+  url: string = connectionConfig().schemaRegistryUrl,
+  dir?: string,
+): Promise<RegisteredSchema[]> {
   return registerSchemas(url, loadEventSchemas(dir).values());
 }
 

@@ -10,7 +10,12 @@
  */
 import pg from 'pg';
 import { ConfigError } from '../lib/env.js';
-import { connectorStatus, debeziumRelayOptionsFromEnv, dropConnector, registerDebeziumRelay } from '../debezium/register.js';
+import {
+  connectorStatus,
+  debeziumRelayOptionsFromEnv,
+  dropConnector,
+  registerDebeziumRelay,
+} from '../debezium/register.js';
 import { redactUrl } from '../debezium/connector.js';
 
 const USAGE = 'usage: npm run relay:debezium [-- register | drop | status]';
@@ -18,7 +23,9 @@ const USAGE = 'usage: npm run relay:debezium [-- register | drop | status]';
 async function status(): Promise<void> {
   const o = debeziumRelayOptionsFromEnv();
   const s = await connectorStatus(o.connectUrl, o.names.connectorName);
-  console.log(`connector ${o.names.connectorName}: ${s ? `${s.connector.state}, tasks [${s.tasks.map((t) => t.state).join(', ')}]` : 'not registered'}`);
+  console.log(
+    `connector ${o.names.connectorName}: ${s ? `${s.connector.state}, tasks [${s.tasks.map((t) => t.state).join(', ')}]` : 'not registered'}`,
+  );
   const c = new pg.Client({ connectionString: o.databaseUrl });
   await c.connect();
   try {
@@ -28,7 +35,9 @@ async function status(): Promise<void> {
       [o.names.slotName],
     );
     const slot = r.rows[0];
-    console.log(`slot ${o.names.slotName}: ${slot ? `${slot.active ? 'active' : 'inactive'}, ${slot.lag ?? '?'} behind` : 'none'}`);
+    console.log(
+      `slot ${o.names.slotName}: ${slot ? `${slot.active ? 'active' : 'inactive'}, ${slot.lag ?? '?'} behind` : 'none'}`,
+    );
   } finally {
     await c.end();
   }
@@ -41,8 +50,11 @@ async function main(): Promise<void> {
     const o = debeziumRelayOptionsFromEnv({ log });
     log(`database ${redactUrl(o.databaseUrl)}, Connect ${o.connectUrl}`);
     const { handover } = await registerDebeziumRelay(o);
-    if (handover.drained !== undefined) log(`handover done (${handover.drained} row(s) published before the connector started)`);
-    log('Debezium is the relay now; run the janitor (debezium/janitor-main.ts) or npm start with RELAY=debezium to keep the outbox small');
+    if (handover.drained !== undefined)
+      log(`handover done (${handover.drained} row(s) published before the connector started)`);
+    log(
+      'Debezium is the relay now; run the janitor (debezium/janitor-main.ts) or npm start with RELAY=debezium to keep the outbox small',
+    );
   } else if (cmd === 'drop') {
     const o = debeziumRelayOptionsFromEnv();
     await dropConnector({ databaseUrl: o.databaseUrl, names: o.names, connectUrl: o.connectUrl, log });

@@ -9,7 +9,13 @@ async function main(): Promise<number> {
   await prepareAll();
   const res = spawnSync(
     process.execPath,
-    ['--experimental-vm-modules', '--no-warnings', 'node_modules/jest/bin/jest.js', '--runInBand', ...process.argv.slice(2)],
+    [
+      '--experimental-vm-modules',
+      '--no-warnings',
+      'node_modules/jest/bin/jest.js',
+      '--runInBand',
+      ...process.argv.slice(2),
+    ],
     // The services' own logs report broker trouble; kafkajs's console lines would drown the test output.
     { stdio: 'inherit', env: { ...process.env, KAFKAJS_LOG_LEVEL: process.env.KAFKAJS_LOG_LEVEL ?? 'nothing' } },
   );

@@ -22,7 +22,9 @@ function relayService(): ProductService {
   // published by the registration's handover, so the API need not wait for it.
   if (relay === 'debezium') return { name: 'relay', entry: 'debezium/relay-main.ts' };
   if (relay !== 'ts') {
-    throw new Error(`RELAY=${relay} is not known: use RELAY=ts (the TypeScript relay) or RELAY=debezium (Kafka Connect)`);
+    throw new Error(
+      `RELAY=${relay} is not known: use RELAY=ts (the TypeScript relay) or RELAY=debezium (Kafka Connect)`,
+    );
   }
   return { name: 'relay', entry: 'relay/main.ts' };
 }
@@ -65,7 +67,10 @@ async function main(): Promise<void> {
   };
 
   for (const s of services) {
-    const child = spawn(process.execPath, ['--import', 'tsx', s.entry, ...(s.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', s.entry, ...(s.args ?? [])], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.set(s.name, child);
     for (const stream of [child.stdout, child.stderr]) {
       readline.createInterface({ input: stream! }).on('line', (line) => console.log(`${s.name.padEnd(17)}| ${line}`));
@@ -76,7 +81,9 @@ async function main(): Promise<void> {
       void stopAll(1);
     });
   }
-  console.log(`[start] running ${services.map((s) => s.name).join(', ')}; API on http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? 3000} — Ctrl-C to stop`);
+  console.log(
+    `[start] running ${services.map((s) => s.name).join(', ')}; API on http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? 3000} — Ctrl-C to stop`,
+  );
   console.log('[start] a token for user "demo": npm run token -- demo');
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));

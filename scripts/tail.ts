@@ -26,7 +26,8 @@ async function main(): Promise<void> {
   await admin.connect();
   const topics = await admin.listTopics();
   await admin.disconnect();
-  if (!topics.includes(topic)) usage(`topic "${topic}" does not exist (known: ${topics.filter((t) => !t.startsWith('_')).join(', ')})`);
+  if (!topics.includes(topic))
+    usage(`topic "${topic}" does not exist (known: ${topics.filter((t) => !t.startsWith('_')).join(', ')})`);
 
   const registry = new SchemaRegistry({ host: cfg.schemaRegistryUrl });
   const consumer = kafka.consumer({ groupId: `tail-${randomUUID()}` });
@@ -49,8 +50,9 @@ async function main(): Promise<void> {
         value = `<undecodable: ${(err as Error).message}>`;
       }
       console.log(
-        JSON.stringify({ partition, offset: message.offset, key: message.key?.toString() ?? null, headers, value }, (_k, v: unknown) =>
-          typeof v === 'bigint' ? v.toString() : v,
+        JSON.stringify(
+          { partition, offset: message.offset, key: message.key?.toString() ?? null, headers, value },
+          (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v),
         ),
       );
     },

@@ -44,7 +44,9 @@ let templateReady: Promise<void> | undefined;
 
 async function ensureTemplate(): Promise<void> {
   // Migrate a scratch copy and rename it, so a run that died half-way never leaves a bad template.
-  const exists = await admin(async (c) => (await c.query('select 1 from pg_database where datname = $1', [TEMPLATE])).rowCount === 1);
+  const exists = await admin(
+    async (c) => (await c.query('select 1 from pg_database where datname = $1', [TEMPLATE])).rowCount === 1,
+  );
   if (exists) return;
   const scratch = `todo_tpl_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   await migrate(urlFor(scratch));

@@ -67,7 +67,10 @@ export function auditRoutes(db: Db): Router {
       const rows = await db.auditEntry.findMany({ where, orderBy: { id: 'desc' }, take: q.limit + 1 });
       const more = rows.length > q.limit;
       const items = more ? rows.slice(0, q.limit) : rows;
-      res.json({ items: items.map(auditEntryJson), nextCursor: more ? encodeCursor(items[items.length - 1]!.id) : null });
+      res.json({
+        items: items.map(auditEntryJson),
+        nextCursor: more ? encodeCursor(items[items.length - 1]!.id) : null,
+      });
     })().catch(next);
   });
 

@@ -9,7 +9,11 @@ import type { ChatService } from './chat-service.js';
 
 const chatSchema = z
   .object({
-    message: z.string({ message: 'must be a string' }).trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters'),
+    message: z
+      .string({ message: 'must be a string' })
+      .trim()
+      .min(1, 'must not be empty')
+      .max(2000, 'must be at most 2000 characters'),
     conversation_id: z.string().optional(),
   })
   .strict();

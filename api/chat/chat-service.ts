@@ -36,7 +36,12 @@ class ToolRefusal extends Error {}
 
 export class ChatService {
   constructor(
-    private readonly deps: { tasks: TaskService; reminders: ReminderService; interpreter: Interpreter; clock?: () => Date },
+    private readonly deps: {
+      tasks: TaskService;
+      reminders: ReminderService;
+      interpreter: Interpreter;
+      clock?: () => Date;
+    },
   ) {}
 
   async handle(tx: Tx, actor: ActorContext, req: ChatRequest): Promise<ChatAnswer> {
@@ -59,7 +64,8 @@ export class ChatService {
           results.push({ tool: call.tool, args: call.args, result });
           lines.push(say);
         } catch (err) {
-          if (!(err instanceof ToolRefusal) && !(err instanceof AppError && !err.retriable && err.status < 500)) throw err;
+          if (!(err instanceof ToolRefusal) && !(err instanceof AppError && !err.retriable && err.status < 500))
+            throw err;
           results.push({ tool: call.tool, args: call.args, result: { error: err.message } });
           lines.push(err.message);
         }
@@ -67,7 +73,12 @@ export class ChatService {
     }
     const response = lines.join('\n');
     await tx.message.create({
-      data: { conversationId: conversation.id, role: 'assistant', content: response, toolCalls: results as unknown as Prisma.InputJsonValue },
+      data: {
+        conversationId: conversation.id,
+        role: 'assistant',
+        content: response,
+        toolCalls: results as unknown as Prisma.InputJsonValue,
+      },
     });
     await tx.conversation.update({ where: { id: conversation.id }, data: { updatedAt: new Date() } });
     return { conversation_id: conversation.id, response, tool_calls: results };
@@ -84,26 +95,50 @@ export class ChatService {
       }
       case 'list_tasks': {
         const { search, ...rest } = call.args;
-        const q = parseInput(listTasksSchema, { ...rest, ...(search && { q: search }), sort: 'dueDate', order: 'asc', limit: 50 });
+        const q = parseInput(listTasksSchema, {
+          ...rest,
+          ...(search && { q: search }),
+          sort: 'dueDate',
+          order: 'asc',
+          limit: 50,
+        });
         const page = await tasks.list(tx, actor.userId, q);
         const say =
           page.items.length === 0
             ? 'You have no tasks matching that.'
             : `You have ${page.items.length} task${page.items.length === 1 ? '' : 's'}:\n` +
-              page.items.map((t) => `- ${t.completed ? '[done] ' : ''}${t.title}${t.dueDate ? ` (due ${t.dueDate.toISOString()})` : ''}`).join('\n');
+              page.items
+                .map(
+                  (t) =>
+                    `- ${t.completed ? '[done] ' : ''}${t.title}${t.dueDate ? ` (due ${t.dueDate.toISOString()})` : ''}`,
+                )
+                .join('\n');
         return { result: { items: page.items.map(taskJson) }, say };
       }
       case 'complete_task': {
-        const t = await tasks.complete(prismaSqlTx(tx), actor, (await this.findTask(tx, actor.userId, call.args.task)).id);
+        const t = await tasks.complete(
+          prismaSqlTx(tx),
+          actor,
+          (await this.findTask(tx, actor.userId, call.args.task)).id,
+        );
         return { result: taskJson(t), say: `Marked "${t.title}" as done.` };
       }
       case 'delete_task': {
-        const t = await tasks.delete(prismaSqlTx(tx), actor, (await this.findTask(tx, actor.userId, call.args.task)).id);
+        const t = await tasks.delete(
+          prismaSqlTx(tx),
+          actor,
+          (await this.findTask(tx, actor.userId, call.args.task)).id,
+        );
         return { result: { id: t.id, deleted: true }, say: `Deleted "${t.title}".` };
       }
       case 'update_task': {
         const target = await this.findTask(tx, actor.userId, call.args.task);
-        const t = await tasks.update(prismaSqlTx(tx), actor, target.id, parseInput(updateTaskSchema, call.args.changes));
+        const t = await tasks.update(
+          prismaSqlTx(tx),
+          actor,
+          target.id,
+          parseInput(updateTaskSchema, call.args.changes),
+        );
         return { result: taskJson(t), say: `Updated "${t.title}".` };
       }
       case 'set_reminder': {
@@ -129,7 +164,11 @@ export class ChatService {
       if (t) return t;
     }
     // Insensitive equals and contains become ILIKE patterns: the user's % and _ must match literally.
-    const exact = await tx.task.findMany({ where: { userId, title: { equals: likeLiteral(text), mode: 'insensitive' } }, orderBy: [{ completed: 'asc' }, { createdAt: 'desc' }], take: 1 });
+    const exact = await tx.task.findMany({
+      where: { userId, title: { equals: likeLiteral(text), mode: 'insensitive' } },
+      orderBy: [{ completed: 'asc' }, { createdAt: 'desc' }],
+      take: 1,
+    });
     if (exact[0]) return exact[0];
     const terms = text.split(/\s+/).filter(Boolean).slice(0, 8);
     const matches = await tx.task.findMany({
@@ -140,7 +179,9 @@ export class ChatService {
     if (matches.length === 0) throw new ToolRefusal(`I couldn't find a task matching "${text}".`);
     const pending = matches.filter((m) => !m.completed);
     if (pending.length > 1) {
-      throw new ToolRefusal(`Several tasks match "${text}": ${pending.map((m) => `"${m.title}"`).join(', ')}. Which one?`);
+      throw new ToolRefusal(
+        `Several tasks match "${text}": ${pending.map((m) => `"${m.title}"`).join(', ')}. Which one?`,
+      );
     }
     return pending[0] ?? matches[0]!;
   }

@@ -8,7 +8,10 @@
 const DAY_MS = 86_400_000;
 
 /** Hour and minute of day. */
-export interface Time { h: number; m: number }
+export interface Time {
+  h: number;
+  m: number;
+}
 
 /** What a date without a time means: people plan the day in the morning. */
 export const DEFAULT_TIME: Time = { h: 9, m: 0 };
@@ -24,8 +27,22 @@ const MONTH_NAME =
 const MONTH_KEYS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 const NUMBER_WORDS: Record<string, number> = {
-  a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
-  eleven: 11, twelve: 12, 'a couple of': 2, 'a few': 3,
+  a: 1,
+  an: 1,
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  'a couple of': 2,
+  'a few': 3,
 };
 /** A count written as digits or a small English number. */
 export const COUNT = '(\\d{1,3}|a couple of|a few|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)';
@@ -93,11 +110,23 @@ function monthDay(now: Date, month: number, day: number, year?: number): Date | 
   return calendarDate(y + 1, month, day) ?? calendarDate(y + 4 - (y % 4), month, day);
 }
 
-interface DateHit { day: Date; time?: Time; exact?: Date }
-interface Rule<T> { re: RegExp; hit(m: RegExpExecArray, now: Date): T | undefined }
+interface DateHit {
+  day: Date;
+  time?: Time;
+  exact?: Date;
+}
+interface Rule<T> {
+  re: RegExp;
+  hit(m: RegExpExecArray, now: Date): T | undefined;
+}
 
 /** Times people mean by a part of the day. */
-export const PART_OF_DAY: Record<string, Time> = { morning: { h: 9, m: 0 }, afternoon: { h: 15, m: 0 }, evening: { h: 18, m: 0 }, night: { h: 20, m: 0 } };
+export const PART_OF_DAY: Record<string, Time> = {
+  morning: { h: 9, m: 0 },
+  afternoon: { h: 15, m: 0 },
+  evening: { h: 18, m: 0 },
+  night: { h: 20, m: 0 },
+};
 const num = (s: string | undefined): number => Number.parseInt(s ?? '', 10);
 const monthIndex = (name: string): number => MONTH_KEYS.indexOf(name.slice(0, 3).toLowerCase());
 const dayHit = (day: Date | undefined): DateHit | undefined => (day ? { day } : undefined);
@@ -115,22 +144,37 @@ const DATE_RULES: Rule<DateHit>[] = [
     hit: (m, now) => dayHit(monthDay(now, monthIndex(m[1]!), num(m[2]), m[3] ? num(m[3]) : undefined)),
   },
   {
-    re: new RegExp(`\\b(?:the\\s+)?(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?(${MONTH_NAME})\\b(?:,?\\s+(\\d{4})\\b)?`, 'i'),
+    re: new RegExp(
+      `\\b(?:the\\s+)?(\\d{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?(${MONTH_NAME})\\b(?:,?\\s+(\\d{4})\\b)?`,
+      'i',
+    ),
     hit: (m, now) => dayHit(monthDay(now, monthIndex(m[2]!), num(m[1]), m[3] ? num(m[3]) : undefined)),
   },
   { re: /\b(?:the\s+)?day\s+after\s+tomorrow\b/i, hit: (_m, now) => ({ day: addDays(utcDay(now), 2) }) },
   { re: /\btonight\b/i, hit: (_m, now) => ({ day: utcDay(now), time: PART_OF_DAY.night }) },
-  { re: /\bthis\s+(morning|afternoon|evening)\b/i, hit: (m, now) => ({ day: utcDay(now), time: PART_OF_DAY[m[1]!.toLowerCase()] }) },
+  {
+    re: /\bthis\s+(morning|afternoon|evening)\b/i,
+    hit: (m, now) => ({ day: utcDay(now), time: PART_OF_DAY[m[1]!.toLowerCase()] }),
+  },
   { re: /\btoday\b/i, hit: (_m, now) => ({ day: utcDay(now) }) },
   { re: /\b(?:tomorrow|tomorow|tommorow|tmrw|tmr)\b/i, hit: (_m, now) => ({ day: addDays(utcDay(now), 1) }) },
   { re: /\bnext\s+week\b/i, hit: (_m, now) => ({ day: addDays(startOfIsoWeek(now), 7) }) },
-  { re: /\bnext\s+month\b/i, hit: (_m, now) => ({ day: addMonths(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)), 1) }) },
-  { re: /\b(?:the\s+)?end\s+of\s+(?:the\s+)?month\b/i, hit: (_m, now) => ({ day: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 0)) }) },
+  {
+    re: /\bnext\s+month\b/i,
+    hit: (_m, now) => ({ day: addMonths(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)), 1) }),
+  },
+  {
+    re: /\b(?:the\s+)?end\s+of\s+(?:the\s+)?month\b/i,
+    hit: (_m, now) => ({ day: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 0)) }),
+  },
   {
     re: /\b(?:this\s+)?weekend\b/i,
     hit: (_m, now) => ({ day: now.getUTCDay() === 6 || now.getUTCDay() === 0 ? utcDay(now) : nextWeekday(now, 6) }),
   },
-  { re: /\bin\s+half\s+an?\s+hour\b/i, hit: (_m, now) => ({ day: utcDay(now), exact: new Date(now.getTime() + 30 * 60_000) }) },
+  {
+    re: /\bin\s+half\s+an?\s+hour\b/i,
+    hit: (_m, now) => ({ day: utcDay(now), exact: new Date(now.getTime() + 30 * 60_000) }),
+  },
   {
     re: new RegExp(`\\bin\\s+${COUNT}\\s+(minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\\b`, 'i'),
     hit: (m, now) => {
@@ -173,9 +217,15 @@ function clock(h: number, m: number, meridiem?: string): Time | undefined {
 
 const AT = '(?:(?:\\bat|\\bby|\\baround|\\bfrom)\\s+|@\\s*)';
 const TIME_RULES: Rule<Time>[] = [
-  { re: new RegExp(`${AT}?\\b(\\d{1,2})(?:[:.]([0-5]\\d))?\\s*([ap])\\.?m\\b\\.?`, 'i'), hit: (m) => clock(num(m[1]), m[2] ? num(m[2]) : 0, m[3]) },
+  {
+    re: new RegExp(`${AT}?\\b(\\d{1,2})(?:[:.]([0-5]\\d))?\\s*([ap])\\.?m\\b\\.?`, 'i'),
+    hit: (m) => clock(num(m[1]), m[2] ? num(m[2]) : 0, m[3]),
+  },
   { re: new RegExp(`${AT}?\\b([01]?\\d|2[0-3]):([0-5]\\d)\\b`, 'i'), hit: (m) => clock(num(m[1]), num(m[2])) },
-  { re: new RegExp(`${AT}?\\b(noon|midday|midnight)\\b`, 'i'), hit: (m) => (m[1]!.toLowerCase() === 'midnight' ? { h: 0, m: 0 } : { h: 12, m: 0 }) },
+  {
+    re: new RegExp(`${AT}?\\b(noon|midday|midnight)\\b`, 'i'),
+    hit: (m) => (m[1]!.toLowerCase() === 'midnight' ? { h: 0, m: 0 } : { h: 12, m: 0 }),
+  },
   {
     // A bare "at 5" is almost always afternoon: nobody books chores at 5am by saying "at 5".
     re: /\b(?:at|by|around)\s+(\d{1,2})\b(?![:.]\d|\s*(?:%|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\b)/i,
@@ -245,7 +295,13 @@ export function extractWhen(text: string, now: Date): WhenResult {
     }
   }
   if (dateHit?.exact) return { rest, date: dateHit.exact, day: dateHit.day };
-  if (dateHit) return { rest, date: atTime(dateHit.day, time ?? dateHit.time ?? DEFAULT_TIME), day: dateHit.day, ...(time || dateHit.time ? { time: time ?? dateHit.time } : {}) };
+  if (dateHit)
+    return {
+      rest,
+      date: atTime(dateHit.day, time ?? dateHit.time ?? DEFAULT_TIME),
+      day: dateHit.day,
+      ...(time || dateHit.time ? { time: time ?? dateHit.time } : {}),
+    };
   if (time) {
     const today = atTime(now, time);
     return { rest, date: today.getTime() > now.getTime() ? today : addDays(today, 1), time };

@@ -5,13 +5,19 @@
 import { MAX_TAG_LENGTH, MAX_TAGS, MAX_TITLE_LENGTH, type Priority } from './tool-calls.js';
 
 /** A value found in a message plus the message with that phrase removed. */
-export interface Found<T> { value: T | undefined; rest: string }
+export interface Found<T> {
+  value: T | undefined;
+  rest: string;
+}
 
 const squash = (s: string): string => s.replace(/\s+/g, ' ').trim();
 
 /** A tag as stored: no `#`, lower case, no trailing separators; empty when unusable. */
 export function normalizeTag(raw: string): string {
-  const tag = raw.replace(/^#+/, '').toLowerCase().replace(/[-_/]+$/, '');
+  const tag = raw
+    .replace(/^#+/, '')
+    .toLowerCase()
+    .replace(/[-_/]+$/, '');
   return tag.length <= MAX_TAG_LENGTH ? tag : '';
 }
 
@@ -26,7 +32,10 @@ export function extractTags(text: string): Found<string[]> {
     add(tag);
     return lead;
   });
-  rest = rest.replace(/\b(?:tagged|with\s+(?:the\s+)?tags?|tags?:)\s*(?:with\s+|as\s+)?(?=[\s,]*(?:and\b|$|,))/giu, ' ');
+  rest = rest.replace(
+    /\b(?:tagged|with\s+(?:the\s+)?tags?|tags?:)\s*(?:with\s+|as\s+)?(?=[\s,]*(?:and\b|$|,))/giu,
+    ' ',
+  );
   rest = rest.replace(/\btagged\s+(?:with\s+|as\s+)?([\p{L}\p{N}_][\p{L}\p{N}_-]*)/giu, (_m, tag: string) => {
     add(tag);
     return ' ';
@@ -35,8 +44,18 @@ export function extractTags(text: string): Found<string[]> {
 }
 
 const PRIORITY_WORDS: Record<string, Priority> = {
-  high: 'High', top: 'High', highest: 'High', urgent: 'High', medium: 'Medium', normal: 'Medium', mid: 'Medium',
-  low: 'Low', lowest: 'Low', p1: 'High', p2: 'Medium', p3: 'Low',
+  high: 'High',
+  top: 'High',
+  highest: 'High',
+  urgent: 'High',
+  medium: 'Medium',
+  normal: 'Medium',
+  mid: 'Medium',
+  low: 'Low',
+  lowest: 'Low',
+  p1: 'High',
+  p2: 'Medium',
+  p3: 'Low',
 };
 
 /** Reads a priority word ("high", "urgent", "p2") or returns undefined. */
@@ -46,7 +65,10 @@ export function priorityWord(word: string): Priority | undefined {
 
 const PRIORITY_RULES: [RegExp, (m: RegExpExecArray) => Priority | undefined][] = [
   [/\bnot\s+(?:urgent|important)\b/i, () => 'Low'],
-  [/\b(?:(?:with|as|at)\s+(?:an?\s+)?)?(high|top|highest|medium|normal|mid|low|lowest)[\s-]+(?:priority|prio|pri)\b/i, (m) => priorityWord(m[1]!)],
+  [
+    /\b(?:(?:with|as|at)\s+(?:an?\s+)?)?(high|top|highest|medium|normal|mid|low|lowest)[\s-]+(?:priority|prio|pri)\b/i,
+    (m) => priorityWord(m[1]!),
+  ],
   [/\b(?:priority|prio)\s*(?:[:=]|is|of|to)?\s*(high|top|medium|normal|low|urgent)\b/i, (m) => priorityWord(m[1]!)],
   [/\b(?:p[123])\b/i, (m) => priorityWord(m[0])],
   [/(?:\b(?:urgent(?:ly)?|asap|critical|important)\b|!!+)/i, () => 'High'],
@@ -74,7 +96,7 @@ function unquote(s: string): string {
 /** Tidies what is left of a message after the structured phrases were cut out. */
 export function cleanTitle(text: string): string {
   let s = squash(text).replace(EDGE_JUNK, '');
-  for (let prev = ''; prev !== s; ) {
+  for (let prev = ''; prev !== s;) {
     prev = s;
     s = s.replace(TRAILING_FILLER, '').replace(EDGE_JUNK, '');
   }
@@ -98,7 +120,7 @@ export function clipWords(s: string, max: number): string {
 export function taskRef(text: string): string {
   let s = cleanTitle(text);
   s = s.replace(/\s+(?:from|off|on|in)\s+(?:my|the)\s+(?:(?:todo|to-do|to\s+do|task)\s+)?(?:list|tasks|todos)$/i, '');
-  for (let prev = ''; prev !== s; ) {
+  for (let prev = ''; prev !== s;) {
     prev = s;
     s = s
       .replace(/^(?:the|my|a|an|that|this|our)\s+/i, '')

@@ -9,7 +9,8 @@ import { MAX_SEARCH_LENGTH, type ToolCall } from './tool-calls.js';
 /** The arguments of a list_tasks call. */
 export type ListArgs = Extract<ToolCall, { tool: 'list_tasks' }>['args'];
 
-const LIST_NOUN = /\b(?:tasks?|todos?|to-?dos?|to\s+do\s+list|agenda|list|plate|schedule|overdue|due|pending|upcoming|planned|left)\b/i;
+const LIST_NOUN =
+  /\b(?:tasks?|todos?|to-?dos?|to\s+do\s+list|agenda|list|plate|schedule|overdue|due|pending|upcoming|planned|left)\b/i;
 
 /** Whether a message asks to see tasks rather than change them. */
 export function isListRequest(t: string): boolean {
@@ -19,10 +20,15 @@ export function isListRequest(t: string): boolean {
     return LIST_NOUN.test(t) || /\b(?:completed|done|finished|today|tomorrow|this\s+week|next\s+week)\b/i.test(t);
   }
   // Bare noun phrases: "my tasks", "tasks tagged #work", "overdue tasks", "high priority tasks".
-  return /^(?:(?:my|all|all\s+my|pending|open|completed|done|finished|overdue|upcoming|today'?s|urgent|(?:high|medium|low)\s+priority)\s+)*(?:tasks|todos|to-?dos)\b/i.test(t);
+  return /^(?:(?:my|all|all\s+my|pending|open|completed|done|finished|overdue|upcoming|today'?s|urgent|(?:high|medium|low)\s+priority)\s+)*(?:tasks|todos|to-?dos)\b/i.test(
+    t,
+  );
 }
 
-interface Range { from?: Date; to: Date }
+interface Range {
+  from?: Date;
+  to: Date;
+}
 
 function weekRange(now: Date, offsetWeeks: number): Range {
   const from = addDays(startOfIsoWeek(now), 7 * offsetWeeks);
@@ -41,12 +47,18 @@ const RANGE_RULES: [RegExp, (m: RegExpExecArray, now: Date) => Range][] = [
   [/\blast\s+week\b/i, (_m, now) => weekRange(now, -1)],
   [/\b(?:this|current)\s+month\b/i, (_m, now) => monthRange(now, 0)],
   [/\bnext\s+month\b/i, (_m, now) => monthRange(now, 1)],
-  [/\b(?:this\s+)?weekend\b/i, (_m, now) => {
-    const dow = now.getUTCDay();
-    const sat = dow === 6 ? utcDay(now) : dow === 0 ? addDays(utcDay(now), -1) : addDays(utcDay(now), 6 - dow);
-    return { from: sat, to: endOfDay(addDays(sat, 1)) };
-  }],
-  [new RegExp(`\\b(?:in\\s+|within\\s+|over\\s+)?(?:the\\s+)?(?:next|coming)\\s+${COUNT}\\s+days?\\b`, 'i'), (m, now) => ({ from: now, to: endOfDay(addDays(now, countValue(m[1]!))) })],
+  [
+    /\b(?:this\s+)?weekend\b/i,
+    (_m, now) => {
+      const dow = now.getUTCDay();
+      const sat = dow === 6 ? utcDay(now) : dow === 0 ? addDays(utcDay(now), -1) : addDays(utcDay(now), 6 - dow);
+      return { from: sat, to: endOfDay(addDays(sat, 1)) };
+    },
+  ],
+  [
+    new RegExp(`\\b(?:in\\s+|within\\s+|over\\s+)?(?:the\\s+)?(?:next|coming)\\s+${COUNT}\\s+days?\\b`, 'i'),
+    (m, now) => ({ from: now, to: endOfDay(addDays(now, countValue(m[1]!))) }),
+  ],
   [/\b(?:upcoming|coming\s+up|soon)\b/i, (_m, now) => ({ from: now, to: endOfDay(addDays(now, 7)) })],
 ];
 
@@ -56,7 +68,10 @@ const FILLER =
   /\b(?:show|list|display|view|see|find|search|look|for|up|me|my|all|the|a|an|any|tasks?|todos?|to-?dos?|items?|that|which|are|is|i|do|have|what|whats|what's|due|on|in|of|anything|there|pending|open|everything|please|with|to|list|agenda|schedule|left|get|give)\b/gi;
 
 function stripEdges(s: string): string {
-  return s.replace(/^["'“‘\s]+|["'”’\s.,!?]+$/g, '').replace(/\s+/g, ' ').trim();
+  return s
+    .replace(/^["'“‘\s]+|["'”’\s.,!?]+$/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** Builds list_tasks filters. Unless the user asks for done or all tasks, only pending ones are shown. */
@@ -82,7 +97,8 @@ export function parseListRequest(text: string, now: Date): ListArgs {
 
   let status: ListArgs['status'] = 'pending';
   if (/\b(?:completed|done|finished|closed|complete)\b/i.test(t)) status = 'completed';
-  else if (/\b(?:all|everything|every\s+task)\b/i.test(t) && !/\ball\s+(?:my\s+)?(?:pending|open)\b/i.test(t)) status = 'all';
+  else if (/\b(?:all|everything|every\s+task)\b/i.test(t) && !/\ball\s+(?:my\s+)?(?:pending|open)\b/i.test(t))
+    status = 'all';
   t = t.replace(/\b(?:completed|done|finished|closed|complete|pending|open|incomplete|unfinished)\b/gi, ' ');
 
   let range: Range | undefined;

@@ -25,14 +25,22 @@ export interface LlmInterpreterOptions {
  * AppError, so the HTTP layer answers 503 and callers can use `isRetriable`.
  */
 export class LlmRetriableError extends AppError {
-  constructor(message: string, readonly upstreamStatus?: number, cause?: unknown) {
+  constructor(
+    message: string,
+    readonly upstreamStatus?: number,
+    cause?: unknown,
+  ) {
     super(message, { code: 'llm_unavailable', retriable: true, status: 503, cause });
   }
 }
 
 /** The LLM call failed in a way repeating will not fix (bad key or model, bad request, garbage reply). */
 export class LlmPermanentError extends AppError {
-  constructor(message: string, readonly upstreamStatus?: number, cause?: unknown) {
+  constructor(
+    message: string,
+    readonly upstreamStatus?: number,
+    cause?: unknown,
+  ) {
     super(message, { code: 'llm_failed', retriable: false, status: 502, cause });
   }
 }
@@ -102,15 +110,25 @@ export class LlmInterpreter implements Interpreter {
     let res: Response;
     let text: string;
     try {
-      res = await this.fetchImpl(this.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await this.fetchImpl(this.url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
       text = await res.text();
     } catch (err) {
       // Timeouts, refused connections and resets are all transient from the caller's point of view.
-      throw new LlmRetriableError(`LLM request to ${this.url} failed: ${(err as Error)?.message ?? String(err)}`, undefined, err);
+      throw new LlmRetriableError(
+        `LLM request to ${this.url} failed: ${(err as Error)?.message ?? String(err)}`,
+        undefined,
+        err,
+      );
     }
     if (!res.ok) {
       const detail = `LLM request to ${this.url} returned HTTP ${res.status}: ${text.slice(0, 300)}`;
-      if (res.status === 408 || res.status === 429 || res.status >= 500) throw new LlmRetriableError(detail, res.status);
+      if (res.status === 408 || res.status === 429 || res.status >= 500)
+        throw new LlmRetriableError(detail, res.status);
       throw new LlmPermanentError(detail, res.status);
     }
     let json: unknown;
@@ -120,7 +138,8 @@ export class LlmInterpreter implements Interpreter {
       throw new LlmPermanentError(`LLM reply from ${this.url} is not JSON: ${text.slice(0, 300)}`, res.status, err);
     }
     const msg = (json as { choices?: { message?: CompletionMessage }[] })?.choices?.[0]?.message;
-    if (!msg || typeof msg !== 'object') throw new LlmPermanentError(`LLM reply from ${this.url} has no choices[0].message`, res.status);
+    if (!msg || typeof msg !== 'object')
+      throw new LlmPermanentError(`LLM reply from ${this.url} has no choices[0].message`, res.status);
     return msg;
   }
 }

@@ -7,7 +7,11 @@ import { RuleInterpreter } from './rule-interpreter.js';
 
 const NOW = new Date('2026-11-25T10:00:00Z');
 
-interface Seen { url?: string; auth?: string; body: Record<string, any> }
+interface Seen {
+  url?: string;
+  auth?: string;
+  body: Record<string, any>;
+}
 type Reply = (res: ServerResponse) => void;
 
 // A real HTTP server, so the request actually crosses the network stack the way production does.
@@ -16,12 +20,23 @@ let baseUrl: string;
 let reply: Reply;
 let seen: Seen[] = [];
 
-const json = (status: number, body: unknown): Reply => (res) => {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(typeof body === 'string' ? body : JSON.stringify(body));
-};
-const completion = (message: Record<string, unknown>) => json(200, { id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', ...message } }] });
-const toolCall = (name: string, args: unknown, id = 'call_1') => ({ id, type: 'function', function: { name, arguments: typeof args === 'string' ? args : JSON.stringify(args) } });
+const json =
+  (status: number, body: unknown): Reply =>
+  (res) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
+  };
+const completion = (message: Record<string, unknown>) =>
+  json(200, {
+    id: 'x',
+    object: 'chat.completion',
+    choices: [{ index: 0, message: { role: 'assistant', ...message } }],
+  });
+const toolCall = (name: string, args: unknown, id = 'call_1') => ({
+  id,
+  type: 'function',
+  function: { name, arguments: typeof args === 'string' ? args : JSON.stringify(args) },
+});
 
 beforeAll(async () => {
   server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -54,16 +69,26 @@ describe('LlmInterpreter', () => {
     reply = completion({
       content: null,
       tool_calls: [
-        toolCall('add_task', { title: 'buy milk', dueDate: '2026-11-26T17:00:00Z', priority: 'High', tags: ['errands'] }),
+        toolCall('add_task', {
+          title: 'buy milk',
+          dueDate: '2026-11-26T17:00:00Z',
+          priority: 'High',
+          tags: ['errands'],
+        }),
         toolCall('set_reminder', { task: 'buy milk', remindAt: '2026-11-26T16:00:00' }, 'call_2'),
       ],
     });
-    const result = await llm().interpret('add buy milk tomorrow at 5pm, high priority, #errands and remind me at 4', { now: NOW });
+    const result = await llm().interpret('add buy milk tomorrow at 5pm, high priority, #errands and remind me at 4', {
+      now: NOW,
+    });
 
     expect(result).toEqual({
       kind: 'tools',
       calls: [
-        { tool: 'add_task', args: { title: 'buy milk', dueDate: '2026-11-26T17:00:00.000Z', priority: 'High', tags: ['errands'] } },
+        {
+          tool: 'add_task',
+          args: { title: 'buy milk', dueDate: '2026-11-26T17:00:00.000Z', priority: 'High', tags: ['errands'] },
+        },
         { tool: 'set_reminder', args: { task: 'buy milk', remindAt: '2026-11-26T16:00:00.000Z' } },
       ],
     });
@@ -74,16 +99,37 @@ describe('LlmInterpreter', () => {
     expect(req!.body.model).toBe('test-model');
     expect(req!.body.messages[0].role).toBe('system');
     expect(req!.body.messages[0].content).toContain('2026-11-25T10:00:00.000Z');
-    expect(req!.body.messages[1]).toEqual({ role: 'user', content: 'add buy milk tomorrow at 5pm, high priority, #errands and remind me at 4' });
-    expect(req!.body.tools.map((t: any) => t.function.name)).toEqual(['add_task', 'list_tasks', 'complete_task', 'delete_task', 'update_task', 'set_reminder']);
+    expect(req!.body.messages[1]).toEqual({
+      role: 'user',
+      content: 'add buy milk tomorrow at 5pm, high priority, #errands and remind me at 4',
+    });
+    expect(req!.body.tools.map((t: any) => t.function.name)).toEqual([
+      'add_task',
+      'list_tasks',
+      'complete_task',
+      'delete_task',
+      'update_task',
+      'set_reminder',
+    ]);
     const add = req!.body.tools[0].function.parameters;
     expect(add).toMatchObject({ type: 'object', required: ['title'] });
-    expect(Object.keys(add.properties)).toEqual(['title', 'description', 'dueDate', 'priority', 'tags', 'isRecurringTemplate', 'recurrencePattern']);
+    expect(Object.keys(add.properties)).toEqual([
+      'title',
+      'description',
+      'dueDate',
+      'priority',
+      'tags',
+      'isRecurringTemplate',
+      'recurrencePattern',
+    ]);
   });
 
   test('a plain text answer becomes unknown with that text', async () => {
     reply = completion({ content: 'I can only help with your tasks.' });
-    expect(await llm().interpret('tell me a joke', { now: NOW })).toEqual({ kind: 'unknown', response: 'I can only help with your tasks.' });
+    expect(await llm().interpret('tell me a joke', { now: NOW })).toEqual({
+      kind: 'unknown',
+      response: 'I can only help with your tasks.',
+    });
   });
 
   test('drops malformed or invalid tool calls and keeps the valid ones', async () => {
@@ -96,14 +142,21 @@ describe('LlmInterpreter', () => {
         toolCall('set_reminder', { task: 'report', remindAt: 'tomorrow' }),
         toolCall('add_task', { title: 'gym', recurrencePattern: 'sometimes' }),
         toolCall('update_task', { task: 'report', changes: {} }),
-        toolCall('list_tasks', { status: 'pending', dueFrom: '2026-11-23T00:00:00Z', dueTo: '2026-11-29T23:59:59.999Z' }),
+        toolCall('list_tasks', {
+          status: 'pending',
+          dueFrom: '2026-11-23T00:00:00Z',
+          dueTo: '2026-11-29T23:59:59.999Z',
+        }),
         toolCall('complete_task', { task: 'buy milk', confidence: 0.9 }),
       ],
     });
     expect(await llm().interpret("what's due this week and I bought milk", { now: NOW })).toEqual({
       kind: 'tools',
       calls: [
-        { tool: 'list_tasks', args: { status: 'pending', dueFrom: '2026-11-23T00:00:00.000Z', dueTo: '2026-11-29T23:59:59.999Z' } },
+        {
+          tool: 'list_tasks',
+          args: { status: 'pending', dueFrom: '2026-11-23T00:00:00.000Z', dueTo: '2026-11-29T23:59:59.999Z' },
+        },
         { tool: 'complete_task', args: { task: 'buy milk' } },
       ],
     });
@@ -118,7 +171,9 @@ describe('LlmInterpreter', () => {
 
   test('HTTP 500 throws a retriable error', async () => {
     reply = json(500, { error: { message: 'overloaded' } });
-    const err = await llm().interpret('add x', { now: NOW }).catch((e: unknown) => e);
+    const err = await llm()
+      .interpret('add x', { now: NOW })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LlmRetriableError);
     expect((err as Error).constructor.name).toMatch(/Retriable/);
     expect(err).toMatchObject({ name: 'LlmRetriableError', retriable: true, status: 503, upstreamStatus: 500 });
@@ -128,7 +183,9 @@ describe('LlmInterpreter', () => {
     reply = json(429, { error: { message: 'slow down' } });
     await expect(llm().interpret('add x', { now: NOW })).rejects.toBeInstanceOf(LlmRetriableError);
     reply = json(401, { error: { message: 'bad key' } });
-    const err = await llm().interpret('add x', { now: NOW }).catch((e: unknown) => e);
+    const err = await llm()
+      .interpret('add x', { now: NOW })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LlmPermanentError);
     expect(isRetriable(err)).toBe(false);
   });

@@ -5,13 +5,23 @@
  */
 import { z } from 'zod';
 import { formatRecurrencePattern, isValidRecurrencePattern, parseRecurrencePattern } from '../../lib/recurrence.js';
-import { MAX_SEARCH_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, MAX_TITLE_LENGTH, PRIORITIES, type ToolCall, type ToolName } from './tool-calls.js';
+import {
+  MAX_SEARCH_LENGTH,
+  MAX_TAG_LENGTH,
+  MAX_TAGS,
+  MAX_TITLE_LENGTH,
+  PRIORITIES,
+  type ToolCall,
+  type ToolName,
+} from './tool-calls.js';
 
 /** Models drop the zone often; the chat works in UTC, so a zone-less timestamp is read as UTC. */
 function normalizeIso(s: string): string | undefined {
   const trimmed = s.trim();
   if (!/^\d{4}-\d{2}-\d{2}(?:$|[T ])/.test(trimmed)) return undefined;
-  const zoned = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/.test(trimmed) ? `${trimmed.replace(' ', 'T')}Z` : trimmed;
+  const zoned = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/.test(trimmed)
+    ? `${trimmed.replace(' ', 'T')}Z`
+    : trimmed;
   const ms = Date.parse(zoned);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
@@ -22,13 +32,21 @@ const isoDate = z
   .refine((s) => normalizeIso(s) !== undefined, 'not an ISO-8601 date-time')
   .transform((s) => normalizeIso(s)!);
 const text = (max: number) => z.string().trim().min(1).max(max);
-const taskRef = text(MAX_TITLE_LENGTH).describe('Words identifying an existing task, as the user referred to it (e.g. "report", "buy milk")');
+const taskRef = text(MAX_TITLE_LENGTH).describe(
+  'Words identifying an existing task, as the user referred to it (e.g. "report", "buy milk")',
+);
 // Same rule as the task service: one word, so "#work" from a model is accepted as "work".
 const tag = z
   .string()
   .trim()
   .transform((t) => t.replace(/^#+/, '').toLowerCase())
-  .pipe(z.string().min(1).max(MAX_TAG_LENGTH).regex(/^[^\s#,]+$/));
+  .pipe(
+    z
+      .string()
+      .min(1)
+      .max(MAX_TAG_LENGTH)
+      .regex(/^[^\s#,]+$/),
+  );
 const priority = z.enum(PRIORITIES as [string, ...string[]]).describe('Task priority');
 
 const taskFields = {
@@ -50,7 +68,10 @@ const taskFields = {
 const SCHEMAS = {
   add_task: z.object(taskFields),
   list_tasks: z.object({
-    status: z.enum(['pending', 'completed', 'all']).optional().describe('Which tasks to show: pending unless the user asks for completed or all tasks'),
+    status: z
+      .enum(['pending', 'completed', 'all'])
+      .optional()
+      .describe('Which tasks to show: pending unless the user asks for completed or all tasks'),
     dueFrom: isoDate.optional().describe('Only tasks due at or after this instant (ISO-8601 UTC)'),
     dueTo: isoDate.optional().describe('Only tasks due at or before this instant (ISO-8601 UTC)'),
     priority: priority.optional(),
@@ -80,7 +101,10 @@ const DESCRIPTIONS: Record<ToolName, string> = {
 
 /** OpenAI `tools` entries for the chat completions request. */
 export const TOOL_DEFINITIONS = (Object.keys(SCHEMAS) as ToolName[]).map((name) => {
-  const { $schema: _ignored, ...parameters } = z.toJSONSchema(SCHEMAS[name], { io: 'input' }) as Record<string, unknown>;
+  const { $schema: _ignored, ...parameters } = z.toJSONSchema(SCHEMAS[name], { io: 'input' }) as Record<
+    string,
+    unknown
+  >;
   return { type: 'function' as const, function: { name, description: DESCRIPTIONS[name], parameters } };
 });
 

@@ -3,7 +3,17 @@
  * writing them in the recurrence grammar of lib/recurrence.ts.
  */
 import { formatRecurrencePattern, isValidRecurrencePattern, parseRecurrencePattern } from '../../lib/recurrence.js';
-import { COUNT, PART_OF_DAY, WEEKDAY_KEYS, addDays, atTime, countValue, utcDay, weekdayIndex, type Time } from './date-phrases.js';
+import {
+  COUNT,
+  PART_OF_DAY,
+  WEEKDAY_KEYS,
+  addDays,
+  atTime,
+  countValue,
+  utcDay,
+  weekdayIndex,
+  type Time,
+} from './date-phrases.js';
 
 /**
  * A recurrence found in a message. `pattern` takes an anchor (the due date, else now) because
@@ -38,7 +48,8 @@ function dayOfMonth(raw: string | undefined): number | undefined {
 
 const fixed = (p: string) => () => p;
 /** Grammar typed literally by the user counts only if the scheduler would accept it. */
-const literal = (p: string) => (isValidRecurrencePattern(p) ? { pattern: fixed(formatRecurrencePattern(parseRecurrencePattern(p))) } : undefined);
+const literal = (p: string) =>
+  isValidRecurrencePattern(p) ? { pattern: fixed(formatRecurrencePattern(parseRecurrencePattern(p))) } : undefined;
 type Rule = [RegExp, (m: RegExpExecArray) => { pattern: (anchor: Date) => string; time?: Time } | undefined];
 
 const RULES: Rule[] = [
@@ -46,28 +57,46 @@ const RULES: Rule[] = [
   [/\b(every:\d{1,4}:(?:days|weeks)|weekly:[a-z]{3}(?:,[a-z]{3})*|monthly:\d{1,2})\b/i, (m) => literal(m[1]!)],
   [
     new RegExp(`\\b(?:on\\s+)?(?:the\\s+)?${ORD}\\s+(?:day\\s+)?of\\s+${EVERY}\\s+month\\b`, 'i'),
-    (m) => { const d = dayOfMonth(m[1]); return d ? { pattern: fixed(`monthly:${d}`) } : undefined; },
+    (m) => {
+      const d = dayOfMonth(m[1]);
+      return d ? { pattern: fixed(`monthly:${d}`) } : undefined;
+    },
   ],
   [
     new RegExp(`\\b(?:${EVERY}\\s+month|monthly)\\s+on\\s+the\\s+${ORD}\\b`, 'i'),
-    (m) => { const d = dayOfMonth(m[1]); return d ? { pattern: fixed(`monthly:${d}`) } : undefined; },
+    (m) => {
+      const d = dayOfMonth(m[1]);
+      return d ? { pattern: fixed(`monthly:${d}`) } : undefined;
+    },
   ],
-  [/\b(?:(?:every|each)\s+(?:week\s*day|work\s*day|business\s+day)|(?:on\s+)?weekdays|monday\s+(?:to|through|thru|-)\s+friday)\b/i, () => ({ pattern: fixed('weekdays') })],
+  [
+    /\b(?:(?:every|each)\s+(?:week\s*day|work\s*day|business\s+day)|(?:on\s+)?weekdays|monday\s+(?:to|through|thru|-)\s+friday)\b/i,
+    () => ({ pattern: fixed('weekdays') }),
+  ],
   [/\b(?:every|each)\s+weekend\b|\bon\s+weekends\b/i, () => ({ pattern: fixed('weekly:sat,sun') })],
-  [/\b(?:every|each)\s+(morning|afternoon|evening|night)\b|\bnightly\b/i, (m) => ({
-    pattern: fixed('daily'),
-    time: PART_OF_DAY[m[1]?.toLowerCase() ?? 'night'],
-  })],
+  [
+    /\b(?:every|each)\s+(morning|afternoon|evening|night)\b|\bnightly\b/i,
+    (m) => ({
+      pattern: fixed('daily'),
+      time: PART_OF_DAY[m[1]?.toLowerCase() ?? 'night'],
+    }),
+  ],
   [/\b(?:(?:every|each)\s+(?:single\s+)?day|everyday|daily)\b/i, () => ({ pattern: fixed('daily') })],
   [new RegExp(`\\b(?:${EVERY}|weekly\\s+on)\\s+(${DAY_LIST})\\b`, 'i'), (m) => ({ pattern: fixed(weeklyOf(m[1]!)) })],
   [new RegExp(`\\b(?:on\\s+)?(${PLURAL_LIST})\\b`, 'i'), (m) => ({ pattern: fixed(weeklyOf(m[1]!)) })],
   [/\bevery\s+other\s+(day|week|month)\b/i, (m) => interval(2, m[1]!)],
-  [new RegExp(`\\bevery\\s+${COUNT}\\s+(hours?|days?|weeks?|months?)\\b`, 'i'), (m) => interval(countValue(m[1]!), m[2]!)],
+  [
+    new RegExp(`\\bevery\\s+${COUNT}\\s+(hours?|days?|weeks?|months?)\\b`, 'i'),
+    (m) => interval(countValue(m[1]!), m[2]!),
+  ],
   [/\b(?:(?:every|each)\s+week|weekly)\b/i, () => ({ pattern: (a) => `weekly:${WEEKDAY_KEYS[a.getUTCDay()]}` })],
   [/\b(?:(?:every|each)\s+month|monthly)\b/i, () => ({ pattern: (a) => `monthly:${a.getUTCDate()}` })],
-  [/\b(?:(?:every|each)\s+year|yearly|annually)\b/i, () => ({
-    pattern: (a) => `cron:${a.getUTCMinutes()} ${a.getUTCHours()} ${a.getUTCDate()} ${a.getUTCMonth() + 1} *`,
-  })],
+  [
+    /\b(?:(?:every|each)\s+year|yearly|annually)\b/i,
+    () => ({
+      pattern: (a) => `cron:${a.getUTCMinutes()} ${a.getUTCHours()} ${a.getUTCDate()} ${a.getUTCMonth() + 1} *`,
+    }),
+  ],
 ];
 
 /** Intervals the grammar has no word for are written as cron, which the scheduler already runs. */
@@ -75,10 +104,15 @@ function interval(n: number, unitRaw: string): ReturnType<Rule[1]> {
   if (!(n >= 1 && n <= 999)) return undefined;
   const unit = unitRaw.toLowerCase().replace(/s$/, '');
   if (unit === 'day') return { pattern: fixed(n === 1 ? 'daily' : `every:${n}:days`) };
-  if (unit === 'week') return { pattern: n === 1 ? (a) => `weekly:${WEEKDAY_KEYS[a.getUTCDay()]}` : fixed(`every:${n}:weeks`) };
-  if (unit === 'hour') return n <= 23 ? { pattern: fixed(n === 1 ? 'cron:0 * * * *' : `cron:0 */${n} * * *`) } : undefined;
+  if (unit === 'week')
+    return { pattern: n === 1 ? (a) => `weekly:${WEEKDAY_KEYS[a.getUTCDay()]}` : fixed(`every:${n}:weeks`) };
+  if (unit === 'hour')
+    return n <= 23 ? { pattern: fixed(n === 1 ? 'cron:0 * * * *' : `cron:0 */${n} * * *`) } : undefined;
   if (n > 12) return undefined;
-  return { pattern: (a) => `cron:${a.getUTCMinutes()} ${a.getUTCHours()} ${Math.min(a.getUTCDate(), 28)} ${n === 1 ? '*' : `*/${n}`} *` };
+  return {
+    pattern: (a) =>
+      `cron:${a.getUTCMinutes()} ${a.getUTCHours()} ${Math.min(a.getUTCDate(), 28)} ${n === 1 ? '*' : `*/${n}`} *`,
+  };
 }
 
 /** Finds the first recurrence phrase and removes it (and a "repeat"/"recurring" next to it). */
@@ -87,7 +121,9 @@ export function extractRecurrence(text: string): RecurrenceResult {
     const m = re.exec(text);
     const hit = m ? read(m) : undefined;
     if (!m || !hit) continue;
-    const before = text.slice(0, m.index).replace(/[\s,]*\b(?:repeat(?:s|ing)?|recurring|recur(?:s|ring)?|and)?\s*$/i, ' ');
+    const before = text
+      .slice(0, m.index)
+      .replace(/[\s,]*\b(?:repeat(?:s|ing)?|recurring|recur(?:s|ring)?|and)?\s*$/i, ' ');
     let after = text.slice(m.index + m[0].length);
     // "every saturday morning": the part of day belongs to the recurrence, not to the title.
     const part = /^\s+(?:in\s+the\s+)?(morning|afternoon|evening|night)\b/i.exec(after);

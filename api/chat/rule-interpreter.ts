@@ -35,10 +35,13 @@ function normalize(raw: string): string {
     .replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  for (let prev = ''; prev !== s; ) {
+  for (let prev = ''; prev !== s;) {
     prev = s;
     s = s
-      .replace(/^(?:hey|hi|hello|ok(?:ay)?|so|um+|please|pls|plz|kindly|can\s+you|could\s+you|would\s+you|will\s+you|i\s+want\s+you\s+to|i'?d\s+like\s+you\s+to)\b[\s,!]*/i, '')
+      .replace(
+        /^(?:hey|hi|hello|ok(?:ay)?|so|um+|please|pls|plz|kindly|can\s+you|could\s+you|would\s+you|will\s+you|i\s+want\s+you\s+to|i'?d\s+like\s+you\s+to)\b[\s,!]*/i,
+        '',
+      )
       .replace(/[\s,]*\b(?:please|pls|plz|thanks|thank\s+you|thx)\b[\s.!]*$/i, '')
       .replace(/[\s.!?]+$/, '');
   }
@@ -101,7 +104,8 @@ function parseAdd(t: string, now: Date): Interpretation | undefined {
   const title = cleanTitle(when.rest);
   const explicit = head.explicit || inner.explicit;
   if (!explicit && !rec.pattern && !when.date) return undefined;
-  if (!title) return explicit ? unknown('What should the task be called? Try: "add buy milk tomorrow at 5pm".') : undefined;
+  if (!title)
+    return explicit ? unknown('What should the task be called? Try: "add buy milk tomorrow at 5pm".') : undefined;
 
   const fields: TaskFields & { title: string } = { title };
   let due = when.date;
@@ -122,7 +126,8 @@ function parseAdd(t: string, now: Date): Interpretation | undefined {
 }
 
 function interpretText(t: string, now: Date): Interpretation {
-  if (!t || /^(?:help|\?+|commands|what\s+can\s+you\s+do|how\s+does\s+(?:this|it)\s+work)$/i.test(t)) return unknown(HELP_TEXT);
+  if (!t || /^(?:help|\?+|commands|what\s+can\s+you\s+do|how\s+does\s+(?:this|it)\s+work)$/i.test(t))
+    return unknown(HELP_TEXT);
 
   const reminder = parseReminder(t, now);
   if (reminder) return reminder;

@@ -8,7 +8,10 @@ import { extractRecurrence } from './recurrence-phrases.js';
 import { MAX_TAGS, type Interpretation, type TaskFields, type ToolCall } from './tool-calls.js';
 
 type Groups = { task?: string; value?: string; field?: string };
-interface UpdateRule { re: RegExp; read(g: Groups, now: Date): TaskFields | undefined }
+interface UpdateRule {
+  re: RegExp;
+  read(g: Groups, now: Date): TaskFields | undefined;
+}
 
 const title = (g: Groups): TaskFields | undefined => {
   const t = cleanTitle(g.value ?? '');
@@ -24,37 +27,76 @@ const due = (g: Groups, now: Date): TaskFields | undefined => {
   return when.date && !cleanTitle(when.rest) ? { dueDate: when.date.toISOString() } : undefined;
 };
 const tags = (g: Groups): TaskFields | undefined => {
-  const list = (g.value ?? '').split(/\s*(?:,|\band\b|&|\s)\s*/i).map(normalizeTag).filter(Boolean);
+  const list = (g.value ?? '')
+    .split(/\s*(?:,|\band\b|&|\s)\s*/i)
+    .map(normalizeTag)
+    .filter(Boolean);
   return list.length ? { tags: [...new Set(list)].slice(0, MAX_TAGS) } : undefined;
 };
 const repeat = (g: Groups, now: Date): TaskFields | undefined => {
   const rec = extractRecurrence(g.value ?? '');
-  return rec.pattern && !cleanTitle(rec.rest) ? { isRecurringTemplate: true, recurrencePattern: rec.pattern(now) } : undefined;
+  return rec.pattern && !cleanTitle(rec.rest)
+    ? { isRecurringTemplate: true, recurrencePattern: rec.pattern(now) }
+    : undefined;
 };
 const CLEARED: Record<string, TaskFields> = {
-  due: { dueDate: null }, dead: { dueDate: null }, des: { description: null }, not: { description: null },
-  rec: { isRecurringTemplate: false, recurrencePattern: null }, rep: { isRecurringTemplate: false, recurrencePattern: null },
+  due: { dueDate: null },
+  dead: { dueDate: null },
+  des: { description: null },
+  not: { description: null },
+  rec: { isRecurringTemplate: false, recurrencePattern: null },
+  rep: { isRecurringTemplate: false, recurrencePattern: null },
   tag: { tags: [] },
 };
 
 const CHANGE = '(?:change|set|update|edit|modify)';
 const RULES: UpdateRule[] = [
   { re: /^(?:rename|retitle)\s+(?<task>.+)\s+(?:to|as|into)\s+(?<value>.+)$/i, read: title },
-  { re: new RegExp(`^${CHANGE}\\s+(?:the\\s+)?(?:title|name)\\s+(?:of|for)\\s+(?<task>.+)\\s+to\\s+(?<value>.+)$`, 'i'), read: title },
+  {
+    re: new RegExp(`^${CHANGE}\\s+(?:the\\s+)?(?:title|name)\\s+(?:of|for)\\s+(?<task>.+)\\s+to\\s+(?<value>.+)$`, 'i'),
+    read: title,
+  },
   { re: new RegExp(`^${CHANGE}\\s+(?<task>.+?)(?:'s)?\\s+(?:title|name)\\s+to\\s+(?<value>.+)$`, 'i'), read: title },
-  { re: new RegExp(`^(?:${CHANGE}|make)\\s+(?:the\\s+)?priority\\s+(?:of|for|on)\\s+(?<task>.+)\\s+(?:to|as)\\s+(?<value>\\w+)(?:\\s+priority)?$`, 'i'), read: priority },
-  { re: new RegExp(`^${CHANGE}\\s+(?<task>.+?)(?:'s)?\\s+priority\\s+(?:to|as)\\s+(?<value>\\w+)$`, 'i'), read: priority },
-  { re: /^(?:make|mark|set|flag)\s+(?<task>.+?)\s+(?:as\s+)?(?:an?\s+)?(?<value>high|top|medium|normal|low)[\s-]+priority$/i, read: priority },
-  { re: /^(?:make|mark|flag)\s+(?<task>.+?)\s+(?:as\s+)?(?<value>urgent|important)$/i, read: () => ({ priority: 'High' }) },
+  {
+    re: new RegExp(
+      `^(?:${CHANGE}|make)\\s+(?:the\\s+)?priority\\s+(?:of|for|on)\\s+(?<task>.+)\\s+(?:to|as)\\s+(?<value>\\w+)(?:\\s+priority)?$`,
+      'i',
+    ),
+    read: priority,
+  },
+  {
+    re: new RegExp(`^${CHANGE}\\s+(?<task>.+?)(?:'s)?\\s+priority\\s+(?:to|as)\\s+(?<value>\\w+)$`, 'i'),
+    read: priority,
+  },
+  {
+    re: /^(?:make|mark|set|flag)\s+(?<task>.+?)\s+(?:as\s+)?(?:an?\s+)?(?<value>high|top|medium|normal|low)[\s-]+priority$/i,
+    read: priority,
+  },
+  {
+    re: /^(?:make|mark|flag)\s+(?<task>.+?)\s+(?:as\s+)?(?<value>urgent|important)$/i,
+    read: () => ({ priority: 'High' }),
+  },
   { re: /^(?:de-?prioriti[sz]e)\s+(?<task>.+)$/i, read: () => ({ priority: 'Low' }) },
   { re: /^prioriti[sz]e\s+(?<task>.+)$/i, read: () => ({ priority: 'High' }) },
   {
     re: /^(?:move|reschedule|postpone|push(?:\s+back)?|shift|delay|defer|bump)\s+(?<task>.+)\s+(?:to|until|till|for|back\s+to|out\s+to)\s+(?<value>.+)$/i,
     read: due,
   },
-  { re: /^(?:reschedule|move)\s+(?<task>.+?)\s+(?<value>(?:on\s+|next\s+)?(?:\S+day|tomorrow|today|tonight)\b.*)$/i, read: due },
-  { re: new RegExp(`^(?:${CHANGE}|move)\\s+(?:the\\s+)?(?:due\\s*date|deadline|due\\s+time|date)\\s+(?:of|for|on)\\s+(?<task>.+)\\s+to\\s+(?<value>.+)$`, 'i'), read: due },
-  { re: new RegExp(`^${CHANGE}\\s+(?<task>.+?)(?:'s)?\\s+(?:due\\s*date|deadline)\\s+to\\s+(?<value>.+)$`, 'i'), read: due },
+  {
+    re: /^(?:reschedule|move)\s+(?<task>.+?)\s+(?<value>(?:on\s+|next\s+)?(?:\S+day|tomorrow|today|tonight)\b.*)$/i,
+    read: due,
+  },
+  {
+    re: new RegExp(
+      `^(?:${CHANGE}|move)\\s+(?:the\\s+)?(?:due\\s*date|deadline|due\\s+time|date)\\s+(?:of|for|on)\\s+(?<task>.+)\\s+to\\s+(?<value>.+)$`,
+      'i',
+    ),
+    read: due,
+  },
+  {
+    re: new RegExp(`^${CHANGE}\\s+(?<task>.+?)(?:'s)?\\s+(?:due\\s*date|deadline)\\s+to\\s+(?<value>.+)$`, 'i'),
+    read: due,
+  },
   { re: /^make\s+(?<task>.+)\s+due\s+(?<value>.+)$/i, read: due },
   { re: /^(?<task>.+?)\s+is\s+(?:now\s+)?due\s+(?<value>.+)$/i, read: due },
   {
@@ -62,10 +104,16 @@ const RULES: UpdateRule[] = [
     read: (g) => CLEARED[(g.field ?? '').slice(0, 3).toLowerCase()],
   },
   {
-    re: new RegExp(`^${CHANGE}\\s+(?:the\\s+)?(?:description|notes?|details)\\s+(?:of|for|on)\\s+(?<task>.+?)\\s+to\\s+(?<value>.+)$`, 'i'),
+    re: new RegExp(
+      `^${CHANGE}\\s+(?:the\\s+)?(?:description|notes?|details)\\s+(?:of|for|on)\\s+(?<task>.+?)\\s+to\\s+(?<value>.+)$`,
+      'i',
+    ),
     read: (g) => ({ description: g.value!.trim() }),
   },
-  { re: /^(?:add|attach)\s+(?:a\s+)?(?:note|description)\s+(?:to|for|on)\s+(?<task>.+?)\s*:\s*(?<value>.+)$/i, read: (g) => ({ description: g.value!.trim() }) },
+  {
+    re: /^(?:add|attach)\s+(?:a\s+)?(?:note|description)\s+(?:to|for|on)\s+(?<task>.+?)\s*:\s*(?<value>.+)$/i,
+    read: (g) => ({ description: g.value!.trim() }),
+  },
   { re: /^tag\s+(?<task>.+?)\s+(?:with|as)\s+(?<value>.+)$/i, read: tags },
   { re: /^(?:add|set)\s+(?:the\s+)?tags?\s+(?<value>.+?)\s+(?:to|on|for)\s+(?<task>.+)$/i, read: tags },
   { re: /^(?:make|set)\s+(?<task>.+?)\s+(?:to\s+)?(?:repeat|recur)(?:s|ring|ing)?\s+(?<value>.+)$/i, read: repeat },
@@ -99,10 +147,16 @@ export function parseReminder(t: string, now: Date): Interpretation | undefined 
   const when = extractWhen(m.groups?.rest ?? '', now);
   const task = taskRef(when.rest.replace(/^\s*(?:about|of|regarding|re|for|on)(?:\s+|$)/i, ''));
   if (!task) {
-    return { kind: 'unknown', response: 'Which task should I remind you about? Try: "remind me about the report tomorrow at 9am".' };
+    return {
+      kind: 'unknown',
+      response: 'Which task should I remind you about? Try: "remind me about the report tomorrow at 9am".',
+    };
   }
   if (!when.date) {
-    return { kind: 'unknown', response: `When should I remind you about "${task}"? Try: "remind me about ${task} tomorrow at 9am".` };
+    return {
+      kind: 'unknown',
+      response: `When should I remind you about "${task}"? Try: "remind me about ${task} tomorrow at 9am".`,
+    };
   }
   return { kind: 'tools', calls: [{ tool: 'set_reminder', args: { task, remindAt: when.date.toISOString() } }] };
 }

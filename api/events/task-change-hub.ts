@@ -134,7 +134,10 @@ export class TaskChangeHub {
         await this.consumer?.disconnect().catch(() => undefined);
         this.consumer = undefined;
         const wait = Math.min(5_000, 200 * 2 ** Math.min(attempt, 5));
-        this.o.logger.warn({ err: (err as Error).message, retryInMs: wait }, 'task change feed cannot reach Kafka; retrying');
+        this.o.logger.warn(
+          { err: (err as Error).message, retryInMs: wait },
+          'task change feed cannot reach Kafka; retrying',
+        );
         await sleep(wait);
       }
     }
@@ -178,7 +181,10 @@ export class TaskChangeHub {
       if (!e.payload.restart && !this.stopped && this.consumer === consumer) {
         this.consumer = undefined;
         this.joined = false;
-        void consumer.disconnect().catch(() => undefined).then(() => this.start());
+        void consumer
+          .disconnect()
+          .catch(() => undefined)
+          .then(() => this.start());
       }
     });
     await consumer.connect();
@@ -192,7 +198,10 @@ export class TaskChangeHub {
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('task change feed did not join its consumer group within 30 s')), 30_000);
+      timer = setTimeout(
+        () => reject(new Error('task change feed did not join its consumer group within 30 s')),
+        30_000,
+      );
     });
     try {
       await Promise.race([joined, timeout]);
@@ -202,7 +211,12 @@ export class TaskChangeHub {
     logger.info({ groupId: this.groupId }, 'task change feed started');
   }
 
-  private async dispatch(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> {
+  private async dispatch(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
     const userId = message.key?.toString() ?? '';
     if (!this.subscribers.get(userId)?.size) return;
     for (let attempt = 1; !this.stopped; attempt++) {
@@ -219,7 +233,10 @@ export class TaskChangeHub {
         return;
       } catch (err) {
         if (err instanceof PoisonEventError) {
-          this.o.logger.warn({ partition, offset: message.offset, err: err.message }, 'skipping a broadcast record that does not decode');
+          this.o.logger.warn(
+            { partition, offset: message.offset, err: err.message },
+            'skipping a broadcast record that does not decode',
+          );
           return;
         }
         // The registry is unreachable: hold this partition (order) and retry.

@@ -32,7 +32,10 @@ class VerifiedTokens {
   remember(token: string, sub: string, expSeconds: number | undefined, now: number): void {
     // A Map iterates in insertion order: the first key is the oldest entry.
     if (this.subjects.size >= this.maxEntries) this.subjects.delete(this.subjects.keys().next().value!);
-    this.subjects.set(token, { sub, until: Math.min(expSeconds === undefined ? Infinity : expSeconds * 1000, now + VERIFIED_TTL_MS) });
+    this.subjects.set(token, {
+      sub,
+      until: Math.min(expSeconds === undefined ? Infinity : expSeconds * 1000, now + VERIFIED_TTL_MS),
+    });
   }
 }
 
@@ -69,5 +72,10 @@ export function requireUser(secret: string) {
 
 /** A development token for `userId` (used by `npm run token` and the tests). */
 export async function signToken(secret: string, userId: string, expiresIn: string | number = '12h'): Promise<string> {
-  return new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(userId).setIssuedAt().setExpirationTime(expiresIn).sign(new TextEncoder().encode(secret));
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(userId)
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(secret));
 }

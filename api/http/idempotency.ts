@@ -37,9 +37,18 @@ export async function claimIdempotencyKey(sql: SqlTx, c: IdempotencyClaim): Prom
   const [prior] = await sql.query<{ method: string; path: string; status: number; body: unknown }>(Prisma.sql`
     select method, path, status_code as status, response_body as body from idempotent_requests where user_id = ${c.userId} and key = ${c.key}`);
   // Only a key deleted between the two statements gets here; a retry claims it afresh.
-  if (!prior) throw new AppError('Idempotency-Key record changed meanwhile, retry', { code: 'idempotency_key_conflict', retriable: true, status: 409 });
+  if (!prior)
+    throw new AppError('Idempotency-Key record changed meanwhile, retry', {
+      code: 'idempotency_key_conflict',
+      retriable: true,
+      status: 409,
+    });
   if (prior.method !== c.method || prior.path !== c.path) {
-    throw new AppError('Idempotency-Key was already used for a different request', { code: 'idempotency_key_reused', retriable: false, status: 422 });
+    throw new AppError('Idempotency-Key was already used for a different request', {
+      code: 'idempotency_key_reused',
+      retriable: false,
+      status: 422,
+    });
   }
   return { status: prior.status, body: prior.body };
 }

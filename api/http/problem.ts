@@ -35,7 +35,11 @@ export function problemHandler(logger: Logger) {
       status = bp.status;
       body = { title: (err as Error).message, status };
     }
-    if (status >= 500) logger.error({ err, traceId: res.locals.trace?.traceId, path: req.originalUrl }, 'request failed');
-    res.status(status).type('application/problem+json').json({ type: 'about:blank', ...body });
+    if (status >= 500)
+      logger.error({ err, traceId: res.locals.trace?.traceId, path: req.originalUrl }, 'request failed');
+    res
+      .status(status)
+      .type('application/problem+json')
+      .json({ type: 'about:blank', ...body });
   };
 }

@@ -15,10 +15,23 @@ export function requestContext(logger: Logger, metrics: ApiMetrics) {
       // The route pattern, not the path: user and task ids must not explode label cardinality.
       const routePath = req.route?.path as string | undefined;
       // req.baseUrl is reset once an error leaves the router, so look at the original URL.
-      const route = routePath ? `${req.originalUrl.startsWith('/api/') ? '/api/:userId' : req.baseUrl}${routePath}` : 'unmatched';
+      const route = routePath
+        ? `${req.originalUrl.startsWith('/api/') ? '/api/:userId' : req.baseUrl}${routePath}`
+        : 'unmatched';
       metrics.requests.inc({ method: req.method, route, status: String(res.statusCode) });
       metrics.latency.observe({ method: req.method, route }, seconds);
-      logger.info({ traceId: trace.traceId, method: req.method, route, path: req.originalUrl, status: res.statusCode, ms: Math.round(seconds * 1000 * 10) / 10, userId: res.locals.userId }, 'request');
+      logger.info(
+        {
+          traceId: trace.traceId,
+          method: req.method,
+          route,
+          path: req.originalUrl,
+          status: res.statusCode,
+          ms: Math.round(seconds * 1000 * 10) / 10,
+          userId: res.locals.userId,
+        },
+        'request',
+      );
     });
     next();
   };

@@ -17,7 +17,8 @@ interface Cursor {
 }
 
 /** The last row's (created_at, id), base64url-encoded so clients treat it as opaque. */
-const encodeCursor = (n: Notification): string => Buffer.from(`n:${n.createdAt.getTime()}:${n.id}`).toString('base64url');
+const encodeCursor = (n: Notification): string =>
+  Buffer.from(`n:${n.createdAt.getTime()}:${n.id}`).toString('base64url');
 function decodeCursor(cursor: string): Cursor | undefined {
   if (!/^[A-Za-z0-9_-]{1,80}$/.test(cursor)) return undefined;
   const m = /^n:(\d{1,15}):([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -45,7 +46,14 @@ export interface NotificationJson {
 
 /** Row → JSON (dates as ISO strings). */
 export function notificationJson(n: Notification): NotificationJson {
-  return { id: n.id, reminderId: n.reminderId, taskId: n.taskId, title: n.title, remindAt: n.remindAt.toISOString(), createdAt: n.createdAt.toISOString() };
+  return {
+    id: n.id,
+    reminderId: n.reminderId,
+    taskId: n.taskId,
+    title: n.title,
+    remindAt: n.remindAt.toISOString(),
+    createdAt: n.createdAt.toISOString(),
+  };
 }
 
 /** The router mounted under /api/:userId (behind auth): the user is `res.locals.userId`. */
@@ -59,10 +67,17 @@ export function notificationRoutes(db: Db): Router {
       const c = q.cursor ? decodeCursor(q.cursor) : undefined;
       // Keyset on (created_at, id) descending: rows after the cursor's row in that order.
       if (c) where.OR = [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, id: { lt: c.id } }];
-      const rows = await db.notification.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: q.limit + 1 });
+      const rows = await db.notification.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: q.limit + 1,
+      });
       const more = rows.length > q.limit;
       const items = more ? rows.slice(0, q.limit) : rows;
-      res.json({ items: items.map(notificationJson), nextCursor: more ? encodeCursor(items[items.length - 1]!) : null });
+      res.json({
+        items: items.map(notificationJson),
+        nextCursor: more ? encodeCursor(items[items.length - 1]!) : null,
+      });
     })().catch(next);
   });
 

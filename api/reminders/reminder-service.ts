@@ -11,7 +11,8 @@ export class ReminderService {
   constructor(private readonly deps: { codec: EventCodec; onEventWritten?: (eventType: string) => void }) {}
 
   async schedule(tx: Tx, ctx: ActorContext, task: Task, remindAt: Date): Promise<Reminder> {
-    if (Number.isNaN(remindAt.getTime())) throw new ValidationError([{ field: 'remindAt', message: 'must be a date-time' }]);
+    if (Number.isNaN(remindAt.getTime()))
+      throw new ValidationError([{ field: 'remindAt', message: 'must be a date-time' }]);
     const reminder = await tx.reminder.create({
       data: { taskId: task.id, userId: ctx.userId, remindAt, source: 'explicit' },
     });

@@ -13,7 +13,12 @@ function isIsoDate(s: string): boolean {
   return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 const isoDate = z.string().refine(isIsoDate, 'must be an ISO-8601 date-time');
-const tag = z.string().trim().min(1, 'must not be empty').max(50, 'must be at most 50 characters').regex(/^[^\s#,]+$/, 'must be one word without #');
+const tag = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(50, 'must be at most 50 characters')
+  .regex(/^[^\s#,]+$/, 'must be one word without #');
 
 const fields = {
   title: z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),
@@ -24,13 +29,30 @@ const fields = {
   isRecurringTemplate: z.boolean({ message: 'must be true or false' }),
   recurrencePattern: z
     .string()
-    .refine(isValidRecurrencePattern, 'must be a recurrence pattern: daily, weekdays, weekly:mon,wed, monthly:15, every:3:days, every:2:weeks or cron:<5 fields>')
+    .refine(
+      isValidRecurrencePattern,
+      'must be a recurrence pattern: daily, weekdays, weekly:mon,wed, monthly:15, every:3:days, every:2:weeks or cron:<5 fields>',
+    )
     .nullable(),
-  reminderLeadMinutes: z.number().int('must be a whole number').min(0).max(10_080, 'must be at most 10080 (a week)').nullable(),
+  reminderLeadMinutes: z
+    .number()
+    .int('must be a whole number')
+    .min(0)
+    .max(10_080, 'must be at most 10080 (a week)')
+    .nullable(),
 };
 
 export const createTaskSchema = z
-  .object({ ...fields, description: fields.description.optional(), dueDate: fields.dueDate.optional(), priority: fields.priority.optional(), tags: fields.tags.optional(), isRecurringTemplate: fields.isRecurringTemplate.optional(), recurrencePattern: fields.recurrencePattern.optional(), reminderLeadMinutes: fields.reminderLeadMinutes.optional() })
+  .object({
+    ...fields,
+    description: fields.description.optional(),
+    dueDate: fields.dueDate.optional(),
+    priority: fields.priority.optional(),
+    tags: fields.tags.optional(),
+    isRecurringTemplate: fields.isRecurringTemplate.optional(),
+    recurrencePattern: fields.recurrencePattern.optional(),
+    reminderLeadMinutes: fields.reminderLeadMinutes.optional(),
+  })
   .strict();
 
 export const updateTaskSchema = z
@@ -56,7 +78,9 @@ export const listTasksSchema = z
     dueFrom: isoDate.optional(),
     dueTo: isoDate.optional(),
     q: z.string().max(200).optional(),
-    sort: z.enum(['dueDate', 'priority', 'createdAt'], { message: 'must be dueDate, priority or createdAt' }).default('createdAt'),
+    sort: z
+      .enum(['dueDate', 'priority', 'createdAt'], { message: 'must be dueDate, priority or createdAt' })
+      .default('createdAt'),
     order: z.enum(['asc', 'desc'], { message: 'must be asc or desc' }).default('desc'),
     limit: pageLimit,
     cursor: z.string().uuid('must be a cursor returned by a previous page').optional(),

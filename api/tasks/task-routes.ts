@@ -23,40 +23,70 @@ function taskId(req: Request): string {
 export function taskRoutes(db: Db, pool: pg.Pool, tasks: TaskService): Router {
   const r = Router({ mergeParams: true });
 
-  r.post('/tasks', wrap(async (req, res) => {
-    const input = parseInput(createTaskSchema, req.body);
-    // A create is one statement (task and outbox row in one CTE: TaskService.create).
-    await runSqlCommand(pool, req, res, async (sql, actor) => ({ status: 201, body: taskJson(await tasks.create(sql, actor, input)) }), { singleStatement: true });
-  }));
+  r.post(
+    '/tasks',
+    wrap(async (req, res) => {
+      const input = parseInput(createTaskSchema, req.body);
+      // A create is one statement (task and outbox row in one CTE: TaskService.create).
+      await runSqlCommand(
+        pool,
+        req,
+        res,
+        async (sql, actor) => ({ status: 201, body: taskJson(await tasks.create(sql, actor, input)) }),
+        { singleStatement: true },
+      );
+    }),
+  );
 
-  r.get('/tasks', wrap(async (req, res) => {
-    const q = parseInput(listTasksSchema, { ...req.query }, 'query');
-    const page = await tasks.list(db, res.locals.userId as string, q);
-    res.json({ items: page.items.map(taskJson), nextCursor: page.nextCursor });
-  }));
+  r.get(
+    '/tasks',
+    wrap(async (req, res) => {
+      const q = parseInput(listTasksSchema, { ...req.query }, 'query');
+      const page = await tasks.list(db, res.locals.userId as string, q);
+      res.json({ items: page.items.map(taskJson), nextCursor: page.nextCursor });
+    }),
+  );
 
-  r.get('/tasks/:taskId', wrap(async (req, res) => {
-    res.json(taskJson(await tasks.get(db, res.locals.userId as string, taskId(req))));
-  }));
+  r.get(
+    '/tasks/:taskId',
+    wrap(async (req, res) => {
+      res.json(taskJson(await tasks.get(db, res.locals.userId as string, taskId(req))));
+    }),
+  );
 
-  r.patch('/tasks/:taskId', wrap(async (req, res) => {
-    const id = taskId(req);
-    const patch = parseInput(updateTaskSchema, req.body);
-    await runSqlCommand(pool, req, res, async (sql, actor) => ({ status: 200, body: taskJson(await tasks.update(sql, actor, id, patch)) }));
-  }));
+  r.patch(
+    '/tasks/:taskId',
+    wrap(async (req, res) => {
+      const id = taskId(req);
+      const patch = parseInput(updateTaskSchema, req.body);
+      await runSqlCommand(pool, req, res, async (sql, actor) => ({
+        status: 200,
+        body: taskJson(await tasks.update(sql, actor, id, patch)),
+      }));
+    }),
+  );
 
-  r.delete('/tasks/:taskId', wrap(async (req, res) => {
-    const id = taskId(req);
-    await runSqlCommand(pool, req, res, async (sql, actor) => {
-      await tasks.delete(sql, actor, id);
-      return { status: 200, body: { id, deleted: true } };
-    });
-  }));
+  r.delete(
+    '/tasks/:taskId',
+    wrap(async (req, res) => {
+      const id = taskId(req);
+      await runSqlCommand(pool, req, res, async (sql, actor) => {
+        await tasks.delete(sql, actor, id);
+        return { status: 200, body: { id, deleted: true } };
+      });
+    }),
+  );
 
-  r.post('/tasks/:taskId/complete', wrap(async (req, res) => {
-    const id = taskId(req);
-    await runSqlCommand(pool, req, res, async (sql, actor) => ({ status: 200, body: taskJson(await tasks.complete(sql, actor, id)) }));
-  }));
+  r.post(
+    '/tasks/:taskId/complete',
+    wrap(async (req, res) => {
+      const id = taskId(req);
+      await runSqlCommand(pool, req, res, async (sql, actor) => ({
+        status: 200,
+        body: taskJson(await tasks.complete(sql, actor, id)),
+      }));
+    }),
+  );
 
   return r;
 }

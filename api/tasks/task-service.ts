@@ -10,8 +10,18 @@ import { Prisma, type Task } from '@prisma/client';
 import type { EventCodec } from '../../lib/avro/event-codec.js';
 import type { Db, Tx } from '../../lib/db/prisma.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
-import { taskCompletedPayload, taskCreatedPayload, taskDeletedPayload, taskUpdatedPayload } from '../../lib/events/task-event-payloads.js';
-import { encodeOutboxEvent, outboxInsert, type EncodedOutboxEvent, type OutboxEventInput } from '../../lib/outbox/append-outbox-event.js';
+import {
+  taskCompletedPayload,
+  taskCreatedPayload,
+  taskDeletedPayload,
+  taskUpdatedPayload,
+} from '../../lib/events/task-event-payloads.js';
+import {
+  encodeOutboxEvent,
+  outboxInsert,
+  type EncodedOutboxEvent,
+  type OutboxEventInput,
+} from '../../lib/outbox/append-outbox-event.js';
 import { formatRecurrencePattern, parseRecurrencePattern } from '../../lib/recurrence.js';
 import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from './task-input.js';
 import type { SqlTx } from '../../lib/db/sql-tx.js';
@@ -67,10 +77,16 @@ export class TaskService {
   }
 
   /** One statement writes the task and its TaskCreated row: the id and timestamps are chosen here so the event can be encoded first. */
-  async create(sql: SqlTx, ctx: ActorContext, input: CreateTaskInput, instanceOf?: { templateId: string; occurrenceAt: Date }): Promise<Task> {
+  async create(
+    sql: SqlTx,
+    ctx: ActorContext,
+    input: CreateTaskInput,
+    instanceOf?: { templateId: string; occurrenceAt: Date },
+  ): Promise<Task> {
     const pattern = normalisedPattern(input.recurrencePattern);
     const isTemplate = input.isRecurringTemplate ?? Boolean(pattern);
-    if (isTemplate && !pattern) throw new ValidationError([{ field: 'recurrencePattern', message: 'is required for a recurring template' }]);
+    if (isTemplate && !pattern)
+      throw new ValidationError([{ field: 'recurrencePattern', message: 'is required for a recurring template' }]);
     const now = new Date();
     const task: Task = {
       id: randomUUID(),
@@ -119,15 +135,22 @@ export class TaskService {
     if (q.status !== 'all') where.completed = q.status === 'completed';
     if (q.priority) where.priority = q.priority;
     if (q.tag) where.tags = { has: q.tag };
-    if (q.dueFrom || q.dueTo) where.dueDate = { ...(q.dueFrom && { gte: new Date(q.dueFrom) }), ...(q.dueTo && { lte: new Date(q.dueTo) }) };
+    if (q.dueFrom || q.dueTo)
+      where.dueDate = { ...(q.dueFrom && { gte: new Date(q.dueFrom) }), ...(q.dueTo && { lte: new Date(q.dueTo) }) };
     if (q.q) {
       const text = likeLiteral(q.q);
-      where.OR = [{ title: { contains: text, mode: 'insensitive' } }, { description: { contains: text, mode: 'insensitive' } }];
+      where.OR = [
+        { title: { contains: text, mode: 'insensitive' } },
+        { description: { contains: text, mode: 'insensitive' } },
+      ];
     }
     const rows = await db.task.findMany({
       where,
       // Tasks without a due date come last whichever way due dates are sorted.
-      orderBy: [q.sort === 'dueDate' ? { dueDate: { sort: q.order, nulls: 'last' } } : { [q.sort]: q.order }, { id: 'asc' }],
+      orderBy: [
+        q.sort === 'dueDate' ? { dueDate: { sort: q.order, nulls: 'last' } } : { [q.sort]: q.order },
+        { id: 'asc' },
+      ],
       take: q.limit + 1,
       ...(q.cursor && { cursor: { id: q.cursor }, skip: 1 }),
     });
@@ -145,7 +168,8 @@ export class TaskService {
     if (patch.priority !== undefined) change.priority = patch.priority;
     if (patch.tags !== undefined) change.tags = patch.tags;
     if (patch.reminderLeadMinutes !== undefined) change.reminderLeadMinutes = patch.reminderLeadMinutes;
-    if (patch.recurrencePattern !== undefined) change.recurrencePattern = normalisedPattern(patch.recurrencePattern) ?? null;
+    if (patch.recurrencePattern !== undefined)
+      change.recurrencePattern = normalisedPattern(patch.recurrencePattern) ?? null;
     if (patch.isRecurringTemplate !== undefined) change.isRecurringTemplate = patch.isRecurringTemplate;
     else if (patch.recurrencePattern) change.isRecurringTemplate = true;
     if (patch.completed !== undefined) {
@@ -165,7 +189,10 @@ export class TaskService {
         aggregateVersion: task.version,
         userId: ctx.userId,
         traceparent: ctx.traceparent,
-        payload: taskUpdatedPayload(task, Object.keys(patch).map((k) => SNAKE[k] ?? k)),
+        payload: taskUpdatedPayload(
+          task,
+          Object.keys(patch).map((k) => SNAKE[k] ?? k),
+        ),
         occurredAt: task.updatedAt,
       }),
     );
@@ -181,7 +208,9 @@ export class TaskService {
        where id = ${id}::uuid and user_id = ${ctx.userId} and not completed
       returning ${TASK_FIELDS}`);
     if (!task) {
-      const [done] = await sql.query<Task>(Prisma.sql`select ${TASK_FIELDS} from tasks where id = ${id}::uuid and user_id = ${ctx.userId}`);
+      const [done] = await sql.query<Task>(
+        Prisma.sql`select ${TASK_FIELDS} from tasks where id = ${id}::uuid and user_id = ${ctx.userId}`,
+      );
       if (!done) throw new NotFoundError('task');
       return done;
     }
@@ -201,7 +230,9 @@ export class TaskService {
   }
 
   async delete(sql: SqlTx, ctx: ActorContext, id: string): Promise<Task> {
-    const [task] = await sql.query<Task>(Prisma.sql`delete from tasks where id = ${id}::uuid and user_id = ${ctx.userId} returning ${TASK_FIELDS}`);
+    const [task] = await sql.query<Task>(
+      Prisma.sql`delete from tasks where id = ${id}::uuid and user_id = ${ctx.userId} returning ${TASK_FIELDS}`,
+    );
     if (!task) throw new NotFoundError('task');
     const deletedAt = new Date();
     await this.append(

@@ -23,7 +23,21 @@ export function insertTask(t: Task): Prisma.Sql {
 }
 
 /** Fields a change may set, with the column each is stored in. */
-export type TaskChange = Partial<Pick<Task, 'title' | 'description' | 'dueDate' | 'priority' | 'tags' | 'isRecurringTemplate' | 'recurrencePattern' | 'reminderLeadMinutes' | 'completed' | 'completedAt'>>;
+export type TaskChange = Partial<
+  Pick<
+    Task,
+    | 'title'
+    | 'description'
+    | 'dueDate'
+    | 'priority'
+    | 'tags'
+    | 'isRecurringTemplate'
+    | 'recurrencePattern'
+    | 'reminderLeadMinutes'
+    | 'completed'
+    | 'completedAt'
+  >
+>;
 
 const CHANGE_COLUMNS: Record<keyof TaskChange, Prisma.Sql> = {
   title: Prisma.raw('title'),
@@ -50,7 +64,9 @@ function valueOf(field: keyof TaskChange, value: unknown): Prisma.Sql {
  * the new row (none when the user has no such task). The UPDATE holds the row's lock until commit.
  */
 export function updateTask(id: string, userId: string, change: TaskChange, at: Date): Prisma.Sql {
-  const set = (Object.keys(change) as (keyof TaskChange)[]).map((f) => Prisma.sql`${CHANGE_COLUMNS[f]} = ${valueOf(f, change[f])}`);
+  const set = (Object.keys(change) as (keyof TaskChange)[]).map(
+    (f) => Prisma.sql`${CHANGE_COLUMNS[f]} = ${valueOf(f, change[f])}`,
+  );
   set.push(Prisma.sql`version = version + 1`, Prisma.sql`updated_at = ${at}`);
   return Prisma.sql`update tasks set ${Prisma.join(set)} where id = ${id}::uuid and user_id = ${userId} returning ${TASK_FIELDS}`;
 }

@@ -7,7 +7,11 @@ import type { RecurrenceSchedule } from '@prisma/client';
 import type { Tx } from '../../lib/db/prisma.js';
 
 /** The earliest-due active schedule not in `exclude` and not locked by anyone else, locked; or undefined. */
-export async function claimDueSchedule(tx: Tx, now: Date, exclude: readonly string[]): Promise<RecurrenceSchedule | undefined> {
+export async function claimDueSchedule(
+  tx: Tx,
+  now: Date,
+  exclude: readonly string[],
+): Promise<RecurrenceSchedule | undefined> {
   const rows = await tx.$queryRaw<{ template_id: string }[]>`
     select template_id::text from recurrence_schedules
     where active and next_occurrence_at <= ${now}

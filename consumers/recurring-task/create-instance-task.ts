@@ -22,7 +22,12 @@ export interface InstanceContext {
 }
 
 /** The created task, or undefined when this occurrence already has its instance. */
-export async function createInstanceTask(tx: Tx, s: RecurrenceSchedule, occurrenceAt: Date, ctx: InstanceContext): Promise<Task | undefined> {
+export async function createInstanceTask(
+  tx: Tx,
+  s: RecurrenceSchedule,
+  occurrenceAt: Date,
+  ctx: InstanceContext,
+): Promise<Task | undefined> {
   const taskId = randomUUID();
   const claimed = await tx.$executeRaw`
     insert into recurrence_instances (template_id, occurrence_at, task_id)

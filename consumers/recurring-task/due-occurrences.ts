@@ -19,7 +19,13 @@ export interface DueOccurrences {
  * Searches backwards from `until` in a window that doubles until it holds `cap` occurrences or
  * reaches `from`, so a per-minute cron after a month of downtime does not expand every minute.
  */
-export function dueOccurrences(pattern: RecurrencePattern, anchor: Date, from: Date, until: Date, cap: number): DueOccurrences {
+export function dueOccurrences(
+  pattern: RecurrencePattern,
+  anchor: Date,
+  from: Date,
+  until: Date,
+  cap: number,
+): DueOccurrences {
   const start = from.getTime();
   const end = until.getTime();
   if (!(cap >= 1) || start > end) return { due: [], skippedOlder: false };
@@ -35,6 +41,8 @@ export function dueOccurrences(pattern: RecurrencePattern, anchor: Date, from: D
   const firstKept = due[0];
   const skippedOlder =
     firstKept !== undefined &&
-    (found.length > cap || (windowStart > start && occurrencesBetween(pattern, anchor, new Date(start - 1), new Date(firstKept.getTime() - 1), 1).length > 0));
+    (found.length > cap ||
+      (windowStart > start &&
+        occurrencesBetween(pattern, anchor, new Date(start - 1), new Date(firstKept.getTime() - 1), 1).length > 0));
   return { due, skippedOlder };
 }

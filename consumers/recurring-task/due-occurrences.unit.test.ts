@@ -10,7 +10,12 @@ describe('dueOccurrences', () => {
 
   it('returns every due occurrence, inclusive of from and until, when within the cap', () => {
     const r = dueOccurrences(daily, anchor, at('2026-01-02T09:00:00Z'), at('2026-01-05T09:00:00Z'), 10);
-    expect(iso(r.due)).toEqual(['2026-01-02T09:00:00.000Z', '2026-01-03T09:00:00.000Z', '2026-01-04T09:00:00.000Z', '2026-01-05T09:00:00.000Z']);
+    expect(iso(r.due)).toEqual([
+      '2026-01-02T09:00:00.000Z',
+      '2026-01-03T09:00:00.000Z',
+      '2026-01-04T09:00:00.000Z',
+      '2026-01-05T09:00:00.000Z',
+    ]);
     expect(r.skippedOlder).toBe(false);
   });
 
@@ -27,7 +32,13 @@ describe('dueOccurrences', () => {
   });
 
   it('stays cheap for a per-minute cron after a month of downtime', () => {
-    const r = dueOccurrences(parseRecurrencePattern('cron:* * * * *'), anchor, at('2026-01-01T09:00:00Z'), at('2026-02-01T09:00:00Z'), 10);
+    const r = dueOccurrences(
+      parseRecurrencePattern('cron:* * * * *'),
+      anchor,
+      at('2026-01-01T09:00:00Z'),
+      at('2026-02-01T09:00:00Z'),
+      10,
+    );
     expect(r.due).toHaveLength(10);
     expect(r.due.at(-1)!.toISOString()).toBe('2026-02-01T09:00:00.000Z');
     expect(r.skippedOlder).toBe(true);
@@ -35,8 +46,19 @@ describe('dueOccurrences', () => {
 
   it('finds sparse occurrences far back (monthly) and nothing before the anchor', () => {
     const monthly = parseRecurrencePattern('monthly:15');
-    const r = dueOccurrences(monthly, at('2026-03-01T08:00:00Z'), at('2025-01-01T00:00:00Z'), at('2026-06-20T00:00:00Z'), 10);
-    expect(iso(r.due)).toEqual(['2026-03-15T08:00:00.000Z', '2026-04-15T08:00:00.000Z', '2026-05-15T08:00:00.000Z', '2026-06-15T08:00:00.000Z']);
+    const r = dueOccurrences(
+      monthly,
+      at('2026-03-01T08:00:00Z'),
+      at('2025-01-01T00:00:00Z'),
+      at('2026-06-20T00:00:00Z'),
+      10,
+    );
+    expect(iso(r.due)).toEqual([
+      '2026-03-15T08:00:00.000Z',
+      '2026-04-15T08:00:00.000Z',
+      '2026-05-15T08:00:00.000Z',
+      '2026-06-15T08:00:00.000Z',
+    ]);
     expect(r.skippedOlder).toBe(false);
   });
 });

@@ -40,7 +40,10 @@ async function runSchedule(tx: Tx, s: RecurrenceSchedule, now: Date, d: Recurren
   // "turned off" is left to its TaskUpdated, which may be followed by a newer "turned on".
   const template = await tx.task.findUnique({ where: { id: s.templateId }, select: { isRecurringTemplate: true } });
   if (!template) {
-    await tx.recurrenceSchedule.update({ where: { templateId: s.templateId }, data: { active: false, updatedAt: now } });
+    await tx.recurrenceSchedule.update({
+      where: { templateId: s.templateId },
+      data: { active: false, updatedAt: now },
+    });
     return { outcome: 'template-gone' };
   }
   if (!template.isRecurringTemplate) return { outcome: 'not-a-template' };
@@ -51,7 +54,10 @@ async function runSchedule(tx: Tx, s: RecurrenceSchedule, now: Date, d: Recurren
   let created = 0;
   for (const occurrenceAt of due) if (await createInstanceTask(tx, s, occurrenceAt, ctx)) created++;
   const next = nextOccurrence(pattern, s.anchor, now);
-  await tx.recurrenceSchedule.update({ where: { templateId: s.templateId }, data: { nextOccurrenceAt: next, updatedAt: now } });
+  await tx.recurrenceSchedule.update({
+    where: { templateId: s.templateId },
+    data: { nextOccurrenceAt: next, updatedAt: now },
+  });
   return { outcome: 'advanced', created, skippedOlder, next };
 }
 
@@ -78,7 +84,10 @@ export function createRecurrenceTicker(d: RecurrenceTickerDeps): Ticker {
           // An outage ends the tick (the next one retries); a fault of one schedule must not
           // block the others behind it, so it is logged and skipped for this tick.
           if (!claimed || isTransient(err)) throw err;
-          d.logger.error({ templateId: claimed.templateId, err: (err as Error).message }, 'recurrence step failed; retried next tick');
+          d.logger.error(
+            { templateId: claimed.templateId, err: (err as Error).message },
+            'recurrence step failed; retried next tick',
+          );
           seen.push(claimed.templateId);
           continue;
         }
@@ -86,7 +95,10 @@ export function createRecurrenceTicker(d: RecurrenceTickerDeps): Ticker {
         seen.push(claimed.templateId);
         const log = { templateId: claimed.templateId, ...result };
         if (result?.outcome === 'advanced' && result.skippedOlder) {
-          d.logger.warn({ ...log, catchUpCap: d.catchUpCap }, 'missed occurrences beyond the catch-up cap were skipped');
+          d.logger.warn(
+            { ...log, catchUpCap: d.catchUpCap },
+            'missed occurrences beyond the catch-up cap were skipped',
+          );
         } else d.logger.debug(log, 'recurrence schedule stepped');
       }
     },

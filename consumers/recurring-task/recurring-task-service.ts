@@ -11,5 +11,11 @@ export const recurringTaskService: ConsumerServiceDefinition = {
   group: 'recurring-task-cg',
   createHandler: () => recurringTaskHandler,
   createTicker: ({ db, codec, logger, clock, config }) =>
-    createRecurrenceTicker({ db, codec, clock, logger: logger.child({ component: 'recurrence-ticker' }), catchUpCap: config.recurrenceCatchUpCap }),
+    createRecurrenceTicker({
+      db,
+      codec,
+      clock,
+      logger: logger.child({ component: 'recurrence-ticker' }),
+      catchUpCap: config.recurrenceCatchUpCap,
+    }),
 };

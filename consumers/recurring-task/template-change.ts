@@ -72,7 +72,9 @@ export function templateChangeOf(e: ConsumedEvent): TemplateChange {
       if (e.eventType === 'TaskCreated' && p.template_id != null) return { kind: 'ignore' };
       const pattern = text(p.recurrence_pattern);
       if (p.is_recurring_template === true && pattern) return { kind: 'schedule', template: snapshotOf(e, pattern) };
-      return e.eventType === 'TaskUpdated' ? { kind: 'stop', templateId: id, version: e.aggregateVersion } : { kind: 'ignore' };
+      return e.eventType === 'TaskUpdated'
+        ? { kind: 'stop', templateId: id, version: e.aggregateVersion }
+        : { kind: 'ignore' };
     }
     case 'TaskDeleted':
       return { kind: 'stop', templateId: id, version: e.aggregateVersion };

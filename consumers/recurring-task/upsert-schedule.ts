@@ -25,7 +25,9 @@ interface LockedSchedule {
 async function anchorOf(tx: SqlTx, t: TemplateSnapshot, existing: LockedSchedule | undefined): Promise<Date> {
   if (t.dueDate) return t.dueDate;
   if (t.createdAt) return t.createdAt;
-  const [row] = await tx.query<{ created_at: Date }>(Prisma.sql`select created_at from tasks where id = ${t.templateId}::uuid`);
+  const [row] = await tx.query<{ created_at: Date }>(
+    Prisma.sql`select created_at from tasks where id = ${t.templateId}::uuid`,
+  );
   return row?.created_at ?? existing?.anchor ?? t.occurredAt;
 }
 
@@ -49,7 +51,8 @@ export async function upsertSchedule(tx: SqlTx, t: TemplateSnapshot, now: Date):
   const parsed = parseRecurrencePattern(t.pattern);
   const pattern = formatRecurrencePattern(parsed);
   const anchor = await anchorOf(tx, t, existing);
-  const reschedule = !existing || !existing.active || existing.pattern !== pattern || existing.anchor.getTime() !== anchor.getTime();
+  const reschedule =
+    !existing || !existing.active || existing.pattern !== pattern || existing.anchor.getTime() !== anchor.getTime();
   const after = new Date(Math.min(now.getTime(), t.occurredAt.getTime()));
   const nextOccurrenceAt = reschedule ? nextOccurrence(parsed, anchor, after) : existing.next_occurrence_at;
 

@@ -11,7 +11,11 @@
  */
 import { Prisma } from '@prisma/client';
 import type { SqlTx } from '../../lib/db/sql-tx.js';
-import { lockScheduledReminders, lockScheduledRemindersOfTasks, type ScheduledReminder } from './lock-scheduled-reminders.js';
+import {
+  lockScheduledReminders,
+  lockScheduledRemindersOfTasks,
+  type ScheduledReminder,
+} from './lock-scheduled-reminders.js';
 import { writeDueDateReminders, type PlannedReminder } from './schedule-reminder.js';
 
 /** The task row fields the scheduler checks. */

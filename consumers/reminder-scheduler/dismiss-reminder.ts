@@ -18,7 +18,12 @@ export interface ReminderWriteContext {
 }
 
 /** True when dismissed; false when the reminder was no longer Scheduled. */
-export async function dismissReminder(tx: SqlTx, r: ScheduledReminder, reason: string, ctx: ReminderWriteContext): Promise<boolean> {
+export async function dismissReminder(
+  tx: SqlTx,
+  r: ScheduledReminder,
+  reason: string,
+  ctx: ReminderWriteContext,
+): Promise<boolean> {
   const rows = await tx.query<{ version: number }>(Prisma.sql`
     update reminders set status = 'Dismissed', version = version + 1, updated_at = ${ctx.now}
     where id = ${r.id}::uuid and status = 'Scheduled'

@@ -35,7 +35,11 @@ const scheduledReminderOf = (r: ReminderRow): ScheduledReminder => ({
 });
 
 /** Oldest first; `source` narrows to due-date or explicit reminders. */
-export async function lockScheduledReminders(tx: SqlTx, taskId: string, source?: 'due_date' | 'explicit'): Promise<ScheduledReminder[]> {
+export async function lockScheduledReminders(
+  tx: SqlTx,
+  taskId: string,
+  source?: 'due_date' | 'explicit',
+): Promise<ScheduledReminder[]> {
   const rows = await tx.query<ReminderRow>(Prisma.sql`
     select id::text, task_id::text, user_id, remind_at, source, version from reminders
     where task_id = ${taskId}::uuid and status = 'Scheduled' and (${source ?? null}::text is null or source = ${source ?? null}::text)
@@ -45,7 +49,10 @@ export async function lockScheduledReminders(tx: SqlTx, taskId: string, source?:
 }
 
 /** Every Scheduled reminder of the tasks, locked in one query; by task id, each task's oldest first. */
-export async function lockScheduledRemindersOfTasks(tx: SqlTx, taskIds: string[]): Promise<Map<string, ScheduledReminder[]>> {
+export async function lockScheduledRemindersOfTasks(
+  tx: SqlTx,
+  taskIds: string[],
+): Promise<Map<string, ScheduledReminder[]>> {
   const byTask = new Map<string, ScheduledReminder[]>(taskIds.map((id) => [id, []]));
   if (taskIds.length === 0) return byTask;
   const rows = await tx.query<ReminderRow>(Prisma.sql`

@@ -16,11 +16,14 @@ export function nameUuid(name: string): string {
 }
 
 /** The due-date reminder a task event creates (one per event at most). */
-export const dueDateReminderId = (sourceEventId: string): string => nameUuid(`due-date-reminder/${sourceEventId.toLowerCase()}`);
+export const dueDateReminderId = (sourceEventId: string): string =>
+  nameUuid(`due-date-reminder/${sourceEventId.toLowerCase()}`);
 
 /** Each reminder is scheduled, dismissed and triggered at most once: one event id per transition. */
-export const reminderEventId = (eventType: 'ReminderScheduled' | 'ReminderDismissed' | 'ReminderTriggered', reminderId: string): string =>
-  nameUuid(`${eventType}/${reminderId.toLowerCase()}`);
+export const reminderEventId = (
+  eventType: 'ReminderScheduled' | 'ReminderDismissed' | 'ReminderTriggered',
+  reminderId: string,
+): string => nameUuid(`${eventType}/${reminderId.toLowerCase()}`);
 
 /** The in-app notification of a reminder (also unique by reminder_id). */
 export const notificationId = (reminderId: string): string => nameUuid(`notification/${reminderId.toLowerCase()}`);

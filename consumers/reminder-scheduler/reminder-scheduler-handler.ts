@@ -35,12 +35,30 @@ export interface ReminderSchedulerDeps {
 type Reconcile = Extract<ReminderPlan, { kind: 'reconcile' }>;
 
 /** Keeps the one due-date reminder that already fires at the desired time; replaces the rest. */
-async function reconcile(tx: SqlTx, reads: ChunkReads, plan: Reconcile, userId: string, e: ConsumedEvent, w: ReminderWriteContext): Promise<string> {
+async function reconcile(
+  tx: SqlTx,
+  reads: ChunkReads,
+  plan: Reconcile,
+  userId: string,
+  e: ConsumedEvent,
+  w: ReminderWriteContext,
+): Promise<string> {
   const existing = await reads.scheduledReminders(plan.taskId, 'due_date');
   const keep = plan.desired && existing.find((r) => r.remindAt.getTime() === plan.desired!.remindAt.getTime());
   for (const r of existing) if (r !== keep) await dismissReminder(tx, r, plan.reason, w);
   if (!plan.desired || keep) return keep ? 'unchanged' : existing.length ? 'dismissed' : 'nothing';
-  await reads.schedule(await planDueDateReminder({ taskId: plan.taskId, userId, title: plan.desired.title, remindAt: plan.desired.remindAt, sourceEventId: e.eventId }, w));
+  await reads.schedule(
+    await planDueDateReminder(
+      {
+        taskId: plan.taskId,
+        userId,
+        title: plan.desired.title,
+        remindAt: plan.desired.remindAt,
+        sourceEventId: e.eventId,
+      },
+      w,
+    ),
+  );
   return existing.length ? 'rescheduled' : 'scheduled';
 }
 
@@ -84,7 +102,10 @@ export function createReminderSchedulerHandler(d: ReminderSchedulerDeps): EventH
         return;
       }
       if (row.version > e.aggregateVersion) {
-        d.logger.debug({ ...log, rowVersion: row.version, eventVersion: e.aggregateVersion }, 'stale task event: a newer one follows');
+        d.logger.debug(
+          { ...log, rowVersion: row.version, eventVersion: e.aggregateVersion },
+          'stale task event: a newer one follows',
+        );
         return;
       }
       if (plan.kind === 'dismiss-all') {
@@ -101,5 +122,8 @@ export function createReminderSchedulerHandler(d: ReminderSchedulerDeps): EventH
 export const reminderSchedulerService: ConsumerServiceDefinition = {
   group: 'reminder-scheduler-cg',
   createHandler: ({ config, logger }) =>
-    createReminderSchedulerHandler({ defaultLeadMinutes: config.reminderLeadMinutes, logger: logger.child({ component: 'reminder-scheduler' }) }),
+    createReminderSchedulerHandler({
+      defaultLeadMinutes: config.reminderLeadMinutes,
+      logger: logger.child({ component: 'reminder-scheduler' }),
+    }),
 };

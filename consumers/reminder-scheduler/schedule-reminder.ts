@@ -5,7 +5,11 @@
  */
 import { Prisma } from '@prisma/client';
 import type { SqlTx } from '../../lib/db/sql-tx.js';
-import { encodeOutboxEvent, outboxInsertForRowsOf, type EncodedOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
+import {
+  encodeOutboxEvent,
+  outboxInsertForRowsOf,
+  type EncodedOutboxEvent,
+} from '../../lib/outbox/append-outbox-event.js';
 import type { ReminderWriteContext } from './dismiss-reminder.js';
 import { dueDateReminderId, reminderEventId } from './reminder-ids.js';
 
@@ -38,7 +42,14 @@ export async function planDueDateReminder(r: NewDueDateReminder, ctx: ReminderWr
     userId: r.userId,
     traceparent: ctx.traceparent,
     occurredAt: ctx.now,
-    payload: { id, task_id: r.taskId, user_id: r.userId, remind_at: r.remindAt.getTime(), task_title: r.title, source: 'due_date' },
+    payload: {
+      id,
+      task_id: r.taskId,
+      user_id: r.userId,
+      remind_at: r.remindAt.getTime(),
+      task_title: r.title,
+      source: 'due_date',
+    },
   });
   return { id, taskId: r.taskId, userId: r.userId, remindAt: r.remindAt, at: ctx.now, event };
 }

@@ -61,11 +61,21 @@ export function reminderPlanOf(e: ConsumedEvent, defaultLeadMinutes: number): Re
     case 'TaskCreated':
     case 'TaskUpdated': {
       if (p.completed === true) return { kind: 'dismiss-all', taskId, userId, reason: 'completed' };
-      if (p.is_recurring_template === true) return { kind: 'reconcile', taskId, userId, desired: null, reason: 'recurring_template' };
+      if (p.is_recurring_template === true)
+        return { kind: 'reconcile', taskId, userId, desired: null, reason: 'recurring_template' };
       const due = millisOf(p.due_date);
       if (due === null) return { kind: 'reconcile', taskId, userId, desired: null, reason: 'due_date_cleared' };
-      const lead = typeof p.reminder_lead_minutes === 'number' && p.reminder_lead_minutes >= 0 ? p.reminder_lead_minutes : defaultLeadMinutes;
-      return { kind: 'reconcile', taskId, userId, desired: { remindAt: new Date(due - lead * MINUTE), title: text(p.title) ?? '' }, reason: 'rescheduled' };
+      const lead =
+        typeof p.reminder_lead_minutes === 'number' && p.reminder_lead_minutes >= 0
+          ? p.reminder_lead_minutes
+          : defaultLeadMinutes;
+      return {
+        kind: 'reconcile',
+        taskId,
+        userId,
+        desired: { remindAt: new Date(due - lead * MINUTE), title: text(p.title) ?? '' },
+        reason: 'rescheduled',
+      };
     }
     default:
       return { kind: 'ignore', why: `not a task event: ${e.eventType}` };

@@ -25,25 +25,48 @@ function event(eventType: string, payload: Record<string, unknown>): ConsumedEve
 describe('reminderPlanOf', () => {
   it('schedules at due date minus the default lead, or the task’s own lead', () => {
     expect(reminderPlanOf(event('TaskCreated', { due_date: DUE }), 15)).toEqual({
-      kind: 'reconcile', taskId: TASK, userId: 'alice', reason: 'rescheduled', desired: { remindAt: new Date(DUE - 15 * 60_000), title: 'report' },
+      kind: 'reconcile',
+      taskId: TASK,
+      userId: 'alice',
+      reason: 'rescheduled',
+      desired: { remindAt: new Date(DUE - 15 * 60_000), title: 'report' },
     });
     const p = reminderPlanOf(event('TaskUpdated', { due_date: DUE, reminder_lead_minutes: 0 }), 15);
     expect(p.kind === 'reconcile' && p.desired?.remindAt.getTime()).toBe(DUE);
   });
 
   it('wants no due-date reminder without a due date or for a template', () => {
-    expect(reminderPlanOf(event('TaskUpdated', { due_date: null }), 15)).toMatchObject({ kind: 'reconcile', desired: null, reason: 'due_date_cleared' });
-    expect(reminderPlanOf(event('TaskCreated', { due_date: DUE, is_recurring_template: true }), 15)).toMatchObject({ kind: 'reconcile', desired: null, reason: 'recurring_template' });
+    expect(reminderPlanOf(event('TaskUpdated', { due_date: null }), 15)).toMatchObject({
+      kind: 'reconcile',
+      desired: null,
+      reason: 'due_date_cleared',
+    });
+    expect(reminderPlanOf(event('TaskCreated', { due_date: DUE, is_recurring_template: true }), 15)).toMatchObject({
+      kind: 'reconcile',
+      desired: null,
+      reason: 'recurring_template',
+    });
   });
 
   it('dismisses everything on completion (either event) and deletion', () => {
-    expect(reminderPlanOf(event('TaskCompleted', { completed_at: DUE }), 15)).toMatchObject({ kind: 'dismiss-all', reason: 'completed' });
-    expect(reminderPlanOf(event('TaskUpdated', { due_date: DUE, completed: true }), 15)).toMatchObject({ kind: 'dismiss-all', reason: 'completed' });
-    expect(reminderPlanOf(event('TaskDeleted', { deleted_at: DUE }), 15)).toMatchObject({ kind: 'dismiss-all', reason: 'deleted' });
+    expect(reminderPlanOf(event('TaskCompleted', { completed_at: DUE }), 15)).toMatchObject({
+      kind: 'dismiss-all',
+      reason: 'completed',
+    });
+    expect(reminderPlanOf(event('TaskUpdated', { due_date: DUE, completed: true }), 15)).toMatchObject({
+      kind: 'dismiss-all',
+      reason: 'completed',
+    });
+    expect(reminderPlanOf(event('TaskDeleted', { deleted_at: DUE }), 15)).toMatchObject({
+      kind: 'dismiss-all',
+      reason: 'deleted',
+    });
   });
 
   it('ignores events without a usable task id', () => {
-    expect(reminderPlanOf({ ...event('TaskCreated', { id: 'nope', due_date: DUE }), key: 'nope' }, 15)).toMatchObject({ kind: 'ignore' });
+    expect(reminderPlanOf({ ...event('TaskCreated', { id: 'nope', due_date: DUE }), key: 'nope' }, 15)).toMatchObject({
+      kind: 'ignore',
+    });
   });
 });
 

@@ -16,8 +16,21 @@ export interface ClaimedTrigger {
 }
 
 /** A pending trigger with remind_at <= now, not in `exclude`, not locked by anyone else; or undefined. */
-export async function claimDueTrigger(tx: Tx, now: Date, exclude: readonly string[]): Promise<ClaimedTrigger | undefined> {
-  const rows = await tx.$queryRaw<{ reminder_id: string; task_id: string; user_id: string; task_title: string | null; remind_at: Date; attempts: number }[]>`
+export async function claimDueTrigger(
+  tx: Tx,
+  now: Date,
+  exclude: readonly string[],
+): Promise<ClaimedTrigger | undefined> {
+  const rows = await tx.$queryRaw<
+    {
+      reminder_id: string;
+      task_id: string;
+      user_id: string;
+      task_title: string | null;
+      remind_at: Date;
+      attempts: number;
+    }[]
+  >`
     select reminder_id::text, task_id::text, user_id, task_title, remind_at, attempts from reminder_triggers
     where state = 'pending' and remind_at <= ${now}
       and not (reminder_id::text = any(${exclude}::text[]))
@@ -25,5 +38,14 @@ export async function claimDueTrigger(tx: Tx, now: Date, exclude: readonly strin
     limit 1
     for update skip locked`;
   const r = rows[0];
-  return r && { reminderId: r.reminder_id, taskId: r.task_id, userId: r.user_id, taskTitle: r.task_title, remindAt: r.remind_at, attempts: Number(r.attempts) };
+  return (
+    r && {
+      reminderId: r.reminder_id,
+      taskId: r.task_id,
+      userId: r.user_id,
+      taskTitle: r.task_title,
+      remindAt: r.remind_at,
+      attempts: Number(r.attempts),
+    }
+  );
 }

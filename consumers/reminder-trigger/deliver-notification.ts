@@ -29,11 +29,18 @@ export interface DeliveryPolicy {
 }
 
 /** 3 calls, 200 ms → 2 s backoff, 5 s per call: a dead receiver costs a trigger at most ~17 s per tick. */
-export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = Object.freeze({ attempts: 3, backoff: { baseMs: 200, maxMs: 2_000 }, timeoutMs: 5_000 });
+export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = Object.freeze({
+  attempts: 3,
+  backoff: { baseMs: 200, maxMs: 2_000 },
+  timeoutMs: 5_000,
+});
 
 /** Every attempt of one delivery failed; `attempts` calls were made. */
 export class DeliveryFailedError extends Error {
-  constructor(readonly attempts: number, readonly reasons: string[]) {
+  constructor(
+    readonly attempts: number,
+    readonly reasons: string[],
+  ) {
     super(`notification not delivered after ${attempts} attempt(s): ${reasons.join('; ')}`);
     this.name = 'DeliveryFailedError';
   }
@@ -43,7 +50,11 @@ export class DeliveryFailedError extends Error {
 const refusedForNow = (status: number): boolean => status >= 400 && status < 500 && status !== 408 && status !== 429;
 
 /** The number of HTTP calls it took (≥ 1), or throws DeliveryFailedError. Any 2xx is success. */
-export async function postNotification(url: string, n: NotificationPayload, p: DeliveryPolicy = DEFAULT_DELIVERY_POLICY): Promise<number> {
+export async function postNotification(
+  url: string,
+  n: NotificationPayload,
+  p: DeliveryPolicy = DEFAULT_DELIVERY_POLICY,
+): Promise<number> {
   const reasons: string[] = [];
   for (let attempt = 1; attempt <= p.attempts; attempt++) {
     let status: number | undefined;

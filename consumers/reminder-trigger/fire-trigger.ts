@@ -30,7 +30,13 @@ export type FireOutcome =
   /** No reminder row for the trigger: nothing to fire. */
   | { outcome: 'orphaned' };
 
-async function setTriggerState(tx: Tx, reminderId: string, state: 'dismissed' | 'triggered', now: Date, attempts = 0): Promise<void> {
+async function setTriggerState(
+  tx: Tx,
+  reminderId: string,
+  state: 'dismissed' | 'triggered',
+  now: Date,
+  attempts = 0,
+): Promise<void> {
   await tx.$executeRaw`
     update reminder_triggers
     set state = ${state}, attempts = attempts + ${attempts}, updated_at = ${now},
@@ -57,7 +63,13 @@ export async function fireTrigger(tx: Tx, t: ClaimedTrigger, ctx: FireContext): 
 
   // The task's title now (it may have been renamed since the reminder was scheduled).
   const task = await tx.task.findUnique({ where: { id: t.taskId }, select: { title: true } });
-  const n: NotificationPayload = { reminderId: t.reminderId, taskId: t.taskId, userId: reminder.user_id, title: task?.title ?? t.taskTitle ?? '', remindAt: t.remindAt.toISOString() };
+  const n: NotificationPayload = {
+    reminderId: t.reminderId,
+    taskId: t.taskId,
+    userId: reminder.user_id,
+    title: task?.title ?? t.taskTitle ?? '',
+    remindAt: t.remindAt.toISOString(),
+  };
   let attempts = 0;
   if (ctx.deliver) attempts = await ctx.deliver(n);
   else {
@@ -80,7 +92,13 @@ export async function fireTrigger(tx: Tx, t: ClaimedTrigger, ctx: FireContext): 
     userId: n.userId,
     traceparent: ctx.traceparent,
     occurredAt: ctx.now,
-    payload: { id: t.reminderId, task_id: t.taskId, user_id: n.userId, remind_at: t.remindAt.getTime(), triggered_at: ctx.now.getTime() },
+    payload: {
+      id: t.reminderId,
+      task_id: t.taskId,
+      user_id: n.userId,
+      remind_at: t.remindAt.getTime(),
+      triggered_at: ctx.now.getTime(),
+    },
   });
   return { outcome: 'delivered', via: ctx.deliver ? 'http' : 'notification', attempts };
 }

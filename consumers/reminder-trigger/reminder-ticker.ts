@@ -13,7 +13,12 @@ import type { Logger } from '../../lib/logger.js';
 import { traceFrom } from '../../lib/trace.js';
 import type { Ticker } from '../consumer-service.js';
 import { claimDueTrigger, type ClaimedTrigger } from './claim-due-trigger.js';
-import { DEFAULT_DELIVERY_POLICY, DeliveryFailedError, postNotification, type DeliveryPolicy } from './deliver-notification.js';
+import {
+  DEFAULT_DELIVERY_POLICY,
+  DeliveryFailedError,
+  postNotification,
+  type DeliveryPolicy,
+} from './deliver-notification.js';
 import { fireTrigger, type FireOutcome } from './fire-trigger.js';
 
 export interface ReminderTickerDeps {
@@ -55,27 +60,47 @@ export function createReminderTicker(d: ReminderTickerDeps): Ticker {
           await d.db.$transaction(
             async (tx) => {
               claimed = await claimDueTrigger(tx, now, seen);
-              if (claimed) result = await fireTrigger(tx, claimed, { codec: d.codec, now, traceparent: traceFrom(undefined).traceparent, deliver });
+              if (claimed)
+                result = await fireTrigger(tx, claimed, {
+                  codec: d.codec,
+                  now,
+                  traceparent: traceFrom(undefined).traceparent,
+                  deliver,
+                });
             },
             { maxWait: 10_000, timeout },
           );
         } catch (err) {
           if (claimed && err instanceof DeliveryFailedError) {
             await recordFailedDelivery(d.db, claimed.reminderId, err.attempts, now);
-            d.logger.warn({ reminderId: claimed.reminderId, attempts: claimed.attempts + err.attempts, err: err.message }, 'notification not delivered; retried next tick');
+            d.logger.warn(
+              { reminderId: claimed.reminderId, attempts: claimed.attempts + err.attempts, err: err.message },
+              'notification not delivered; retried next tick',
+            );
             seen.push(claimed.reminderId);
             continue;
           }
           // An outage ends the tick (the next one retries); any other fault of one trigger is
           // logged and skipped for this tick so it cannot block the others.
           if (!claimed || isTransient(err)) throw err;
-          d.logger.error({ reminderId: claimed.reminderId, err: (err as Error).message }, 'firing a reminder failed; retried next tick');
+          d.logger.error(
+            { reminderId: claimed.reminderId, err: (err as Error).message },
+            'firing a reminder failed; retried next tick',
+          );
           seen.push(claimed.reminderId);
           continue;
         }
         if (!claimed) return;
         seen.push(claimed.reminderId);
-        d.logger.info({ reminderId: claimed.reminderId, taskId: claimed.taskId, remindAt: claimed.remindAt.toISOString(), ...result }, 'reminder trigger handled');
+        d.logger.info(
+          {
+            reminderId: claimed.reminderId,
+            taskId: claimed.taskId,
+            remindAt: claimed.remindAt.toISOString(),
+            ...result,
+          },
+          'reminder trigger handled',
+        );
       }
     },
   };

@@ -17,15 +17,25 @@ import { isUuid } from '../reminder-scheduler/reminder-ids.js';
 import { millisOf } from '../reminder-scheduler/task-reminder-plan.js';
 import { finalizeTrigger, upsertPendingTrigger, type TriggerFields } from './upsert-trigger.js';
 
-const FINAL_STATE: Record<Exclude<ReminderStatus, 'Scheduled'>, 'dismissed' | 'triggered'> = { Dismissed: 'dismissed', Triggered: 'triggered' };
+const FINAL_STATE: Record<Exclude<ReminderStatus, 'Scheduled'>, 'dismissed' | 'triggered'> = {
+  Dismissed: 'dismissed',
+  Triggered: 'triggered',
+};
 
 /** The trigger fields an event carries; `timeField` is remind_at or dismissed_at. A malformed event throws (and ends in the DLQ). */
 function fieldsOf(e: ConsumedEvent, timeField: 'remind_at' | 'dismissed_at'): TriggerFields {
   const p = e.payload;
   const at = millisOf(p[timeField]);
   const userId = typeof p.user_id === 'string' && p.user_id ? p.user_id : e.userId;
-  if (!isUuid(p.id) || !isUuid(p.task_id) || at === null || !userId) throw new Error(`${e.eventType} without a valid id, task_id, user_id or ${timeField}`);
-  return { reminderId: p.id.toLowerCase(), taskId: p.task_id.toLowerCase(), userId, taskTitle: typeof p.task_title === 'string' ? p.task_title : null, remindAt: new Date(at) };
+  if (!isUuid(p.id) || !isUuid(p.task_id) || at === null || !userId)
+    throw new Error(`${e.eventType} without a valid id, task_id, user_id or ${timeField}`);
+  return {
+    reminderId: p.id.toLowerCase(),
+    taskId: p.task_id.toLowerCase(),
+    userId,
+    taskTitle: typeof p.task_title === 'string' ? p.task_title : null,
+    remindAt: new Date(at),
+  };
 }
 
 /** The reminders' statuses by id; a reminder not in this database has none. */
@@ -50,7 +60,11 @@ export function createReminderTriggerHandler(d: { logger: Logger }): EventHandle
     topics: [TOPICS.reminders],
     // One query for the chunk's reminder statuses instead of one per event (this handler writes no reminder row).
     async beforeBatch(tx, events) {
-      const ids = [...new Set(events.filter((e) => e.eventType === 'ReminderScheduled').map((e) => fieldsOf(e, 'remind_at').reminderId))];
+      const ids = [
+        ...new Set(
+          events.filter((e) => e.eventType === 'ReminderScheduled').map((e) => fieldsOf(e, 'remind_at').reminderId),
+        ),
+      ];
       chunkStatuses.set(tx, { asked: new Set(ids), statuses: await readStatuses(tx, ids) });
     },
     async handle(tx, e, ctx) {
@@ -64,7 +78,10 @@ export function createReminderTriggerHandler(d: { logger: Logger }): EventHandle
             d.logger.debug(log, 'reminder not in this database: ignored');
             return;
           }
-          const written = status === 'Scheduled' ? await upsertPendingTrigger(tx, t, now) : await finalizeTrigger(tx, t, FINAL_STATE[status], now);
+          const written =
+            status === 'Scheduled'
+              ? await upsertPendingTrigger(tx, t, now)
+              : await finalizeTrigger(tx, t, FINAL_STATE[status], now);
           d.logger.debug({ ...log, status, written }, 'trigger scheduled');
           return;
         }

@@ -10,7 +10,14 @@ import { createReminderTriggerHandler } from './reminder-trigger-handler.js';
 
 export const reminderTriggerService: ConsumerServiceDefinition = {
   group: 'reminder-trigger-cg',
-  createHandler: ({ logger }) => createReminderTriggerHandler({ logger: logger.child({ component: 'reminder-trigger' }) }),
+  createHandler: ({ logger }) =>
+    createReminderTriggerHandler({ logger: logger.child({ component: 'reminder-trigger' }) }),
   createTicker: ({ db, codec, logger, clock, config }) =>
-    createReminderTicker({ db, codec, clock, notifyUrl: config.notifyUrl, logger: logger.child({ component: 'reminder-ticker' }) }),
+    createReminderTicker({
+      db,
+      codec,
+      clock,
+      notifyUrl: config.notifyUrl,
+      logger: logger.child({ component: 'reminder-ticker' }),
+    }),
 };

@@ -39,7 +39,12 @@ export async function upsertPendingTrigger(tx: SqlTx, t: TriggerFields, now: Dat
  * `state`; a final one stays. Without a row yet, `remindAt` is whatever the event knows (for a
  * dismissal: the time it was dismissed). True when a row was written.
  */
-export async function finalizeTrigger(tx: SqlTx, t: TriggerFields, state: 'dismissed' | 'triggered', now: Date): Promise<boolean> {
+export async function finalizeTrigger(
+  tx: SqlTx,
+  t: TriggerFields,
+  state: 'dismissed' | 'triggered',
+  now: Date,
+): Promise<boolean> {
   const n = await tx.execute(Prisma.sql`
     insert into reminder_triggers (reminder_id, task_id, user_id, task_title, remind_at, state, attempts, updated_at)
     values (${t.reminderId}::uuid, ${t.taskId}::uuid, ${t.userId}, ${t.taskTitle}, ${t.remindAt}, ${state}, 0, ${now})

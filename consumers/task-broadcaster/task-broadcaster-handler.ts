@@ -69,7 +69,6 @@ function priorityOf(v: unknown): TaskSnapshotPayload['priority'] {
   return (PRIORITIES as readonly unknown[]).includes(v) ? (v as TaskSnapshotPayload['priority']) : null;
 }
 
-
 /**
  * The task as the event describes it, for a row that no longer exists (or was never in this
  * database). TaskCreated and TaskUpdated carry the task's fields; TaskCompleted does not (it
@@ -99,7 +98,9 @@ async function lockSequences(tx: SqlTx, userIds: string[]): Promise<void> {
   await tx.execute(Prisma.sql`
     insert into broadcast_sequences (user_id, seq) select u, 0 from unnest(${userIds}::text[]) as u order by u
     on conflict (user_id) do nothing`);
-  await tx.query(Prisma.sql`select user_id from broadcast_sequences where user_id = any(${userIds}::text[]) order by user_id for update`);
+  await tx.query(
+    Prisma.sql`select user_id from broadcast_sequences where user_id = any(${userIds}::text[]) order by user_id for update`,
+  );
 }
 
 /**
@@ -182,9 +183,15 @@ const lookupIdOf = (e: ConsumedEvent): string | undefined => {
  * Publishes the TaskChanged of each of `events` (in order) with three statements whatever their
  * number: the task rows in one query, the users' sequence increments in one, the outbox rows in one.
  */
-async function publishTaskChanges(tx: SqlTx, events: readonly ConsumedEvent[], codec: HandlerContext['codec']): Promise<void> {
+async function publishTaskChanges(
+  tx: SqlTx,
+  events: readonly ConsumedEvent[],
+  codec: HandlerContext['codec'],
+): Promise<void> {
   const taskEvents = events.filter((e) => KINDS[e.eventType]);
-  const rows = await findTasks(tx, [...new Set(taskEvents.map(lookupIdOf).filter((id): id is string => id !== undefined))]);
+  const rows = await findTasks(tx, [
+    ...new Set(taskEvents.map(lookupIdOf).filter((id): id is string => id !== undefined)),
+  ]);
   const changes = taskEvents
     .map((e) => ({ e, change: taskChangedOf(e, rows.get(lookupIdOf(e) ?? '') ?? null) }))
     .filter((c): c is { e: ConsumedEvent; change: TaskChangedPayload } => Boolean(c.change?.user_id));
@@ -227,7 +234,14 @@ export const taskBroadcasterHandler: EventHandler = {
     await publishTaskChanges(tx, [e], ctx.codec);
   },
   async beforeBatch(tx, events, ctx) {
-    const userIds = [...new Set(events.filter((e) => KINDS[e.eventType]).map(userIdOf).filter(Boolean))];
+    const userIds = [
+      ...new Set(
+        events
+          .filter((e) => KINDS[e.eventType])
+          .map(userIdOf)
+          .filter(Boolean),
+      ),
+    ];
     if (userIds.length > 1) await lockSequences(tx, userIds);
     await publishTaskChanges(tx, events, ctx.codec);
     publishedInChunk.set(tx, new Set(events));

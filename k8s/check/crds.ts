@@ -57,8 +57,11 @@ export class CrdIndex {
   validate(o: K8sObject): Finding[] {
     const key = `${o.apiVersion.split('/')[0]}/${o.apiVersion.split('/')[1]}/${o.kind}`;
     const schema = this.schemas.get(key);
-    if (!schema) return [finding('schema', subjectOf(o), `no CRD schema for ${o.apiVersion} ${o.kind} under k8s/crds/`)];
+    if (!schema)
+      return [finding('schema', subjectOf(o), `no CRD schema for ${o.apiVersion} ${o.kind} under k8s/crds/`)];
     const errors = [...validateMetadata(o.metadata), ...validateSchema(schema, o)];
-    return errors.map((e) => finding('schema', subjectOf(o), `${e} (${o.apiVersion} schema, ${this.origins.get(key)})`));
+    return errors.map((e) =>
+      finding('schema', subjectOf(o), `${e} (${o.apiVersion} schema, ${this.origins.get(key)})`),
+    );
   }
 }

@@ -48,7 +48,9 @@ export function runCheck(args: string[]): Summary {
   const work = path.join(ROOT, '.stack', 'k8s-check', 'work');
   const files = crdFiles(path.join(ROOT, 'k8s', 'crds'));
   const cacheFile = path.join(work, `crds-${hashFiles(files)}.json`);
-  const cached = existsSync(cacheFile) ? (JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<string, unknown>) : undefined;
+  const cached = existsSync(cacheFile)
+    ? (JSON.parse(readFileSync(cacheFile, 'utf8')) as Record<string, unknown>)
+    : undefined;
   const out = runRender<{ jobs: RenderResult[]; crds: Record<string, unknown> }>(
     tc,
     { kubeVersion: KUBE_VERSION, jobs, crdFiles: cached ? [] : files },
@@ -56,7 +58,9 @@ export function runCheck(args: string[]): Summary {
   );
   if (!cached) writeFileSync(cacheFile, JSON.stringify(out.crds));
   const crds = new CrdIndex(cached ?? out.crds);
-  console.log(`k8s:check: Helm lint + template (helm-java), Kubernetes API models (client-java-api), ${crds.size} CRD schemas (k8s/crds)`);
+  console.log(
+    `k8s:check: Helm lint + template (helm-java), Kubernetes API models (client-java-api), ${crds.size} CRD schemas (k8s/crds)`,
+  );
   for (const job of jobs) {
     const result = out.jobs.find((r) => r.id === job.id) ?? { id: job.id, error: 'not rendered' };
     const report = checkJob(job.chartKind, result, crds);
@@ -66,23 +70,33 @@ export function runCheck(args: string[]): Summary {
       const seen = new Set(report.findings.map((f) => f.code));
       const missed = job.expectCodes.filter((c) => !seen.has(c));
       const mark = missed.length ? '✗' : '✓';
-      console.log(`  ${mark} ${job.id.padEnd(32)} must fail: trips ${job.expectCodes.length - missed.length}/${job.expectCodes.length} checks (${report.findings.length} findings)`);
+      console.log(
+        `  ${mark} ${job.id.padEnd(32)} must fail: trips ${job.expectCodes.length - missed.length}/${job.expectCodes.length} checks (${report.findings.length} findings)`,
+      );
       for (const c of missed) summary.failures.push(`${job.id}: the "${c}" check did not bite`);
       for (const c of missed) console.log(`      the "${c}" check did not bite`);
     } else {
-      console.log(`  ${report.findings.length ? '✗' : '✓'} ${job.id.padEnd(32)} ${counts}${report.findings.length ? `, ${report.findings.length} problems` : ''}`);
+      console.log(
+        `  ${report.findings.length ? '✗' : '✓'} ${job.id.padEnd(32)} ${counts}${report.findings.length ? `, ${report.findings.length} problems` : ''}`,
+      );
       printFindings(report.findings);
       summary.failures.push(...report.findings.map((f) => `${job.id}: [${f.code}] ${f.subject}: ${f.message}`));
     }
   }
   if (!only) {
     const files = [...checkImages(ROOT), ...checkDashboard(ROOT), ...checkConsumedTopics(ROOT)];
-    console.log(`  ${files.length ? '✗' : '✓'} ${'files'.padEnd(32)} images (COPY sources, entry points), dashboard (metrics), consumer topics (handlers)`);
+    console.log(
+      `  ${files.length ? '✗' : '✓'} ${'files'.padEnd(32)} images (COPY sources, entry points), dashboard (metrics), consumer topics (handlers)`,
+    );
     printFindings(files);
     summary.failures.push(...files.map((f) => `files: [${f.code}] ${f.subject}: ${f.message}`));
   }
   const secs = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(summary.failures.length ? `k8s:check: FAILED, ${summary.failures.length} problem(s) (${secs} s)` : `k8s:check: OK (${secs} s)`);
+  console.log(
+    summary.failures.length
+      ? `k8s:check: FAILED, ${summary.failures.length} problem(s) (${secs} s)`
+      : `k8s:check: OK (${secs} s)`,
+  );
   return summary;
 }
 

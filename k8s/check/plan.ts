@@ -15,10 +15,24 @@ export function renderJobs(root: string): RenderJob[] {
   const platform = path.join(root, 'k8s', 'charts', 'todo-platform');
   const fixtures = path.join(root, 'k8s', 'check', 'fixtures');
   const b = (id: string, valuesFiles: string[], set: Record<string, string> = {}): RenderJob => ({
-    id: `backbone/${id}`, chartKind: 'backbone', chart: backbone, release: 'todo-backbone', namespace: NAMESPACE, valuesFiles, set, lint: true,
+    id: `backbone/${id}`,
+    chartKind: 'backbone',
+    chart: backbone,
+    release: 'todo-backbone',
+    namespace: NAMESPACE,
+    valuesFiles,
+    set,
+    lint: true,
   });
   const p = (id: string, valuesFiles: string[], set: Record<string, string> = {}): RenderJob => ({
-    id: `platform/${id}`, chartKind: 'platform', chart: platform, release: 'todo-platform', namespace: NAMESPACE, valuesFiles, set, lint: true,
+    id: `platform/${id}`,
+    chartKind: 'platform',
+    chart: platform,
+    release: 'todo-platform',
+    namespace: NAMESPACE,
+    valuesFiles,
+    set,
+    lint: true,
   });
   const bProd = path.join(backbone, 'values-production.yaml');
   const pProd = path.join(platform, 'values-production.yaml');
@@ -52,7 +66,17 @@ export function renderJobs(root: string): RenderJob[] {
       valuesFiles: [],
       set: {},
       lint: false,
-      expectCodes: ['probes', 'secret-data', 'schema', 'image', 'network-policy', 'metrics', 'job-bounds', 'security', 'resources'],
+      expectCodes: [
+        'probes',
+        'secret-data',
+        'schema',
+        'image',
+        'network-policy',
+        'metrics',
+        'job-bounds',
+        'security',
+        'resources',
+      ],
     },
   ];
 }

@@ -39,19 +39,25 @@ export function checkImages(root: string): Finding[] {
     const file = `k8s/images/${name}`;
     const text = readFileSync(path.join(dir, name), 'utf8');
     for (const src of copySources(text)) {
-      if (!existsSync(path.join(root, src))) out.push(finding('images', file, `COPY ${src}: no such file in the repository`));
+      if (!existsSync(path.join(root, src)))
+        out.push(finding('images', file, `COPY ${src}: no such file in the repository`));
     }
     const ignore = path.join(dir, `${name}.dockerignore`);
     if (existsSync(ignore)) {
-      const allowed = readFileSync(ignore, 'utf8').split('\n').filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/\*\*$/, ''));
+      const allowed = readFileSync(ignore, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('!'))
+        .map((l) => l.slice(1).replace(/\/\*\*$/, ''));
       for (const src of copySources(text)) {
-        if (!allowed.some((a) => src === a || src.startsWith(`${a}/`))) out.push(finding('images', file, `COPY ${src}: excluded by ${name}.dockerignore`));
+        if (!allowed.some((a) => src === a || src.startsWith(`${a}/`)))
+          out.push(finding('images', file, `COPY ${src}: excluded by ${name}.dockerignore`));
       }
     }
   }
   const entry = readFileSync(path.join(dir, 'app-entrypoint.sh'), 'utf8');
   for (const m of entry.matchAll(/(?:tsx|node --import tsx) ([\w./-]+\.ts)/g)) {
-    if (!existsSync(path.join(root, m[1]!))) out.push(finding('images', 'k8s/images/app-entrypoint.sh', `starts ${m[1]}, which does not exist`));
+    if (!existsSync(path.join(root, m[1]!)))
+      out.push(finding('images', 'k8s/images/app-entrypoint.sh', `starts ${m[1]}, which does not exist`));
   }
   return out;
 }
@@ -97,11 +103,13 @@ export function checkDashboard(root: string): Finding[] {
   walk(dash.panels);
   const used = new Set<string>();
   for (const e of exprs) {
-    for (const m of e.matchAll(/\b([a-z_]+_(?:total|seconds(?:_bucket|_sum|_count)?|rows|lag|active))\b/g)) used.add(m[1]!.replace(/_(bucket|sum|count)$/, ''));
+    for (const m of e.matchAll(/\b([a-z_]+_(?:total|seconds(?:_bucket|_sum|_count)?|rows|lag|active))\b/g))
+      used.add(m[1]!.replace(/_(bucket|sum|count)$/, ''));
   }
   const defined = definedMetrics(root);
   const out: Finding[] = [];
-  for (const m of used) if (!defined.has(m)) out.push(finding('dashboard', file, `queries ${m}, which no service defines`));
+  for (const m of used)
+    if (!defined.has(m)) out.push(finding('dashboard', file, `queries ${m}, which no service defines`));
   for (const m of DASHBOARD_METRICS) if (!used.has(m)) out.push(finding('dashboard', file, `does not chart ${m}`));
   return out;
 }
@@ -116,15 +124,29 @@ export function checkConsumedTopics(root: string): Finding[] {
   for (const group of CONSUMER_GROUPS) {
     const dir = path.join(root, 'consumers', group.replace(/-cg$/, ''));
     const declared = existsSync(dir)
-      ? sourceFiles(dir).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/topics:\s*\[([^\]]*)\]/g)].map((m) => m[1]!))
+      ? sourceFiles(dir).flatMap((f) =>
+          [...readFileSync(f, 'utf8').matchAll(/topics:\s*\[([^\]]*)\]/g)].map((m) => m[1]!),
+        )
       : [];
     if (declared.length !== 1) {
-      out.push(finding('consumers', `consumers/${path.basename(dir)}`, `expected one \`topics: [...]\` in the handler of ${group}, found ${declared.length}`));
+      out.push(
+        finding(
+          'consumers',
+          `consumers/${path.basename(dir)}`,
+          `expected one \`topics: [...]\` in the handler of ${group}, found ${declared.length}`,
+        ),
+      );
       continue;
     }
     const topics = [...declared[0]!.matchAll(/TOPICS\.(\w+)/g)].map((m) => byKey[m[1]!]).sort();
     if (JSON.stringify(topics) !== JSON.stringify([...CONSUMED_TOPICS[group]].sort())) {
-      out.push(finding('consumers', `consumers/${path.basename(dir)}`, `${group} subscribes to [${topics.join(', ')}]; k8s/check/policy-kafka.ts CONSUMED_TOPICS says [${CONSUMED_TOPICS[group].join(', ')}]`));
+      out.push(
+        finding(
+          'consumers',
+          `consumers/${path.basename(dir)}`,
+          `${group} subscribes to [${topics.join(', ')}]; k8s/check/policy-kafka.ts CONSUMED_TOPICS says [${CONSUMED_TOPICS[group].join(', ')}]`,
+        ),
+      );
     }
   }
   return out;

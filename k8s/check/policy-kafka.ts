@@ -40,7 +40,10 @@ function desiredConfig(name: string): Record<string, string> | undefined {
  * KafkaTopics against lib/topics.ts: each table topic present once with its partitions, replicas
  * and exactly its config; nothing else but the `allowed` extras (name → partitions, config).
  */
-export function checkTopics(objects: K8sObject[], allowed: Record<string, { partitions: number; config: Record<string, string> }> = {}): Finding[] {
+export function checkTopics(
+  objects: K8sObject[],
+  allowed: Record<string, { partitions: number; config: Record<string, string> }> = {},
+): Finding[] {
   const out: Finding[] = [];
   const kafkaTopics = objects.filter((o) => o.kind === 'KafkaTopic');
   const seen = new Set<string>();
@@ -50,22 +53,38 @@ export function checkTopics(objects: K8sObject[], allowed: Record<string, { part
     if (seen.has(name)) out.push(finding('topics', subject, 'declared twice'));
     seen.add(name);
     const spec = topicSpecs().find((t) => t.name === name);
-    const want = spec ? { partitions: spec.partitions, config: desiredConfig(name)! } : allowed[name] && { partitions: allowed[name].partitions, config: { 'cleanup.policy': 'delete', ...allowed[name].config } };
+    const want = spec
+      ? { partitions: spec.partitions, config: desiredConfig(name)! }
+      : allowed[name] && {
+          partitions: allowed[name].partitions,
+          config: { 'cleanup.policy': 'delete', ...allowed[name].config },
+        };
     if (!want) {
       out.push(finding('topics', subject, 'not in lib/topics.ts: topics are a contract, add it there first'));
       continue;
     }
-    if (o.spec?.partitions !== want.partitions) out.push(finding('topics', subject, `partitions ${o.spec?.partitions}, lib/topics.ts says ${want.partitions}`));
-    if (o.spec?.replicas !== REPLICATION_FACTOR) out.push(finding('topics', subject, `replicas ${o.spec?.replicas}, must be ${REPLICATION_FACTOR}`));
+    if (o.spec?.partitions !== want.partitions)
+      out.push(finding('topics', subject, `partitions ${o.spec?.partitions}, lib/topics.ts says ${want.partitions}`));
+    if (o.spec?.replicas !== REPLICATION_FACTOR)
+      out.push(finding('topics', subject, `replicas ${o.spec?.replicas}, must be ${REPLICATION_FACTOR}`));
     const have = Object.fromEntries(Object.entries(o.spec?.config ?? {}).map(([k, v]) => [k, String(v)]));
     for (const [k, v] of Object.entries(want.config)) {
-      if (have[k] !== v) out.push(finding('topics', subject, `config ${k} is ${have[k] ?? 'unset'}, lib/topics.ts says ${v}`));
+      if (have[k] !== v)
+        out.push(finding('topics', subject, `config ${k} is ${have[k] ?? 'unset'}, lib/topics.ts says ${v}`));
     }
     for (const k of Object.keys(have)) {
-      if (!(k in want.config)) out.push(finding('topics', subject, `config ${k} is not in lib/topics.ts (topics:provision would remove it, and the operator put it back)`));
+      if (!(k in want.config))
+        out.push(
+          finding(
+            'topics',
+            subject,
+            `config ${k} is not in lib/topics.ts (topics:provision would remove it, and the operator put it back)`,
+          ),
+        );
     }
   }
-  for (const s of topicSpecs()) if (!seen.has(s.name)) out.push(finding('topics', `KafkaTopic ${s.name}`, 'missing: lib/topics.ts declares it'));
+  for (const s of topicSpecs())
+    if (!seen.has(s.name)) out.push(finding('topics', `KafkaTopic ${s.name}`, 'missing: lib/topics.ts declares it'));
   return out;
 }
 
@@ -75,7 +94,8 @@ export function checkConfigMapTopics(objects: K8sObject[]): Finding[] {
   const want = { TOPIC_TASKS: TOPICS.tasks, TOPIC_REMINDERS: TOPICS.reminders, TOPIC_BROADCAST: TOPICS.broadcast };
   for (const o of objects.filter((x) => x.kind === 'ConfigMap' && x.data && 'TOPIC_TASKS' in x.data)) {
     for (const [k, v] of Object.entries(want)) {
-      if (o.data?.[k] !== v) out.push(finding('topics', subjectOf(o), `${k} is ${String(o.data?.[k])}, lib/topics.ts says ${v}`));
+      if (o.data?.[k] !== v)
+        out.push(finding('topics', subjectOf(o), `${k} is ${String(o.data?.[k])}, lib/topics.ts says ${v}`));
     }
   }
   return out;
@@ -83,7 +103,9 @@ export function checkConfigMapTopics(objects: K8sObject[]): Finding[] {
 
 function consumerGroupOf(d: K8sObject): ConsumerGroup | undefined {
   const args: string[] = d.spec?.template?.spec?.containers?.[0]?.args ?? [];
-  return args[0] === 'consumer' && (CONSUMER_GROUPS as readonly string[]).includes(args[1] ?? '') ? (args[1] as ConsumerGroup) : undefined;
+  return args[0] === 'consumer' && (CONSUMER_GROUPS as readonly string[]).includes(args[1] ?? '')
+    ? (args[1] as ConsumerGroup)
+    : undefined;
 }
 
 /**
@@ -105,25 +127,60 @@ export function checkConsumers(objects: K8sObject[]): Finding[] {
     const so = scaled.find((s) => s.spec?.scaleTargetRef?.name === d.metadata.name);
     if (!so) {
       const replicas = d.spec?.replicas ?? 1;
-      if (replicas > bound) out.push(finding('max-replicas', subjectOf(d), `${replicas} replicas, more than the ${bound} partitions of ${CONSUMED_TOPICS[group].join(', ')}`));
+      if (replicas > bound)
+        out.push(
+          finding(
+            'max-replicas',
+            subjectOf(d),
+            `${replicas} replicas, more than the ${bound} partitions of ${CONSUMED_TOPICS[group].join(', ')}`,
+          ),
+        );
       continue;
     }
     const max = so.spec?.maxReplicaCount ?? KEDA_DEFAULT_MAX;
     if (max > bound) {
-      out.push(finding('max-replicas', subjectOf(so), `maxReplicaCount ${max} exceeds ${bound}, the smallest partition count of the topics ${group} reads (${CONSUMED_TOPICS[group].join(', ')})`));
+      out.push(
+        finding(
+          'max-replicas',
+          subjectOf(so),
+          `maxReplicaCount ${max} exceeds ${bound}, the smallest partition count of the topics ${group} reads (${CONSUMED_TOPICS[group].join(', ')})`,
+        ),
+      );
     }
-    if ((so.spec?.minReplicaCount ?? 0) < 1) out.push(finding('autoscaling', subjectOf(so), 'minReplicaCount below 1: the group would stop (and its scheduler ticks with it)'));
+    if ((so.spec?.minReplicaCount ?? 0) < 1)
+      out.push(
+        finding(
+          'autoscaling',
+          subjectOf(so),
+          'minReplicaCount below 1: the group would stop (and its scheduler ticks with it)',
+        ),
+      );
     const triggers: any[] = so.spec?.triggers ?? [];
     const kafka = triggers.filter((t) => t.type === 'kafka');
     const topics = kafka.map((t) => t.metadata?.topic).sort();
     if (JSON.stringify(topics) !== JSON.stringify([...CONSUMED_TOPICS[group]].sort())) {
-      out.push(finding('autoscaling', subjectOf(so), `lag triggers on [${topics.join(', ')}], the group reads [${CONSUMED_TOPICS[group].join(', ')}]`));
+      out.push(
+        finding(
+          'autoscaling',
+          subjectOf(so),
+          `lag triggers on [${topics.join(', ')}], the group reads [${CONSUMED_TOPICS[group].join(', ')}]`,
+        ),
+      );
     }
     for (const t of kafka) {
-      if (t.metadata?.consumerGroup !== group) out.push(finding('autoscaling', subjectOf(so), `trigger ${t.name ?? '?'} reads group ${t.metadata?.consumerGroup}, not ${group}`));
-      if (t.metadata?.allowIdleConsumers === 'true') out.push(finding('max-replicas', subjectOf(so), 'allowIdleConsumers lets KEDA scale past the partitions'));
+      if (t.metadata?.consumerGroup !== group)
+        out.push(
+          finding(
+            'autoscaling',
+            subjectOf(so),
+            `trigger ${t.name ?? '?'} reads group ${t.metadata?.consumerGroup}, not ${group}`,
+          ),
+        );
+      if (t.metadata?.allowIdleConsumers === 'true')
+        out.push(finding('max-replicas', subjectOf(so), 'allowIdleConsumers lets KEDA scale past the partitions'));
     }
-    if (!triggers.some((t) => t.type === 'cpu')) out.push(finding('autoscaling', subjectOf(so), 'no CPU trigger as the fallback when lag cannot be read'));
+    if (!triggers.some((t) => t.type === 'cpu'))
+      out.push(finding('autoscaling', subjectOf(so), 'no CPU trigger as the fallback when lag cannot be read'));
   }
   return out;
 }
@@ -132,13 +189,26 @@ export function checkConsumers(objects: K8sObject[]): Finding[] {
 export function checkKafkaCluster(objects: K8sObject[]): Finding[] {
   const out: Finding[] = [];
   for (const k of objects.filter((o) => o.kind === 'Kafka')) {
-    const pools = objects.filter((o) => o.kind === 'KafkaNodePool' && o.metadata.labels?.['strimzi.io/cluster'] === k.metadata.name);
-    const count = (role: string) => pools.filter((p) => (p.spec?.roles ?? []).includes(role)).reduce((n, p) => n + (p.spec?.replicas ?? 0), 0);
-    if (count('controller') < 3) out.push(finding('kafka', subjectOf(k), `${count('controller')} KRaft controllers, need 3`));
-    if (count('broker') < REPLICATION_FACTOR) out.push(finding('kafka', subjectOf(k), `${count('broker')} brokers, fewer than the replication factor ${REPLICATION_FACTOR}`));
+    const pools = objects.filter(
+      (o) => o.kind === 'KafkaNodePool' && o.metadata.labels?.['strimzi.io/cluster'] === k.metadata.name,
+    );
+    const count = (role: string) =>
+      pools.filter((p) => (p.spec?.roles ?? []).includes(role)).reduce((n, p) => n + (p.spec?.replicas ?? 0), 0);
+    if (count('controller') < 3)
+      out.push(finding('kafka', subjectOf(k), `${count('controller')} KRaft controllers, need 3`));
+    if (count('broker') < REPLICATION_FACTOR)
+      out.push(
+        finding(
+          'kafka',
+          subjectOf(k),
+          `${count('broker')} brokers, fewer than the replication factor ${REPLICATION_FACTOR}`,
+        ),
+      );
     const cfg = k.spec?.kafka?.config ?? {};
-    if (String(cfg['auto.create.topics.enable']) !== 'false') out.push(finding('kafka', subjectOf(k), 'auto.create.topics.enable must be false: topics are a contract'));
-    if (Number(cfg['min.insync.replicas'] ?? 1) < 2) out.push(finding('kafka', subjectOf(k), 'min.insync.replicas below 2'));
+    if (String(cfg['auto.create.topics.enable']) !== 'false')
+      out.push(finding('kafka', subjectOf(k), 'auto.create.topics.enable must be false: topics are a contract'));
+    if (Number(cfg['min.insync.replicas'] ?? 1) < 2)
+      out.push(finding('kafka', subjectOf(k), 'min.insync.replicas below 2'));
   }
   return out;
 }

@@ -10,12 +10,19 @@ import { validateSchema } from './structural-schema.js';
 
 const codes = (fs: { code: string }[]) => [...new Set(fs.map((f) => f.code))].sort();
 
-function deployment(name: string, container: Record<string, unknown>, podExtra: Record<string, unknown> = {}): K8sObject {
+function deployment(
+  name: string,
+  container: Record<string, unknown>,
+  podExtra: Record<string, unknown> = {},
+): K8sObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name },
-    spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [container], ...podExtra } } },
+    spec: {
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: { containers: [container], ...podExtra } },
+    },
   };
 }
 
@@ -26,7 +33,14 @@ const goodContainer = {
   livenessProbe: { httpGet: { path: '/healthz', port: 'http' } },
   readinessProbe: { httpGet: { path: '/readyz', port: 'http' } },
   resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { cpu: '1', memory: '128Mi' } },
-  securityContext: { runAsNonRoot: true, runAsUser: 10001, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+  securityContext: {
+    runAsNonRoot: true,
+    runAsUser: 10001,
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ['ALL'] },
+    seccompProfile: { type: 'RuntimeDefault' },
+  },
 };
 
 describe('structural schema', () => {
@@ -36,7 +50,11 @@ describe('structural schema', () => {
     properties: {
       spec: {
         type: 'object',
-        properties: { partitions: { type: 'integer', minimum: 1 }, port: { 'x-kubernetes-int-or-string': true }, config: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        properties: {
+          partitions: { type: 'integer', minimum: 1 },
+          port: { 'x-kubernetes-int-or-string': true },
+          config: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        },
       },
     },
   };
@@ -47,11 +65,13 @@ describe('structural schema', () => {
 
   it('names unknown fields, wrong types, bounds and missing required fields', () => {
     const errors = validateSchema(schema, { spec: { partitions: 0, port: true, partitionz: 3 } });
-    expect(errors).toEqual(expect.arrayContaining([
-      expect.stringContaining('spec.partitions: 0 is below the minimum 1'),
-      expect.stringContaining('spec.port: must be an integer or a string'),
-      expect.stringContaining('spec.partitionz: unknown field'),
-    ]));
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('spec.partitions: 0 is below the minimum 1'),
+        expect.stringContaining('spec.port: must be an integer or a string'),
+        expect.stringContaining('spec.partitionz: unknown field'),
+      ]),
+    );
     expect(validateSchema(schema, {})).toEqual(['(root): required field "spec" is missing']);
   });
 });
@@ -62,14 +82,24 @@ describe('workload rules', () => {
   });
 
   it('reports missing probes, limits, root, and literal secrets', () => {
-    const bad = { ...goodContainer, livenessProbe: undefined, resources: { requests: { cpu: '1m', memory: '1Mi' } }, env: [{ name: 'JWT_SECRET', value: 'x' }] };
-    const findings = checkContainers([deployment('bad', bad, { securityContext: { runAsUser: 0 } }), deployment('root', { ...goodContainer, securityContext: { ...goodContainer.securityContext, runAsUser: 0 } })]);
+    const bad = {
+      ...goodContainer,
+      livenessProbe: undefined,
+      resources: { requests: { cpu: '1m', memory: '1Mi' } },
+      env: [{ name: 'JWT_SECRET', value: 'x' }],
+    };
+    const findings = checkContainers([
+      deployment('bad', bad, { securityContext: { runAsUser: 0 } }),
+      deployment('root', { ...goodContainer, securityContext: { ...goodContainer.securityContext, runAsUser: 0 } }),
+    ]);
     expect(codes(findings)).toEqual(['probes', 'resources', 'secret-data', 'security']);
     expect(findings.map((f) => f.subject)).toContain('Deployment/root container c');
   });
 
   it('reports a Secret that carries data', () => {
-    expect(checkSecrets([{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { k: 'v' } }])).toHaveLength(1);
+    expect(
+      checkSecrets([{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { k: 'v' } }]),
+    ).toHaveLength(1);
   });
 });
 
@@ -89,7 +119,13 @@ describe('consumers and partitions', () => {
         scaleTargetRef: { name: 'audit' },
         minReplicaCount: 1,
         maxReplicaCount: max,
-        triggers: [...[TOPICS.tasks, TOPICS.reminders, TOPICS.broadcast].map((topic) => ({ type: 'kafka', metadata: { topic, consumerGroup: 'audit-log-cg' } })), { type: 'cpu', metadata: { value: '75' } }],
+        triggers: [
+          ...[TOPICS.tasks, TOPICS.reminders, TOPICS.broadcast].map((topic) => ({
+            type: 'kafka',
+            metadata: { topic, consumerGroup: 'audit-log-cg' },
+          })),
+          { type: 'cpu', metadata: { value: '75' } },
+        ],
       },
     });
     const forAudit = (max: number) => checkConsumers([d, so(max)]).filter((f) => f.code !== 'consumers');
@@ -104,7 +140,12 @@ describe('topics against lib/topics.ts', () => {
       apiVersion: 'kafka.strimzi.io/v1',
       kind: 'KafkaTopic',
       metadata: { name: s.name.replace(/_/g, '-') },
-      spec: { topicName: s.name, partitions: s.partitions, replicas: 3, config: { 'cleanup.policy': 'delete', 'retention.ms': s.retentionMs, ...s.extraConfig } },
+      spec: {
+        topicName: s.name,
+        partitions: s.partitions,
+        replicas: 3,
+        config: { 'cleanup.policy': 'delete', 'retention.ms': s.retentionMs, ...s.extraConfig },
+      },
     }));
 
   it('accepts the table as it is', () => {
@@ -127,10 +168,21 @@ describe('topics against lib/topics.ts', () => {
 describe('the KafkaConnector mirrors debezium/connector.ts', () => {
   const url = 'postgresql://debezium_outbox@db:5432/todo';
   const names = defaultNames(url);
-  const cfg = connectorConfig({ ...names, databaseUrl: url, user: 'debezium_outbox', password: '${secrets:todo/db:password}', heartbeatIntervalMs: 10000 });
+  const cfg = connectorConfig({
+    ...names,
+    databaseUrl: url,
+    user: 'debezium_outbox',
+    password: '${secrets:todo/db:password}',
+    heartbeatIntervalMs: 10000,
+  });
   const connector = (config: Record<string, string>): K8sObject => {
     const { 'connector.class': cls, 'tasks.max': tasks, ...rest } = config;
-    return { apiVersion: 'kafka.strimzi.io/v1', kind: 'KafkaConnector', metadata: { name: names.connectorName }, spec: { class: cls, tasksMax: Number(tasks), config: rest } };
+    return {
+      apiVersion: 'kafka.strimzi.io/v1',
+      kind: 'KafkaConnector',
+      metadata: { name: names.connectorName },
+      spec: { class: cls, tasksMax: Number(tasks), config: rest },
+    };
   };
 
   it('passes the same options', () => {
@@ -144,5 +196,9 @@ describe('the KafkaConnector mirrors debezium/connector.ts', () => {
 });
 
 it('reads the sources of COPY lines, not those of other stages', () => {
-  expect(copySources('COPY --from=build /app ./app\nCOPY --chmod=0755 a.sh /bin/a\nCOPY x y ./\n')).toEqual(['a.sh', 'x', 'y']);
+  expect(copySources('COPY --from=build /app ./app\nCOPY --chmod=0755 a.sh /bin/a\nCOPY x y ./\n')).toEqual([
+    'a.sh',
+    'x',
+    'y',
+  ]);
 });

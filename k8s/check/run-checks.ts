@@ -7,7 +7,12 @@ import type { CrdIndex } from './crds.js';
 import { finding, subjectOf, type ChartKind, type Finding, type K8sObject, type RenderResult } from './model.js';
 import { checkBackbone, checkConnector } from './policy-chart.js';
 import { checkConfigMapTopics, checkConsumers, checkKafkaCluster, checkTopics } from './policy-kafka.js';
-import { checkAvailabilityAndMetrics, checkContainers, checkNetworkPolicies, checkSecrets } from './policy-workloads.js';
+import {
+  checkAvailabilityAndMetrics,
+  checkContainers,
+  checkNetworkPolicies,
+  checkSecrets,
+} from './policy-workloads.js';
 import { HEARTBEAT_TOPIC } from '../../debezium/connector.js';
 
 /** The Java side renames Helm's hook annotation so hooks render; the name is restored here. */
@@ -27,9 +32,21 @@ const EXTRA_TOPICS = { [HEARTBEAT_TOPIC]: { partitions: 1, config: { 'retention.
 
 /** The project rules for one chart's objects. */
 export function projectRules(kind: ChartKind, objects: K8sObject[]): Finding[] {
-  const common = [...checkContainers(objects), ...checkSecrets(objects), ...checkAvailabilityAndMetrics(objects), ...checkNetworkPolicies(objects)];
-  if (kind === 'backbone') return [...common, ...checkBackbone(objects), ...checkConsumers(objects), ...checkConfigMapTopics(objects)];
-  if (kind === 'platform') return [...common, ...checkTopics(objects, EXTRA_TOPICS), ...checkKafkaCluster(objects), ...checkConnector(objects)];
+  const common = [
+    ...checkContainers(objects),
+    ...checkSecrets(objects),
+    ...checkAvailabilityAndMetrics(objects),
+    ...checkNetworkPolicies(objects),
+  ];
+  if (kind === 'backbone')
+    return [...common, ...checkBackbone(objects), ...checkConsumers(objects), ...checkConfigMapTopics(objects)];
+  if (kind === 'platform')
+    return [
+      ...common,
+      ...checkTopics(objects, EXTRA_TOPICS),
+      ...checkKafkaCluster(objects),
+      ...checkConnector(objects),
+    ];
   return common;
 }
 
@@ -46,7 +63,8 @@ export function checkJob(kind: ChartKind, result: RenderResult, crds: CrdIndex):
   for (const m of result.lint?.messages ?? []) {
     if (!m.startsWith('[INFO]')) findings.push(finding('lint', 'helm lint', m));
   }
-  if (result.lint?.failed && !findings.some((f) => f.code === 'lint')) findings.push(finding('lint', 'helm lint', 'failed'));
+  if (result.lint?.failed && !findings.some((f) => f.code === 'lint'))
+    findings.push(finding('lint', 'helm lint', 'failed'));
   if (result.error) {
     findings.push(finding('render', 'helm template', result.error));
     return report;
@@ -62,9 +80,20 @@ export function checkJob(kind: ChartKind, result: RenderResult, crds: CrdIndex):
     } else {
       // The models append the whole offending JSON to their message: the subject names it already.
       const message = r.coreSchema.replace(/\s*JSON: [\s\S]*$/, '');
-      findings.push(finding('schema', subjectOf(r.object), `${message} (${r.object.apiVersion} schema of the Kubernetes API, ${r.source})`));
+      findings.push(
+        finding(
+          'schema',
+          subjectOf(r.object),
+          `${message} (${r.object.apiVersion} schema of the Kubernetes API, ${r.source})`,
+        ),
+      );
     }
   }
-  findings.push(...projectRules(kind, objects.map((r) => r.object)));
+  findings.push(
+    ...projectRules(
+      kind,
+      objects.map((r) => r.object),
+    ),
+  );
   return report;
 }

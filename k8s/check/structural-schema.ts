@@ -55,29 +55,41 @@ export function validateSchema(schema: Schema, value: unknown, path = '', strict
     return errors;
   }
   if (schema['x-kubernetes-int-or-string']) {
-    if (!['integer', 'string'].includes(typeOf(value))) errors.push(`${at}: must be an integer or a string, got ${typeOf(value)}`);
+    if (!['integer', 'string'].includes(typeOf(value)))
+      errors.push(`${at}: must be an integer or a string, got ${typeOf(value)}`);
   } else if (schema.type && !typeMatches(schema.type, value)) {
     errors.push(`${at}: must be ${schema.type}, got ${typeOf(value)} ${JSON.stringify(value).slice(0, 40)}`);
     return errors;
   }
   if (schema.enum && !schema.enum.some((e) => e === value)) {
-    errors.push(`${at}: ${JSON.stringify(value)} is not one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`);
+    errors.push(
+      `${at}: ${JSON.stringify(value)} is not one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`,
+    );
   }
   if (typeof value === 'number') {
-    if (schema.minimum !== undefined && value < schema.minimum) errors.push(`${at}: ${value} is below the minimum ${schema.minimum}`);
-    if (schema.maximum !== undefined && value > schema.maximum) errors.push(`${at}: ${value} is above the maximum ${schema.maximum}`);
+    if (schema.minimum !== undefined && value < schema.minimum)
+      errors.push(`${at}: ${value} is below the minimum ${schema.minimum}`);
+    if (schema.maximum !== undefined && value > schema.maximum)
+      errors.push(`${at}: ${value} is above the maximum ${schema.maximum}`);
   }
   if (typeof value === 'string') {
-    if (schema.pattern && !new RegExp(schema.pattern, 'u').test(value)) errors.push(`${at}: "${value}" does not match ${schema.pattern}`);
-    if (schema.minLength !== undefined && value.length < schema.minLength) errors.push(`${at}: shorter than ${schema.minLength}`);
-    if (schema.maxLength !== undefined && value.length > schema.maxLength) errors.push(`${at}: longer than ${schema.maxLength}`);
+    if (schema.pattern && !new RegExp(schema.pattern, 'u').test(value))
+      errors.push(`${at}: "${value}" does not match ${schema.pattern}`);
+    if (schema.minLength !== undefined && value.length < schema.minLength)
+      errors.push(`${at}: shorter than ${schema.minLength}`);
+    if (schema.maxLength !== undefined && value.length > schema.maxLength)
+      errors.push(`${at}: longer than ${schema.maxLength}`);
   }
   if (Array.isArray(value)) {
-    if (schema.minItems !== undefined && value.length < schema.minItems) errors.push(`${at}: fewer than ${schema.minItems} items`);
-    if (schema.maxItems !== undefined && value.length > schema.maxItems) errors.push(`${at}: more than ${schema.maxItems} items`);
-    if (schema.items) value.forEach((item, i) => errors.push(...validateSchema(schema.items!, item, `${path}[${i}]`, strict)));
+    if (schema.minItems !== undefined && value.length < schema.minItems)
+      errors.push(`${at}: fewer than ${schema.minItems} items`);
+    if (schema.maxItems !== undefined && value.length > schema.maxItems)
+      errors.push(`${at}: more than ${schema.maxItems} items`);
+    if (schema.items)
+      value.forEach((item, i) => errors.push(...validateSchema(schema.items!, item, `${path}[${i}]`, strict)));
   }
-  if (typeOf(value) === 'object') errors.push(...validateObject(schema, value as Record<string, unknown>, path, strict));
+  if (typeOf(value) === 'object')
+    errors.push(...validateObject(schema, value as Record<string, unknown>, path, strict));
   errors.push(...validateCombinators(schema, value, path));
   return errors;
 }
@@ -95,7 +107,12 @@ function validateObject(schema: Schema, obj: Record<string, unknown>, path: stri
     const p = props[key];
     if (p) errors.push(...validateSchema(p, v, child, strict));
     else if (typeof extra === 'object') errors.push(...validateSchema(extra, v, child, strict));
-    else if (strict && extra !== true && !schema['x-kubernetes-preserve-unknown-fields'] && (schema.properties || extra === false)) {
+    else if (
+      strict &&
+      extra !== true &&
+      !schema['x-kubernetes-preserve-unknown-fields'] &&
+      (schema.properties || extra === false)
+    ) {
       errors.push(`${child}: unknown field (known: ${Object.keys(props).join(', ') || 'none'})`);
     }
   }
@@ -124,7 +141,8 @@ export function validateMetadata(metadata: unknown): string[] {
   const m = (metadata ?? {}) as Record<string, unknown>;
   const name = m.name;
   if (typeof name !== 'string' || name === '') errors.push('metadata.name: required');
-  else if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) errors.push(`metadata.name: "${name}" is not a DNS subdomain (lower case, digits, '-', '.')`);
+  else if (name.length > 253 || !DNS_SUBDOMAIN.test(name))
+    errors.push(`metadata.name: "${name}" is not a DNS subdomain (lower case, digits, '-', '.')`);
   for (const field of ['labels', 'annotations'] as const) {
     for (const [k, v] of Object.entries((m[field] ?? {}) as Record<string, unknown>)) {
       if (typeof v !== 'string') errors.push(`metadata.${field}.${k}: must be a string, got ${typeOf(v)}`);

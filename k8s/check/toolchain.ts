@@ -35,7 +35,15 @@ export function fetchJars(pom: string, dir: string, log: (m: string) => void, pr
   log(`fetching ${path.basename(path.dirname(pom))} jars with Maven into ${dir} (first run only)…`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const args = ['-q', '-B', '-f', pom, `${DEPENDENCY_PLUGIN}:copy-dependencies`, `-DoutputDirectory=${dir}`, '-DincludeScope=runtime'];
+  const args = [
+    '-q',
+    '-B',
+    '-f',
+    pom,
+    `${DEPENDENCY_PLUGIN}:copy-dependencies`,
+    `-DoutputDirectory=${dir}`,
+    '-DincludeScope=runtime',
+  ];
   if (profile) args.push('-P', profile);
   run('mvn', args, 'Maven fetch');
   writeFileSync(marker, new Date().toISOString());
@@ -44,7 +52,8 @@ export function fetchJars(pom: string, dir: string, log: (m: string) => void, pr
 /** The `java` to use: K8S_CHECK_JAVA, else $JAVA_HOME/bin/java, else the one on PATH (17+). */
 export function javaBinary(): string {
   if (process.env.K8S_CHECK_JAVA) return process.env.K8S_CHECK_JAVA;
-  if (process.env.JAVA_HOME && existsSync(path.join(process.env.JAVA_HOME, 'bin', 'java'))) return path.join(process.env.JAVA_HOME, 'bin', 'java');
+  if (process.env.JAVA_HOME && existsSync(path.join(process.env.JAVA_HOME, 'bin', 'java')))
+    return path.join(process.env.JAVA_HOME, 'bin', 'java');
   return 'java';
 }
 
@@ -74,6 +83,10 @@ export function runRender<T>(tc: Toolchain, plan: unknown, workDir: string): T {
   writeFileSync(planFile, JSON.stringify(plan, null, 2));
   rmSync(outFile, { force: true });
   // Helm's native library logs through SLF4J's simple backend; keep its chatter out of the report.
-  run(tc.java, ['-Xss4m', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-cp', tc.classpath, 'HelmRender', planFile, outFile], 'rendering the charts');
+  run(
+    tc.java,
+    ['-Xss4m', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-cp', tc.classpath, 'HelmRender', planFile, outFile],
+    'rendering the charts',
+  );
   return JSON.parse(readFileSync(outFile, 'utf8')) as T;
 }

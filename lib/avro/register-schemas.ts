@@ -8,7 +8,10 @@ import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-sc
 import type { EventSchema } from './schema-catalog.js';
 
 export class IncompatibleSchemaError extends Error {
-  constructor(readonly subject: string, reason: string) {
+  constructor(
+    readonly subject: string,
+    reason: string,
+  ) {
     super(`schema for ${subject} was refused: ${reason}`);
     this.name = 'IncompatibleSchemaError';
   }
@@ -30,13 +33,22 @@ async function pinCompatibility(registryUrl: string, subject: string): Promise<v
     body: JSON.stringify({ compatibility: COMPATIBILITY.FULL }),
   });
   // A subject that does not exist yet takes the global level, which the stack sets to FULL.
-  if (!res.ok && res.status !== 404) throw new Error(`setting compatibility of ${subject}: HTTP ${res.status} ${await res.text()}`);
+  if (!res.ok && res.status !== 404)
+    throw new Error(`setting compatibility of ${subject}: HTTP ${res.status} ${await res.text()}`);
 }
 
-export async function registerSchema(registry: SchemaRegistry, subject: string, text: string, registryUrl?: string): Promise<RegisteredSchema> {
+export async function registerSchema(
+  registry: SchemaRegistry,
+  subject: string,
+  text: string,
+  registryUrl?: string,
+): Promise<RegisteredSchema> {
   if (registryUrl) await pinCompatibility(registryUrl, subject);
   try {
-    const { id } = await registry.register({ type: SchemaType.AVRO, schema: text }, { subject, compatibility: COMPATIBILITY.FULL });
+    const { id } = await registry.register(
+      { type: SchemaType.AVRO, schema: text },
+      { subject, compatibility: COMPATIBILITY.FULL },
+    );
     return { subject, id };
   } catch (err) {
     const e = err as { status?: number; message?: string };
@@ -47,7 +59,10 @@ export async function registerSchema(registry: SchemaRegistry, subject: string, 
   }
 }
 
-export async function registerSchemas(registryUrl: string, schemas: Iterable<EventSchema>): Promise<RegisteredSchema[]> {
+export async function registerSchemas(
+  registryUrl: string,
+  schemas: Iterable<EventSchema>,
+): Promise<RegisteredSchema[]> {
   const registry = new SchemaRegistry({ host: registryUrl });
   const out: RegisteredSchema[] = [];
   for (const s of schemas) out.push(await registerSchema(registry, s.subject, s.text, registryUrl));

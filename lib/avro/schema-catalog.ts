@@ -33,7 +33,13 @@ export function loadEventSchemas(dir: string = DEFAULT_SCHEMA_DIR): Map<EventTyp
       throw new Error(`schemas/${eventType}.avsc must define record ${SCHEMA_NAMESPACE}.${eventType}`);
     }
     const topic = topicOf(eventType);
-    out.set(eventType, { eventType, topic, subject: subjectFor(topic, eventType), text, type: avro.Type.forSchema(json as avro.Schema) });
+    out.set(eventType, {
+      eventType,
+      topic,
+      subject: subjectFor(topic, eventType),
+      text,
+      type: avro.Type.forSchema(json as avro.Schema),
+    });
   }
   return out;
 }

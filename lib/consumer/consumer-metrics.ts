@@ -4,26 +4,46 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export class ConsumerMetrics {
   readonly registry = new Registry();
-  readonly processed = new Counter({ name: 'consumer_events_processed_total', help: 'Events whose side effect committed', labelNames: ['group', 'event_type'], registers: [this.registry] });
-  readonly duplicates = new Counter({ name: 'consumer_events_duplicate_total', help: 'Redelivered events skipped by inbox dedupe', labelNames: ['group'], registers: [this.registry] });
-  readonly retried = new Counter({ name: 'consumer_events_retried_total', help: 'Retries, by cause', labelNames: ['group', 'cause'], registers: [this.registry] });
-  readonly deadLettered = new Counter({ name: 'consumer_events_dead_lettered_total', help: 'Events sent to the group DLQ', labelNames: ['group', 'reason'], registers: [this.registry] });
+  readonly processed = new Counter({
+    name: 'consumer_events_processed_total',
+    help: 'Events whose side effect committed',
+    labelNames: ['group', 'event_type'],
+    registers: [this.registry],
+  });
+  readonly duplicates = new Counter({
+    name: 'consumer_events_duplicate_total',
+    help: 'Redelivered events skipped by inbox dedupe',
+    labelNames: ['group'],
+    registers: [this.registry],
+  });
+  readonly retried = new Counter({
+    name: 'consumer_events_retried_total',
+    help: 'Retries, by cause',
+    labelNames: ['group', 'cause'],
+    registers: [this.registry],
+  });
+  readonly deadLettered = new Counter({
+    name: 'consumer_events_dead_lettered_total',
+    help: 'Events sent to the group DLQ',
+    labelNames: ['group', 'reason'],
+    registers: [this.registry],
+  });
   readonly batches = new Counter({
     name: 'consumer_chunks_total',
-    help: 'Chunks of a partition\'s records, by path: one transaction (batch) or, after a failure in it, one record at a time',
+    help: "Chunks of a partition's records, by path: one transaction (batch) or, after a failure in it, one record at a time",
     labelNames: ['group', 'path'],
     registers: [this.registry],
   });
   readonly processing = new Histogram({
     name: 'consumer_processing_seconds',
-    help: 'Handler transaction time per event (a chunk\'s transaction time shared among its events)',
+    help: "Handler transaction time per event (a chunk's transaction time shared among its events)",
     labelNames: ['group'],
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
     registers: [this.registry],
   });
   readonly endToEnd = new Histogram({
     name: 'consumer_end_to_end_seconds',
-    help: 'From the event\'s occurred-at to its processing',
+    help: "From the event's occurred-at to its processing",
     labelNames: ['group'],
     buckets: [0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2.5, 5, 15, 60],
     registers: [this.registry],
@@ -44,7 +64,10 @@ export class ConsumerMetrics {
             for (const p of t.partitions) {
               const end = ends.find((e) => e.partition === p.partition);
               const done = Number(p.offset) < 0 ? 0 : Number(p.offset);
-              this.set({ group, topic: t.topic, partition: String(p.partition) }, Math.max(0, Number(end?.high ?? 0) - done));
+              this.set(
+                { group, topic: t.topic, partition: String(p.partition) },
+                Math.max(0, Number(end?.high ?? 0) - done),
+              );
             }
           }
         } catch {

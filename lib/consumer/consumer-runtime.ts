@@ -87,7 +87,13 @@ const TRANSIENT_PRISMA_CODES = new Set(['P2024', 'P2028', 'P2034']);
 export function isTransient(err: unknown): boolean {
   if (isRetriable(err) || isDatabaseUnavailable(err)) return true;
   const code = (err as { code?: string }).code;
-  if (code && (TRANSIENT_PG_CODES.has(code) || TRANSIENT_PG_CLASSES.has(code.slice(0, 2)) || TRANSIENT_PRISMA_CODES.has(code) || /^P1\d{3}$/.test(code))) {
+  if (
+    code &&
+    (TRANSIENT_PG_CODES.has(code) ||
+      TRANSIENT_PG_CLASSES.has(code.slice(0, 2)) ||
+      TRANSIENT_PRISMA_CODES.has(code) ||
+      /^P1\d{3}$/.test(code))
+  ) {
     return true;
   }
   if ((err as Error)?.name === 'PrismaClientInitializationError') return true;
@@ -119,7 +125,15 @@ export class ConsumerRuntime {
   async start(): Promise<void> {
     const { kafka, group, handler } = this.d;
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    this.consumer = kafka.consumer({ groupId: this.d.kafkaGroupId ?? group, allowAutoTopicCreation: false, minBytes: this.d.fetchMinBytes ?? 1, maxWaitTimeInMs: this.d.fetchMaxWaitMs ?? 100, sessionTimeout: this.d.sessionTimeoutMs ?? 10_000, heartbeatInterval: 1_000, retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 } });
+    this.consumer = kafka.consumer({
+      groupId: this.d.kafkaGroupId ?? group,
+      allowAutoTopicCreation: false,
+      minBytes: this.d.fetchMinBytes ?? 1,
+      maxWaitTimeInMs: this.d.fetchMaxWaitMs ?? 100,
+      sessionTimeout: this.d.sessionTimeoutMs ?? 10_000,
+      heartbeatInterval: 1_000,
+      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 },
+    });
     try {
       await this.producer.connect();
       await this.consumer.connect();
@@ -138,7 +152,13 @@ export class ConsumerRuntime {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.d.partitionsConsumedConcurrently,
       eachBatch: ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) =>
-        this.handleBatch(batch, { resolveOffset, heartbeat, commitOffsetsIfNecessary: () => commitOffsetsIfNecessary(), isRunning, isStale }),
+        this.handleBatch(batch, {
+          resolveOffset,
+          heartbeat,
+          commitOffsetsIfNecessary: () => commitOffsetsIfNecessary(),
+          isRunning,
+          isStale,
+        }),
     });
   }
 
@@ -178,7 +198,12 @@ export class ConsumerRuntime {
    * The fast path: the whole chunk in one transaction. False when anything failed (nothing of the
    * chunk committed then): the caller processes the chunk record by record.
    */
-  private async processChunk(topic: string, partition: number, chunk: KafkaMessage[], heartbeat: () => Promise<void>): Promise<boolean> {
+  private async processChunk(
+    topic: string,
+    partition: number,
+    chunk: KafkaMessage[],
+    heartbeat: () => Promise<void>,
+  ): Promise<boolean> {
     const { pool, group, handler, logger, metrics } = this.d;
     try {
       const events: ConsumedEvent[] = [];
@@ -193,7 +218,9 @@ export class ConsumerRuntime {
           returning event_id::text`);
         const fresh = new Set(inserted.map((r) => r.event_id));
         // An id twice in the chunk (the same event published twice) is new only the first time.
-        const outcomes = events.map((e): Outcome => (fresh.delete(e.eventId.toLowerCase()) ? 'processed' : 'duplicate'));
+        const outcomes = events.map((e): Outcome =>
+          fresh.delete(e.eventId.toLowerCase()) ? 'processed' : 'duplicate',
+        );
         const toHandle = events.filter((_, i) => outcomes[i] === 'processed');
         if (toHandle.length > 0) await handler.beforeBatch?.(tx, toHandle, this.ctx);
         for (const e of toHandle) {
@@ -219,13 +246,21 @@ export class ConsumerRuntime {
       return true;
     } catch (err) {
       metrics.batches.inc({ group, path: 'record_at_a_time' });
-      logger.info({ topic, partition, fromOffset: chunk[0]!.offset, records: chunk.length, err: (err as Error).message }, 'chunk failed; processing its records one at a time');
+      logger.info(
+        { topic, partition, fromOffset: chunk[0]!.offset, records: chunk.length, err: (err as Error).message },
+        'chunk failed; processing its records one at a time',
+      );
       return false;
     }
   }
 
   /** True when the record is finished (processed, duplicate or dead-lettered) and may be committed. */
-  private async handleRecord(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<boolean> {
+  private async handleRecord(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+  ): Promise<boolean> {
     const { group, logger, metrics } = this.d;
     let outageAttempt = 0;
     let attempt = 0;
@@ -252,7 +287,10 @@ export class ConsumerRuntime {
           outageAttempt++;
           metrics.retried.inc({ group, cause: 'transient' });
           const wait = backoffDelay(outageAttempt, this.d.outageRetry);
-          logger.warn({ topic, partition, offset: message.offset, err: error.message, retryInMs: wait }, 'dependency unavailable; retrying without burning attempts');
+          logger.warn(
+            { topic, partition, offset: message.offset, err: error.message, retryInMs: wait },
+            'dependency unavailable; retrying without burning attempts',
+          );
           await sleep(wait);
           await heartbeat().catch(() => undefined);
           continue;
@@ -264,7 +302,10 @@ export class ConsumerRuntime {
         }
         metrics.retried.inc({ group, cause: 'handler' });
         const wait = backoffDelay(attempt, this.d.retry);
-        logger.warn({ topic, partition, offset: message.offset, attempt, err: error.message, retryInMs: wait }, 'handler failed; retrying');
+        logger.warn(
+          { topic, partition, offset: message.offset, attempt, err: error.message, retryInMs: wait },
+          'handler failed; retrying',
+        );
         await sleep(wait);
         await heartbeat().catch(() => undefined);
       }
@@ -284,7 +325,13 @@ export class ConsumerRuntime {
   }
 
   /** Publishes to the group's DLQ; a DLQ that cannot be reached is an outage, retried until it works. */
-  private async deadLetter(topic: string, partition: number, message: KafkaMessage, attempts: number, error: Error): Promise<void> {
+  private async deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    attempts: number,
+    error: Error,
+  ): Promise<void> {
     const { group, logger, metrics } = this.d;
     for (let i = 1; ; i++) {
       try {
@@ -297,6 +344,9 @@ export class ConsumerRuntime {
       }
     }
     metrics.deadLettered.inc({ group, reason: error instanceof PoisonEventError ? 'poison' : 'attempts_exhausted' });
-    logger.error({ topic, partition, offset: message.offset, attempts, errorClass: error.name, err: error.message }, 'event dead-lettered');
+    logger.error(
+      { topic, partition, offset: message.offset, attempts, errorClass: error.name, err: error.message },
+      'event dead-lettered',
+    );
   }
 }

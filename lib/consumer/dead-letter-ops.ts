@@ -23,13 +23,19 @@ export interface DeadLetteredEvent {
 }
 
 /** Every record in the group's DLQ, read from the beginning up to its current end. */
-export async function readDeadLetters(kafka: Kafka, group: ConsumerGroup, timeoutMs = 30_000): Promise<DeadLetteredEvent[]> {
+export async function readDeadLetters(
+  kafka: Kafka,
+  group: ConsumerGroup,
+  timeoutMs = 30_000,
+): Promise<DeadLetteredEvent[]> {
   const topic = consumerDlqTopic(group);
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
-  const remaining = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
+  const remaining = new Map(
+    ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]),
+  );
   const out: DeadLetteredEvent[] = [];
   if (remaining.size === 0) return out;
   const consumer = kafka.consumer({ groupId: `dlq-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
@@ -40,7 +46,8 @@ export async function readDeadLetters(kafka: Kafka, group: ConsumerGroup, timeou
     void consumer.run({
       eachMessage: async ({ partition, message }) => {
         const h: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined && !Array.isArray(v)) h[k] = v.toString();
+        for (const [k, v] of Object.entries(message.headers ?? {}))
+          if (v !== undefined && !Array.isArray(v)) h[k] = v.toString();
         out.push({
           offset: `${partition}:${message.offset}`,
           eventId: h['event-id'],
@@ -74,8 +81,14 @@ export async function replayDeadLetters(kafka: Kafka, events: DeadLetteredEvent[
   try {
     for (const e of events) {
       if (!e.originalTopic) continue;
-      const headers = Object.fromEntries(Object.entries(e.headers).filter(([k]) => !(DLQ_HEADERS as readonly string[]).includes(k)));
-      await producer.send({ topic: e.originalTopic, acks: -1, messages: [{ key: e.key, value: e.value, headers: { ...headers, 'replayed-at': new Date().toISOString() } }] });
+      const headers = Object.fromEntries(
+        Object.entries(e.headers).filter(([k]) => !(DLQ_HEADERS as readonly string[]).includes(k)),
+      );
+      await producer.send({
+        topic: e.originalTopic,
+        acks: -1,
+        messages: [{ key: e.key, value: e.value, headers: { ...headers, 'replayed-at': new Date().toISOString() } }],
+      });
     }
   } finally {
     await producer.disconnect();

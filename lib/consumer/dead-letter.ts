@@ -11,11 +11,21 @@ export interface DeadLetterInfo {
   error: Error;
 }
 
-export const DLQ_HEADERS = ['original-topic', 'original-partition', 'original-offset', 'consumer-group', 'attempts', 'error-class', 'error-message', 'failed-at'] as const;
+export const DLQ_HEADERS = [
+  'original-topic',
+  'original-partition',
+  'original-offset',
+  'consumer-group',
+  'attempts',
+  'error-class',
+  'error-message',
+  'failed-at',
+] as const;
 
 export async function publishDeadLetter(producer: Producer, d: DeadLetterInfo): Promise<void> {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(d.message.headers ?? {})) if (v !== undefined && !Array.isArray(v)) headers[k] = v.toString();
+  for (const [k, v] of Object.entries(d.message.headers ?? {}))
+    if (v !== undefined && !Array.isArray(v)) headers[k] = v.toString();
   Object.assign(headers, {
     'original-topic': d.topic,
     'original-partition': String(d.partition),
@@ -26,5 +36,9 @@ export async function publishDeadLetter(producer: Producer, d: DeadLetterInfo): 
     'error-message': d.error.message.slice(0, 2000),
     'failed-at': new Date().toISOString(),
   });
-  await producer.send({ topic: consumerDlqTopic(d.group), acks: -1, messages: [{ key: d.message.key, value: d.message.value, headers }] });
+  await producer.send({
+    topic: consumerDlqTopic(d.group),
+    acks: -1,
+    messages: [{ key: d.message.key, value: d.message.value, headers }],
+  });
 }

@@ -17,11 +17,17 @@ export class PoisonEventError extends AppError {
   }
 }
 
-export async function decodeEvent(registry: SchemaRegistry, topic: string, partition: number, message: KafkaMessage): Promise<ConsumedEvent> {
+export async function decodeEvent(
+  registry: SchemaRegistry,
+  topic: string,
+  partition: number,
+  message: KafkaMessage,
+): Promise<ConsumedEvent> {
   const headers = headersAsStrings(message.headers);
   const value = message.value;
   const schemaId = schemaIdOf(value);
-  if (!value || schemaId === undefined) throw new PoisonEventError('value is not in the Confluent wire format (magic byte 0 + schema id)');
+  if (!value || schemaId === undefined)
+    throw new PoisonEventError('value is not in the Confluent wire format (magic byte 0 + schema id)');
   let payload: Record<string, unknown>;
   try {
     payload = (await registry.decode(value)) as Record<string, unknown>;
@@ -35,7 +41,8 @@ export async function decodeEvent(registry: SchemaRegistry, topic: string, parti
   }
   const eventId = headers['event-id'];
   const eventType = headers['event-type'];
-  if (!eventId || !/^[0-9a-f-]{36}$/i.test(eventId)) throw new PoisonEventError('header event-id is missing or not a UUID');
+  if (!eventId || !/^[0-9a-f-]{36}$/i.test(eventId))
+    throw new PoisonEventError('header event-id is missing or not a UUID');
   const allowed = EVENT_TYPES_BY_TOPIC[topic as EventTopic] as readonly string[] | undefined;
   if (!eventType || (allowed && !allowed.includes(eventType))) {
     throw new PoisonEventError(`header event-type "${eventType ?? ''}" is not an event of ${topic}`);

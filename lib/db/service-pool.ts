@@ -2,7 +2,12 @@
 import pg from 'pg';
 import type { Logger } from '../logger.js';
 
-export function createServicePool(o: { databaseUrl: string; max: number; applicationName: string; logger: Logger }): pg.Pool {
+export function createServicePool(o: {
+  databaseUrl: string;
+  max: number;
+  applicationName: string;
+  logger: Logger;
+}): pg.Pool {
   const pool = new pg.Pool({
     connectionString: o.databaseUrl,
     max: o.max,

@@ -16,7 +16,13 @@ export interface KafkaClientOptions {
   quiet?: boolean;
 }
 
-const LEVELS: Record<string, logLevel> = { nothing: logLevel.NOTHING, error: logLevel.ERROR, warn: logLevel.WARN, info: logLevel.INFO, debug: logLevel.DEBUG };
+const LEVELS: Record<string, logLevel> = {
+  nothing: logLevel.NOTHING,
+  error: logLevel.ERROR,
+  warn: logLevel.WARN,
+  info: logLevel.INFO,
+  debug: logLevel.DEBUG,
+};
 
 /** KAFKAJS_LOG_LEVEL: nothing, error (default), warn, info or debug. */
 function kafkaLogLevel(name: string | undefined): logLevel {

@@ -48,7 +48,8 @@ export async function provisionTopics(admin: Admin, specs: TopicSpec[]): Promise
   for (const s of present) {
     const have = meta.topics.find((t) => t.name === s.name)?.partitions.length ?? 0;
     if (have < s.partitions) raise.push({ topic: s.name, count: s.partitions });
-    if (have > s.partitions) report.warnings.push(`${s.name} has ${have} partitions, the table says ${s.partitions}; Kafka cannot lower it`);
+    if (have > s.partitions)
+      report.warnings.push(`${s.name} has ${have} partitions, the table says ${s.partitions}; Kafka cannot lower it`);
   }
   if (raise.length > 0) {
     await admin.createPartitions({ topicPartitions: raise });
@@ -61,7 +62,9 @@ export async function provisionTopics(admin: Admin, specs: TopicSpec[]): Promise
   });
   const drifted = present.filter((s) => {
     const entries = described.resources.find((r) => r.resourceName === s.name)?.configEntries ?? [];
-    return Object.entries(desiredConfig(s)).some(([k, v]) => entries.find((e) => e.configName === k)?.configValue !== v);
+    return Object.entries(desiredConfig(s)).some(
+      ([k, v]) => entries.find((e) => e.configName === k)?.configValue !== v,
+    );
   });
   if (drifted.length > 0) {
     // AlterConfigs replaces a topic's whole dynamic config set; desiredConfig is that whole set.

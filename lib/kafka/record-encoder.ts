@@ -77,7 +77,8 @@ function writeBytes(buf: Buffer, offset: number, v: string | Buffer, length: num
 /** One record, as kafkajs's record v0 encoder writes it, in one allocation. */
 export const fastRecordEncoder: RecordEncoder = (record) => {
   const { offsetDelta = 0, timestampDelta = 0, key, value, headers = {} } = record;
-  if (!Number.isSafeInteger(offsetDelta) || !Number.isSafeInteger(timestampDelta) || Math.abs(timestampDelta) > 2 ** 51) return kafkajsRecordEncoder(record);
+  if (!Number.isSafeInteger(offsetDelta) || !Number.isSafeInteger(timestampDelta) || Math.abs(timestampDelta) > 2 ** 51)
+    return kafkajsRecordEncoder(record);
   if ((key != null && !isPlain(key)) || (value != null && !isPlain(value))) return kafkajsRecordEncoder(record);
   const headerKeys = Object.keys(headers);
   const headerSizes: number[] = new Array(headerKeys.length * 2);
@@ -97,8 +98,10 @@ export const fastRecordEncoder: RecordEncoder = (record) => {
     1 +
     uvarintSize(zigzag(timestampDelta)) +
     uvarintSize(zigzag(offsetDelta)) +
-    uvarintSize(zigzag(keyLength)) + Math.max(0, keyLength) +
-    uvarintSize(zigzag(valueLength)) + Math.max(0, valueLength) +
+    uvarintSize(zigzag(keyLength)) +
+    Math.max(0, keyLength) +
+    uvarintSize(zigzag(valueLength)) +
+    Math.max(0, valueLength) +
     headersSize;
   const buf = Buffer.allocUnsafe(uvarintSize(zigzag(bodySize)) + bodySize);
   let o = writeUvarint(buf, 0, zigzag(bodySize));

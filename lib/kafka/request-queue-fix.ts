@@ -32,7 +32,9 @@ let installed = false;
 /** Replaces the method on kafkajs's RequestQueue prototype, so every queue, existing or future, uses it. */
 export function installRequestQueueFix(): void {
   if (installed) return;
-  RequestQueue.prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(this: RequestQueueInternals) {
+  RequestQueue.prototype.scheduleCheckPendingRequests = function scheduleCheckPendingRequests(
+    this: RequestQueueInternals,
+  ) {
     if (this.pending.length === 0 || this.throttleCheckTimeoutId) return;
     const throttledForMs = this.throttledUntil - Date.now();
     this.throttleCheckTimeoutId = setTimeout(

@@ -75,7 +75,8 @@ export async function appendOutboxEvent(tx: SqlTx, codec: EventCodec, e: OutboxE
  */
 export function outboxInsertMany(rows: readonly EncodedOutboxEvent[]): Prisma.Sql {
   const values = rows.map(
-    (r) => Prisma.sql`(${r.eventId}::uuid, ${r.topic}, ${r.key}, ${r.eventType}, ${r.aggregateVersion}, ${r.value}, ${r.occurredAt.toISOString()}, ${r.traceparent}, ${r.userId})`,
+    (r) =>
+      Prisma.sql`(${r.eventId}::uuid, ${r.topic}, ${r.key}, ${r.eventType}, ${r.aggregateVersion}, ${r.value}, ${r.occurredAt.toISOString()}, ${r.traceparent}, ${r.userId})`,
   );
   return Prisma.sql`
     insert into outbox (event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id)
@@ -88,7 +89,10 @@ export function outboxInsertMany(rows: readonly EncodedOutboxEvent[]): Prisma.Sq
  * returning id`), so an event is written exactly when its change was, all in one round trip.
  * `rows` pairs each event with that row's id; events are written in the given order.
  */
-export function outboxInsertForRowsOf(cte: string, rows: readonly { id: string; event: EncodedOutboxEvent }[]): Prisma.Sql {
+export function outboxInsertForRowsOf(
+  cte: string,
+  rows: readonly { id: string; event: EncodedOutboxEvent }[],
+): Prisma.Sql {
   const col = <T>(f: (r: { id: string; event: EncodedOutboxEvent }) => T) => rows.map(f);
   return Prisma.sql`
     insert into outbox (event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id)

@@ -42,11 +42,21 @@ export function fetchJvmComponents(cfg: StackConfig, log: (msg: string) => void)
     const res = spawnSync(
       'mvn',
       // Markers inside the target folder: a fresh fetch never trusts markers from an earlier one.
-      ['-q', '-B', '-f', c.pom, `${DEPENDENCY_PLUGIN}:${c.goal}`, `-DoutputDirectory=${c.target}`, `-DmarkersDirectory=${path.join(c.target, '.markers')}`, '-DincludeScope=runtime'],
+      [
+        '-q',
+        '-B',
+        '-f',
+        c.pom,
+        `${DEPENDENCY_PLUGIN}:${c.goal}`,
+        `-DoutputDirectory=${c.target}`,
+        `-DmarkersDirectory=${path.join(c.target, '.markers')}`,
+        '-DincludeScope=runtime',
+      ],
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
     if (res.error) throw new Error(`fetching ${c.name}: cannot run mvn (${res.error.message}); is Maven installed?`);
-    if (res.status !== 0) throw new Error(`fetching ${c.name} with Maven failed (exit ${res.status}); see the output above`);
+    if (res.status !== 0)
+      throw new Error(`fetching ${c.name} with Maven failed (exit ${res.status}); see the output above`);
     if (readdirSync(c.target).filter((f) => !f.startsWith('.')).length === 0) {
       throw new Error(`fetching ${c.name}: Maven finished but ${c.target} is empty`);
     }

@@ -24,7 +24,8 @@ export function findJava(minMajor: number, preferredHomeVar: string): string {
   }
   candidates.push('java');
   if (existsSync('/usr/lib/jvm')) {
-    for (const d of readdirSync('/usr/lib/jvm').sort().reverse()) candidates.push(path.join('/usr/lib/jvm', d, 'bin', 'java'));
+    for (const d of readdirSync('/usr/lib/jvm').sort().reverse())
+      candidates.push(path.join('/usr/lib/jvm', d, 'bin', 'java'));
   }
   const seen: string[] = [];
   for (const c of candidates) {

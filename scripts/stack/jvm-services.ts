@@ -130,7 +130,10 @@ export function kafkaService(cfg: StackConfig): StackService {
         const id = execFileSync(java, ['-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid'], {
           encoding: 'utf8',
           stdio: ['ignore', 'pipe', 'ignore'],
-        }).trim().split('\n').pop()!;
+        })
+          .trim()
+          .split('\n')
+          .pop()!;
         writeFileSync(idFile, id);
       }
       const clusterId = readFileSync(idFile, 'utf8').trim();
@@ -140,13 +143,31 @@ export function kafkaService(cfg: StackConfig): StackService {
       if (!existsSync(path.join(dataDir, 'meta.properties'))) {
         execFileSync(
           java,
-          [`-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, '--ignore-formatted'],
+          [
+            `-Dlog4j2.configurationFile=${log4j}`,
+            '-cp',
+            classpath,
+            'kafka.tools.StorageTool',
+            'format',
+            '-t',
+            clusterId,
+            '-c',
+            props,
+            '--ignore-formatted',
+          ],
           { stdio: ['ignore', 'ignore', 'pipe'] },
         );
       }
       return {
         command: java,
-        args: [...heap('KAFKA_HEAP_OPTS', '-Xms128m -Xmx512m'), `-Dlog4j2.configurationFile=${log4j}`, '-cp', classpath, 'kafka.Kafka', props],
+        args: [
+          ...heap('KAFKA_HEAP_OPTS', '-Xms128m -Xmx512m'),
+          `-Dlog4j2.configurationFile=${log4j}`,
+          '-cp',
+          classpath,
+          'kafka.Kafka',
+          props,
+        ],
         cwd: cfg.dir,
       };
     },

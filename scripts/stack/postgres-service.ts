@@ -17,7 +17,9 @@ function pgBinDir(): string {
   if (process.env.PG_BIN) return process.env.PG_BIN;
   const base = '/usr/lib/postgresql';
   if (existsSync(base)) {
-    const versions = readdirSync(base).filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(base)
+      .filter((d) => /^\d+$/.test(d))
+      .sort((a, b) => Number(b) - Number(a));
     for (const v of versions) if (existsSync(path.join(base, v, 'bin', 'initdb'))) return path.join(base, v, 'bin');
   }
   try {
@@ -109,7 +111,9 @@ export function postgresService(cfg: StackConfig): StackService {
       const url = cfg.externalDatabaseUrl ?? adminUrl;
       const rows = await query<{ wal_level: string }>(url, 'show wal_level');
       if (rows[0]?.wal_level !== 'logical') {
-        throw new Error(`PostgreSQL at ${url} has wal_level=${rows[0]?.wal_level}; set wal_level=logical and restart it`);
+        throw new Error(
+          `PostgreSQL at ${url} has wal_level=${rows[0]?.wal_level}; set wal_level=logical and restart it`,
+        );
       }
       return true;
     },

@@ -20,7 +20,10 @@ export interface OutboxRow {
 
 /** Outbox rows in id (commit) order, optionally only those of one message key. */
 export async function outboxRows(db: Db, key?: string): Promise<OutboxRow[]> {
-  const rows = await db.outboxEvent.findMany({ where: key === undefined ? {} : { messageKey: key }, orderBy: { id: 'asc' } });
+  const rows = await db.outboxEvent.findMany({
+    where: key === undefined ? {} : { messageKey: key },
+    orderBy: { id: 'asc' },
+  });
   return rows.map((r) => ({
     id: r.id,
     eventId: r.eventId,
@@ -74,8 +77,17 @@ export function expectWireFormat(payload: Buffer): number {
 }
 
 /** Asserts the row-level header columns every outbox row must carry. */
-export function expectOutboxHeader(row: OutboxRow, want: { eventType: string; key: string; version: number; userId: string; topic: string }): void {
-  expect({ eventType: row.eventType, key: row.messageKey, version: row.aggregateVersion, userId: row.userId, topic: row.topic }).toEqual({
+export function expectOutboxHeader(
+  row: OutboxRow,
+  want: { eventType: string; key: string; version: number; userId: string; topic: string },
+): void {
+  expect({
+    eventType: row.eventType,
+    key: row.messageKey,
+    version: row.aggregateVersion,
+    userId: row.userId,
+    topic: row.topic,
+  }).toEqual({
     eventType: want.eventType,
     key: want.key,
     version: want.version,

@@ -20,7 +20,10 @@ describe('auth', () => {
   const raw = async (user: string, method: string, path: string, authorization?: string, body?: unknown) => {
     const res = await fetch(`${api.baseUrl}/api/${user}${path}`, {
       method,
-      headers: { ...(authorization !== undefined && { authorization }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+      headers: {
+        ...(authorization !== undefined && { authorization }),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -39,14 +42,27 @@ describe('auth', () => {
     const before = await counts(api.database.db);
     expect401(await raw(user, 'GET', '/tasks'), /missing bearer token/);
     expect401(await raw(user, 'POST', '/tasks', undefined, { title: 'sneaky' }), /missing bearer token/);
-    expect401(await raw(user, 'POST', '/chat', undefined, { message: 'add buy milk tomorrow' }), /missing bearer token/);
+    expect401(
+      await raw(user, 'POST', '/chat', undefined, { message: 'add buy milk tomorrow' }),
+      /missing bearer token/,
+    );
     expect(await counts(api.database.db)).toEqual(before);
   });
 
   test('malformed Authorization headers: 401', async () => {
     const user = newUser();
     const good = await api.token(user);
-    for (const header of ['', 'Bearer', 'Bearer ', `Basic ${good}`, `Token ${good}`, `Bearer ${good} extra`, good, 'Bearer not.a.jwt', 'Bearer abc']) {
+    for (const header of [
+      '',
+      'Bearer',
+      'Bearer ',
+      `Basic ${good}`,
+      `Token ${good}`,
+      `Bearer ${good} extra`,
+      good,
+      'Bearer not.a.jwt',
+      'Bearer abc',
+    ]) {
       const r = await raw(user, 'GET', '/tasks', header);
       expect(r.status).toBe(401);
       expect(r.body.code).toBe('unauthorized');
@@ -58,7 +74,9 @@ describe('auth', () => {
 
   test('a token signed with another secret: 401 invalid token', async () => {
     const user = newUser();
-    const forged = await sign('some-other-secret-0123456789', (j) => j.setSubject(user).setIssuedAt().setExpirationTime('1h'));
+    const forged = await sign('some-other-secret-0123456789', (j) =>
+      j.setSubject(user).setIssuedAt().setExpirationTime('1h'),
+    );
     expect401(await raw(user, 'GET', '/tasks', `Bearer ${forged}`), /invalid token/);
     const before = await counts(api.database.db);
     expect401(await raw(user, 'POST', '/tasks', `Bearer ${forged}`, { title: 'forged' }), /invalid token/);
@@ -151,7 +169,7 @@ describe('auth', () => {
 
       // Bob's list shows none of alice's tasks, alice still sees hers unchanged.
       expect((await api.call(bob, 'GET', '/tasks?status=all')).body.items).toEqual([]);
-      expect((await api.call(bob, 'GET', "/tasks?q=secret")).body.items).toEqual([]);
+      expect((await api.call(bob, 'GET', '/tasks?q=secret')).body.items).toEqual([]);
       const mine = await api.call(alice, 'GET', `/tasks/${task.id}`);
       expect(mine.status).toBe(200);
       expect(mine.body).toEqual(task);
@@ -168,7 +186,11 @@ describe('auth', () => {
       const after = await counts(api.database.db);
       // Only the conversation and its messages were written.
       expect({ ...after, conversations: 0, messages: 0 }).toEqual({ ...before, conversations: 0, messages: 0 });
-      expect(await api.database.db.task.findUniqueOrThrow({ where: { id: task.id } })).toMatchObject({ title: "alice's secret", completed: false, version: 1 });
+      expect(await api.database.db.task.findUniqueOrThrow({ where: { id: task.id } })).toMatchObject({
+        title: "alice's secret",
+        completed: false,
+        version: 1,
+      });
     });
   });
 

@@ -20,11 +20,15 @@ describe('concurrent changes of one task', () => {
 
     const N = 50;
     const results = await Promise.all(
-      Array.from({ length: N }, (_, i) => api.call(user, 'PATCH', `/tasks/${id}`, { title: `edit ${i}`, tags: [`t${i}`] })),
+      Array.from({ length: N }, (_, i) =>
+        api.call(user, 'PATCH', `/tasks/${id}`, { title: `edit ${i}`, tags: [`t${i}`] }),
+      ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(N).fill(200));
     // Each response reports the version its own change produced: all distinct, 2..51.
-    expect(results.map((r) => r.body.version as number).sort((a, b) => a - b)).toEqual(Array.from({ length: N }, (_, i) => i + 2));
+    expect(results.map((r) => r.body.version as number).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: N }, (_, i) => i + 2),
+    );
 
     const rows = await outboxRows(api.database.db, id);
     expect(rows).toHaveLength(N + 1);

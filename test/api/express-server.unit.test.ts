@@ -18,7 +18,10 @@ describe('createExpressServer', () => {
   // Seen before Express's handler runs: what node:http constructed, not what Express re-parented.
   const bornWith: { request: object | null; response: object | null }[] = [];
   server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    bornWith.push({ request: Object.getPrototypeOf(req) as object | null, response: Object.getPrototypeOf(res) as object | null });
+    bornWith.push({
+      request: Object.getPrototypeOf(req) as object | null,
+      response: Object.getPrototypeOf(res) as object | null,
+    });
   });
   let port = 0;
 

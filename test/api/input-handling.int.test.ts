@@ -13,7 +13,8 @@ describe('input handling', () => {
   });
 
   /** The distinct fields an error names (one field may fail several rules). */
-  const fieldsOf = (body: any): string[] => [...new Set((body.errors as { field: string }[]).map((e) => e.field))].sort();
+  const fieldsOf = (body: any): string[] =>
+    [...new Set((body.errors as { field: string }[]).map((e) => e.field))].sort();
 
   /** Runs `fn` and asserts that no table changed. */
   async function writesNothing(fn: () => Promise<void>): Promise<void> {
@@ -59,7 +60,15 @@ describe('input handling', () => {
       ['fractional reminderLeadMinutes', { title: 'x', reminderLeadMinutes: 1.5 }, ['reminderLeadMinutes']],
       [
         'every field wrong at once',
-        { title: '', priority: 'P0', dueDate: 'soon', recurrencePattern: 'often', tags: [''], isRecurringTemplate: 'yes', extra: 1 },
+        {
+          title: '',
+          priority: 'P0',
+          dueDate: 'soon',
+          recurrencePattern: 'often',
+          tags: [''],
+          isRecurringTemplate: 'yes',
+          extra: 1,
+        },
         ['dueDate', 'extra', 'isRecurringTemplate', 'priority', 'recurrencePattern', 'tags.0', 'title'],
       ],
     ])('create, %s: 400 naming the field(s)', async (_name, body, fields) => {
@@ -103,7 +112,13 @@ describe('input handling', () => {
         const empty = await api.call(user, 'PATCH', `/tasks/${t.id}`, {});
         expect(empty.status).toBe(400);
         expect(fieldsOf(empty.body)).toEqual(['body']);
-        const bad = await api.call(user, 'PATCH', `/tasks/${t.id}`, { id: 'x', version: 7, title: '', completed: 'yes', dueDate: '2026-02-31' });
+        const bad = await api.call(user, 'PATCH', `/tasks/${t.id}`, {
+          id: 'x',
+          version: 7,
+          title: '',
+          completed: 'yes',
+          dueDate: '2026-02-31',
+        });
         expect(bad.status).toBe(400);
         expect(fieldsOf(bad.body)).toEqual(['completed', 'dueDate', 'id', 'title', 'version']);
         const arr = await rawBody(user, 'PATCH', `/tasks/${t.id}`, '[]');
@@ -113,11 +128,15 @@ describe('input handling', () => {
         expect(broken.status).toBe(400);
         expect(fieldsOf(broken.body)).toEqual(['body']);
       });
-      expect(await api.database.db.task.findUniqueOrThrow({ where: { id: t.id } })).toMatchObject({ title: 'patch target', version: 1 });
+      expect(await api.database.db.task.findUniqueOrThrow({ where: { id: t.id } })).toMatchObject({
+        title: 'patch target',
+        version: 1,
+      });
     });
 
     test('patch that would leave a template without a pattern is refused after the update ran, and rolled back', async () => {
-      const t = (await api.call(user, 'POST', '/tasks', { title: 'weekly review', recurrencePattern: 'weekly:fri' })).body;
+      const t = (await api.call(user, 'POST', '/tasks', { title: 'weekly review', recurrencePattern: 'weekly:fri' }))
+        .body;
       expect(t.isRecurringTemplate).toBe(true);
       await writesNothing(async () => {
         const r = await api.call(user, 'PATCH', `/tasks/${t.id}`, { recurrencePattern: null });
@@ -134,7 +153,10 @@ describe('input handling', () => {
         expect(r.status).toBe(400);
         expect(fieldsOf(r.body)).toEqual(['recurrencePattern']);
       });
-      expect(await api.database.db.task.findUniqueOrThrow({ where: { id: plain.id } })).toMatchObject({ isRecurringTemplate: false, version: 1 });
+      expect(await api.database.db.task.findUniqueOrThrow({ where: { id: plain.id } })).toMatchObject({
+        isRecurringTemplate: false,
+        version: 1,
+      });
     });
 
     test.each([
@@ -191,7 +213,12 @@ describe('input handling', () => {
         expect(chat.status).toBe(413);
       });
       // Just under the limit is parsed (and then judged on its fields).
-      const under = await rawBody(user, 'POST', '/tasks', JSON.stringify({ title: 'big', description: 'x'.repeat(60 * 1024) }));
+      const under = await rawBody(
+        user,
+        'POST',
+        '/tasks',
+        JSON.stringify({ title: 'big', description: 'x'.repeat(60 * 1024) }),
+      );
       expect(under.status).toBe(400);
       expect(fieldsOf(under.body)).toEqual(['description']);
     });
@@ -259,7 +286,9 @@ describe('input handling', () => {
     test('the same key in 10 concurrent requests: exactly one task, every answer identical', async () => {
       const user = newUser();
       const headers = { 'idempotency-key': 'burst-1' };
-      const rs = await Promise.all(Array.from({ length: 10 }, () => api.call(user, 'POST', '/tasks', { title: 'once only' }, headers)));
+      const rs = await Promise.all(
+        Array.from({ length: 10 }, () => api.call(user, 'POST', '/tasks', { title: 'once only' }, headers)),
+      );
       expect(rs.map((r) => r.status)).toEqual(Array(10).fill(201));
       const ids = new Set(rs.map((r) => r.body.id));
       expect(ids.size).toBe(1);
@@ -282,7 +311,10 @@ describe('input handling', () => {
         const chat = await api.call(user, 'POST', '/chat', { message: 'add buy bread tomorrow' }, headers);
         expect(chat.status).toBe(422);
       });
-      expect(await api.database.db.task.findUniqueOrThrow({ where: { id: t.body.id } })).toMatchObject({ completed: false, version: 1 });
+      expect(await api.database.db.task.findUniqueOrThrow({ where: { id: t.body.id } })).toMatchObject({
+        completed: false,
+        version: 1,
+      });
     });
 
     test('keys belong to a user: another user with the same key gets their own task', async () => {
@@ -302,7 +334,13 @@ describe('input handling', () => {
       await writesNothing(async () => {
         const invalid = await api.call(user, 'POST', '/tasks', { title: '' }, headers);
         expect(invalid.status).toBe(400);
-        const missing = await api.call(user, 'POST', '/tasks/00000000-0000-4000-8000-000000000000/complete', undefined, headers);
+        const missing = await api.call(
+          user,
+          'POST',
+          '/tasks/00000000-0000-4000-8000-000000000000/complete',
+          undefined,
+          headers,
+        );
         expect(missing.status).toBe(404);
       });
       const ok = await api.call(user, 'POST', '/tasks', { title: 'finally' }, headers);

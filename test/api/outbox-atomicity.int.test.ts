@@ -30,7 +30,10 @@ describe('outbox atomicity', () => {
   let good: TestApi;
 
   beforeAll(async () => {
-    [broken, good] = await Promise.all([startTestApi({ codec: tamperedCodec('TaskCreated', 'TaskDeleted') }), startTestApi()]);
+    [broken, good] = await Promise.all([
+      startTestApi({ codec: tamperedCodec('TaskCreated', 'TaskDeleted') }),
+      startTestApi(),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([broken?.stop(), good?.stop()]);
@@ -90,7 +93,9 @@ describe('outbox atomicity', () => {
     expect(del.status).toBe(500);
     const stored = await db.task.findUnique({ where: { id: task.id } });
     expect(stored).toMatchObject({ title: 'keep me please', version: 2 });
-    expect((await outboxRows(db, task.id)).map((r) => `${r.eventType}@${r.aggregateVersion}`)).toEqual(['TaskUpdated@2']);
+    expect((await outboxRows(db, task.id)).map((r) => `${r.eventType}@${r.aggregateVersion}`)).toEqual([
+      'TaskUpdated@2',
+    ]);
     expect((await broken.call(user, 'GET', `/tasks/${task.id}`)).status).toBe(200);
   });
 

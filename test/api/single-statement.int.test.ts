@@ -23,7 +23,9 @@ describe('inSingleStatement', () => {
   });
 
   test('runs one statement and returns its rows', async () => {
-    const rows = await inSingleStatement(pool, (sql) => sql.query<{ n: number }>(Prisma.sql`insert into single_statement_probe values (${1}) returning n`));
+    const rows = await inSingleStatement(pool, (sql) =>
+      sql.query<{ n: number }>(Prisma.sql`insert into single_statement_probe values (${1}) returning n`),
+    );
     expect(rows).toEqual([{ n: 1 }]);
   });
 

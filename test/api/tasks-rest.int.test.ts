@@ -119,11 +119,26 @@ describe('tasks REST API', () => {
   test('create applies defaults and normalises a recurrence pattern into a template', async () => {
     const user = newUser();
     const plain = await create(user, { title: 'plain' });
-    expect(plain).toMatchObject({ description: null, dueDate: null, priority: 'Medium', tags: [], isRecurringTemplate: false, recurrencePattern: null, reminderLeadMinutes: null });
+    expect(plain).toMatchObject({
+      description: null,
+      dueDate: null,
+      priority: 'Medium',
+      tags: [],
+      isRecurringTemplate: false,
+      recurrencePattern: null,
+      reminderLeadMinutes: null,
+    });
 
-    const { result: rec, rows } = await newOutboxRows(() => create(user, { title: 'gym', recurrencePattern: 'WEEKLY:wed,mon' }));
+    const { result: rec, rows } = await newOutboxRows(() =>
+      create(user, { title: 'gym', recurrencePattern: 'WEEKLY:wed,mon' }),
+    );
     expect(rec).toMatchObject({ isRecurringTemplate: true, recurrencePattern: 'weekly:mon,wed' });
-    expect(await decodePayload(rows[0]!.payload)).toMatchObject({ id: rec.id, is_recurring_template: true, recurrence_pattern: 'weekly:mon,wed', priority: 'Medium' });
+    expect(await decodePayload(rows[0]!.payload)).toMatchObject({
+      id: rec.id,
+      is_recurring_template: true,
+      recurrence_pattern: 'weekly:mon,wed',
+      priority: 'Medium',
+    });
   });
 
   test('get returns the task; an unknown id answers 404 problem+json', async () => {
@@ -143,10 +158,23 @@ describe('tasks REST API', () => {
     const user = newUser();
     const t = await create(user, { title: 'draft', priority: 'Low', tags: ['a'] });
     const { result: r, rows } = await newOutboxRows(() =>
-      api.call(user, 'PATCH', `/tasks/${t.id}`, { title: 'final', priority: 'High', dueDate: '2026-12-24T09:00:00Z', description: 'd' }),
+      api.call(user, 'PATCH', `/tasks/${t.id}`, {
+        title: 'final',
+        priority: 'High',
+        dueDate: '2026-12-24T09:00:00Z',
+        description: 'd',
+      }),
     );
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ id: t.id, title: 'final', priority: 'High', dueDate: '2026-12-24T09:00:00.000Z', description: 'd', tags: ['a'], version: 2 });
+    expect(r.body).toMatchObject({
+      id: t.id,
+      title: 'final',
+      priority: 'High',
+      dueDate: '2026-12-24T09:00:00.000Z',
+      description: 'd',
+      tags: ['a'],
+      version: 2,
+    });
     expect(Date.parse(r.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(t.updatedAt));
 
     const row = rows[0]!;
@@ -192,7 +220,11 @@ describe('tasks REST API', () => {
 
     const row = rows[0]!;
     expectOutboxHeader(row, { eventType: 'TaskCompleted', key: t.id, version: 2, userId: user, topic: TOPICS.tasks });
-    expect(await decodePayload(row.payload)).toEqual({ id: t.id, user_id: user, completed_at: Date.parse(done.body.completedAt) });
+    expect(await decodePayload(row.payload)).toEqual({
+      id: t.id,
+      user_id: user,
+      completed_at: Date.parse(done.body.completedAt),
+    });
 
     const { result: again } = await newOutboxRows(() => api.call(user, 'POST', `/tasks/${t.id}/complete`), 0);
     expect(again.status).toBe(200);
@@ -251,7 +283,12 @@ describe('tasks REST API', () => {
     await api.call(user, 'POST', `/tasks/${t.id}/complete`);
     await api.call(user, 'DELETE', `/tasks/${t.id}`);
     const rows = await outboxRows(api.database.db, t.id);
-    expect(rows.map((r) => `${r.eventType}@${r.aggregateVersion}`)).toEqual(['TaskCreated@1', 'TaskUpdated@2', 'TaskCompleted@3', 'TaskDeleted@4']);
+    expect(rows.map((r) => `${r.eventType}@${r.aggregateVersion}`)).toEqual([
+      'TaskCreated@1',
+      'TaskUpdated@2',
+      'TaskCompleted@3',
+      'TaskDeleted@4',
+    ]);
     expect(new Set(rows.map((r) => r.eventId)).size).toBe(4);
     for (const r of rows) {
       expect(r.traceparent).toMatch(TRACEPARENT);
@@ -277,10 +314,21 @@ describe('tasks REST API', () => {
       const specs = [
         { title: 'Buy milk', priority: 'High', tags: ['errands'], dueDate: '2026-11-26T17:00:00.000Z' },
         { title: 'Dentist appointment', priority: 'Medium', tags: ['health'], dueDate: '2026-11-30T09:00:00.000Z' },
-        { title: 'Write report', priority: 'High', tags: ['work'], dueDate: '2026-11-27T09:00:00.000Z', description: 'quarterly NUMBERS' },
+        {
+          title: 'Write report',
+          priority: 'High',
+          tags: ['work'],
+          dueDate: '2026-11-27T09:00:00.000Z',
+          description: 'quarterly NUMBERS',
+        },
         { title: 'Water plants', priority: 'Low', tags: ['home'], dueDate: '2026-12-05T09:00:00.000Z' },
         { title: 'Read a book', priority: 'Low', tags: [] },
-        { title: 'Pay 50% deposit', priority: 'Medium', tags: ['errands', 'money'], dueDate: '2026-11-25T12:00:00.000Z' },
+        {
+          title: 'Pay 50% deposit',
+          priority: 'Medium',
+          tags: ['errands', 'money'],
+          dueDate: '2026-11-25T12:00:00.000Z',
+        },
       ];
       for (const s of specs) {
         byTitle.set(s.title, await create(user, s));
@@ -291,16 +339,29 @@ describe('tasks REST API', () => {
       await create(newUser(), { title: 'Buy milk', priority: 'High', tags: ['errands'] });
     });
 
-    test('default: all of the user\'s tasks, newest first', async () => {
+    test("default: all of the user's tasks, newest first", async () => {
       const page = await list('');
-      expect(titles(page)).toEqual(['Pay 50% deposit', 'Read a book', 'Water plants', 'Write report', 'Dentist appointment', 'Buy milk']);
+      expect(titles(page)).toEqual([
+        'Pay 50% deposit',
+        'Read a book',
+        'Water plants',
+        'Write report',
+        'Dentist appointment',
+        'Buy milk',
+      ]);
       expect(page.nextCursor).toBeNull();
       for (const t of page.items) expect(Object.keys(t).sort()).toEqual(TASK_FIELDS);
     });
 
     test('status filter', async () => {
       expect(titles(await list('?status=completed'))).toEqual(['Dentist appointment']);
-      expect(titles(await list('?status=pending')).sort()).toEqual(['Buy milk', 'Pay 50% deposit', 'Read a book', 'Water plants', 'Write report']);
+      expect(titles(await list('?status=pending')).sort()).toEqual([
+        'Buy milk',
+        'Pay 50% deposit',
+        'Read a book',
+        'Water plants',
+        'Write report',
+      ]);
       expect((await list('?status=all')).items).toHaveLength(6);
     });
 
@@ -314,7 +375,9 @@ describe('tasks REST API', () => {
     });
 
     test('due date range is inclusive on both ends and skips tasks without a due date', async () => {
-      const r = await list(`?dueFrom=${encodeURIComponent('2026-11-26T17:00:00.000Z')}&dueTo=${encodeURIComponent('2026-11-30T09:00:00.000Z')}&sort=dueDate&order=asc`);
+      const r = await list(
+        `?dueFrom=${encodeURIComponent('2026-11-26T17:00:00.000Z')}&dueTo=${encodeURIComponent('2026-11-30T09:00:00.000Z')}&sort=dueDate&order=asc`,
+      );
       expect(titles(r)).toEqual(['Buy milk', 'Write report', 'Dentist appointment']);
       expect(titles(await list('?dueFrom=2026-12-01&sort=dueDate&order=asc'))).toEqual(['Water plants']);
       expect(titles(await list('?dueTo=2026-11-26T00:00:00Z'))).toEqual(['Pay 50% deposit']);
@@ -333,8 +396,22 @@ describe('tasks REST API', () => {
     });
 
     test('sort by dueDate puts tasks without a due date last in both directions', async () => {
-      expect(titles(await list('?sort=dueDate&order=asc'))).toEqual(['Pay 50% deposit', 'Buy milk', 'Write report', 'Dentist appointment', 'Water plants', 'Read a book']);
-      expect(titles(await list('?sort=dueDate&order=desc'))).toEqual(['Water plants', 'Dentist appointment', 'Write report', 'Buy milk', 'Pay 50% deposit', 'Read a book']);
+      expect(titles(await list('?sort=dueDate&order=asc'))).toEqual([
+        'Pay 50% deposit',
+        'Buy milk',
+        'Write report',
+        'Dentist appointment',
+        'Water plants',
+        'Read a book',
+      ]);
+      expect(titles(await list('?sort=dueDate&order=desc'))).toEqual([
+        'Water plants',
+        'Dentist appointment',
+        'Write report',
+        'Buy milk',
+        'Pay 50% deposit',
+        'Read a book',
+      ]);
     });
 
     test('sort by priority follows Low < Medium < High, ties by id', async () => {
@@ -351,7 +428,14 @@ describe('tasks REST API', () => {
 
     test('sort by createdAt in both directions', async () => {
       const asc = titles(await list('?sort=createdAt&order=asc'));
-      expect(asc).toEqual(['Buy milk', 'Dentist appointment', 'Write report', 'Water plants', 'Read a book', 'Pay 50% deposit']);
+      expect(asc).toEqual([
+        'Buy milk',
+        'Dentist appointment',
+        'Write report',
+        'Water plants',
+        'Read a book',
+        'Pay 50% deposit',
+      ]);
       expect(titles(await list('?sort=createdAt&order=desc'))).toEqual([...asc].reverse());
     });
   });
@@ -374,7 +458,11 @@ describe('tasks REST API', () => {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const r: { status: number; body: any } = await api.call(user, 'GET', `/tasks?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+        const r: { status: number; body: any } = await api.call(
+          user,
+          'GET',
+          `/tasks?${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         expect(r.status).toBe(200);
         pages += 1;
         expect(r.body.items.length).toBeLessThanOrEqual(limit);
@@ -388,17 +476,29 @@ describe('tasks REST API', () => {
 
     const rank = { Low: 0, Medium: 1, High: 2 } as Record<string, number>;
     const cases: [string, (a: any, b: any) => number][] = [
-      ['sort=createdAt&order=desc', (a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.id < b.id ? -1 : 1)],
-      ['sort=createdAt&order=asc', (a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || (a.id < b.id ? -1 : 1)],
+      [
+        'sort=createdAt&order=desc',
+        (a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt) || (a.id < b.id ? -1 : 1),
+      ],
+      [
+        'sort=createdAt&order=asc',
+        (a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || (a.id < b.id ? -1 : 1),
+      ],
       ['sort=priority&order=desc', (a, b) => rank[b.priority]! - rank[a.priority]! || (a.id < b.id ? -1 : 1)],
       ['sort=priority&order=asc', (a, b) => rank[a.priority]! - rank[b.priority]! || (a.id < b.id ? -1 : 1)],
       [
         'sort=dueDate&order=asc',
-        (a, b) => (a.dueDate === null ? 1 : 0) - (b.dueDate === null ? 1 : 0) || (Date.parse(a.dueDate ?? 0) - Date.parse(b.dueDate ?? 0)) || (a.id < b.id ? -1 : 1),
+        (a, b) =>
+          (a.dueDate === null ? 1 : 0) - (b.dueDate === null ? 1 : 0) ||
+          Date.parse(a.dueDate ?? 0) - Date.parse(b.dueDate ?? 0) ||
+          (a.id < b.id ? -1 : 1),
       ],
       [
         'sort=dueDate&order=desc',
-        (a, b) => (a.dueDate === null ? 1 : 0) - (b.dueDate === null ? 1 : 0) || (Date.parse(b.dueDate ?? 0) - Date.parse(a.dueDate ?? 0)) || (a.id < b.id ? -1 : 1),
+        (a, b) =>
+          (a.dueDate === null ? 1 : 0) - (b.dueDate === null ? 1 : 0) ||
+          Date.parse(b.dueDate ?? 0) - Date.parse(a.dueDate ?? 0) ||
+          (a.id < b.id ? -1 : 1),
       ],
     ];
 

@@ -57,7 +57,12 @@ describe('audit-log-cg and GET /api/:userId/audit', () => {
     const original = collector.records.find((r) => r.key === t1 && r.headers['event-type'] === 'TaskCreated');
     expect(original).toBeDefined();
     const eventId = original!.headers['event-id']!;
-    const copy = { key: original!.key, value: original!.value, headers: original!.headers, partition: original!.partition };
+    const copy = {
+      key: original!.key,
+      value: original!.value,
+      headers: original!.headers,
+      partition: original!.partition,
+    };
     await produce(kafka, TOPICS.tasks, [copy, copy]);
     // A later event of the same key (so the same partition): once it is audited, the copies were handled.
     expect((await api.call(userA, 'PATCH', `/tasks/${t1}`, { description: 'after the copies' })).status).toBe(200);
@@ -69,29 +74,48 @@ describe('audit-log-cg and GET /api/:userId/audit', () => {
     expect(await api.database.db.processedEvent.count({ where: { consumerGroup: 'audit-log-cg', eventId } })).toBe(1);
     const rows = await api.database.db.auditEntry.findMany({ where: { userId: userA } });
     expect(new Set(rows.map((r) => r.eventId)).size).toBe(6);
-    expect(await (await fetch(service.metricsUrl)).text()).toMatch(/consumer_events_duplicate_total\{group="audit-log-cg"\} [1-9]/);
+    expect(await (await fetch(service.metricsUrl)).text()).toMatch(
+      /consumer_events_duplicate_total\{group="audit-log-cg"\} [1-9]/,
+    );
   });
 
-  it('writes a chunk\'s rows in one statement, in offset order, with every field', async () => {
+  it("writes a chunk's rows in one statement, in offset order, with every field", async () => {
     const key = randomUUID();
     const records = await Promise.all(Array.from({ length: 8 }, () => taskCreatedRecord(key)));
-    const chunksBefore = Number((await (await fetch(service.metricsUrl)).text()).match(/consumer_chunks_total\{group="audit-log-cg",path="batch"\} (\d+)/)?.[1] ?? 0);
+    const chunksBefore = Number(
+      (await (await fetch(service.metricsUrl)).text()).match(
+        /consumer_chunks_total\{group="audit-log-cg",path="batch"\} (\d+)/,
+      )?.[1] ?? 0,
+    );
     await produce(kafka, TOPICS.tasks, records);
     const ids = records.map((r) => r.headers!['event-id'] as string);
-    await waitFor(async () => (await api.database.db.auditEntry.count({ where: { eventId: { in: ids } } })) === ids.length, { what: 'the chunk\'s rows' });
+    await waitFor(
+      async () => (await api.database.db.auditEntry.count({ where: { eventId: { in: ids } } })) === ids.length,
+      { what: "the chunk's rows" },
+    );
     const rows = await api.database.db.auditEntry.findMany({ where: { eventId: { in: ids } }, orderBy: { id: 'asc' } });
     expect(rows.map((r) => r.eventId)).toEqual(ids);
     const offsets = rows.map((r) => Number(r.offset));
     expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
     expect(new Set(rows.map((r) => r.partition)).size).toBe(1);
-    expect(rows[0]).toMatchObject({ topic: TOPICS.tasks, eventType: 'TaskCreated', key, userId: 'runtime-test', taskId: key });
+    expect(rows[0]).toMatchObject({
+      topic: TOPICS.tasks,
+      eventType: 'TaskCreated',
+      key,
+      userId: 'runtime-test',
+      taskId: key,
+    });
     expect(rows[0]!.headers).toMatchObject({ 'event-id': ids[0], 'event-type': 'TaskCreated' });
     expect(rows[0]!.payload).toEqual(expect.objectContaining({ title: expect.any(String) }));
-    const chunksAfter = Number((await (await fetch(service.metricsUrl)).text()).match(/consumer_chunks_total\{group="audit-log-cg",path="batch"\} (\d+)/)?.[1] ?? 0);
+    const chunksAfter = Number(
+      (await (await fetch(service.metricsUrl)).text()).match(
+        /consumer_chunks_total\{group="audit-log-cg",path="batch"\} (\d+)/,
+      )?.[1] ?? 0,
+    );
     expect(chunksAfter).toBeGreaterThan(chunksBefore);
   });
 
-  it('pages through the user\'s rows, newest first', async () => {
+  it("pages through the user's rows, newest first", async () => {
     const expected = await api.database.db.auditEntry.findMany({ where: { userId: userA }, orderBy: { id: 'desc' } });
     const seen: any[] = [];
     let cursor: string | null = null;
@@ -137,7 +161,13 @@ describe('audit-log-cg and GET /api/:userId/audit', () => {
     expect(second.body.nextCursor).toBeNull();
     const items = [...first.body.items, ...second.body.items];
     expect(items.every((i: any) => i.taskId === t1)).toBe(true);
-    expect(items.map((i: any) => i.eventType)).toEqual(['TaskUpdated', 'TaskCompleted', 'TaskUpdated', 'TaskUpdated', 'TaskCreated']);
+    expect(items.map((i: any) => i.eventType)).toEqual([
+      'TaskUpdated',
+      'TaskCompleted',
+      'TaskUpdated',
+      'TaskUpdated',
+      'TaskCreated',
+    ]);
 
     const other = await audit(userA, `?taskId=${t2}`);
     expect(other.body.items.map((i: any) => [i.taskId, i.eventType])).toEqual([[t2, 'TaskCreated']]);
@@ -145,11 +175,13 @@ describe('audit-log-cg and GET /api/:userId/audit', () => {
     expect((await audit(userA, `?taskId=${tb}`)).body.items).toEqual([]);
   });
 
-  it("shows a user only their own rows", async () => {
+  it('shows a user only their own rows', async () => {
     const b = await audit(userB);
     expect(b.body.items.map((i: any) => i.taskId)).toEqual([tb]);
     expect(b.body.items[0].headers['user-id']).toBe(userB);
-    const res = await fetch(`${api.baseUrl}/api/${userA}/audit`, { headers: { authorization: `Bearer ${await api.token(userB)}` } });
+    const res = await fetch(`${api.baseUrl}/api/${userA}/audit`, {
+      headers: { authorization: `Bearer ${await api.token(userB)}` },
+    });
     expect(res.status).toBe(404);
     expect(JSON.stringify(await res.json())).not.toContain(t1);
     expect((await fetch(`${api.baseUrl}/api/${userA}/audit`)).status).toBe(401);
@@ -167,6 +199,8 @@ describe('audit-log-cg and GET /api/:userId/audit', () => {
     expect(await fieldsOf('?cursor=not-a-cursor')).toEqual(['cursor']);
     expect(await fieldsOf(`?cursor=${t1}`)).toEqual(['cursor']);
     expect(await fieldsOf('?taskId=42')).toEqual(['taskId']);
-    expect(await fieldsOf('?limit=-1&taskId=x&order=asc')).toEqual(expect.arrayContaining(['limit', 'taskId', 'order']));
+    expect(await fieldsOf('?limit=-1&taskId=x&order=asc')).toEqual(
+      expect.arrayContaining(['limit', 'taskId', 'order']),
+    );
   });
 });

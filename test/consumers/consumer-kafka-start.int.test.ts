@@ -40,11 +40,14 @@ describe('consumer start-up without Kafka', () => {
       await sleep(12_000);
       expect(proc.child.exitCode).toBeNull();
       await ensureStack(() => undefined);
-      await waitFor(async () => (await database.db.auditEntry.count({ where: { eventId: { in: ids } } })) === ids.length, {
-        timeoutMs: 90_000,
-        intervalMs: 500,
-        what: 'the events once Kafka is back',
-      });
+      await waitFor(
+        async () => (await database.db.auditEntry.count({ where: { eventId: { in: ids } } })) === ids.length,
+        {
+          timeoutMs: 90_000,
+          intervalMs: 500,
+          what: 'the events once Kafka is back',
+        },
+      );
       expect(proc.child.exitCode).toBeNull();
     } finally {
       await proc.kill('SIGTERM');

@@ -42,7 +42,11 @@ describe('consumer resilience', () => {
     await produce(kafka, TOPICS.tasks, records);
     // Small chunks, one partition at a time: the kill lands mid-run, most likely between a chunk's
     // transaction and its offset commit or inside a chunk, so the restart redelivers finished events.
-    let proc: ConsumerProcess = spawnConsumer('audit-log-cg', database.url, { CONSUMER_KAFKA_GROUP_ID: groupId, CONSUMER_PARTITIONS_CONCURRENTLY: '1', CONSUMER_BATCH_MAX: '10' });
+    let proc: ConsumerProcess = spawnConsumer('audit-log-cg', database.url, {
+      CONSUMER_KAFKA_GROUP_ID: groupId,
+      CONSUMER_PARTITIONS_CONCURRENTLY: '1',
+      CONSUMER_BATCH_MAX: '10',
+    });
     const count = () => database.db.auditEntry.count({ where: { eventId: { in: ids } } });
     await waitFor(async () => (await count()) >= 20, { timeoutMs: 60_000, what: 'some progress before the kill' });
     await proc.kill('SIGKILL');
@@ -50,11 +54,17 @@ describe('consumer resilience', () => {
     expect(atKill).toBeLessThan(ids.length);
     proc = spawnConsumer('audit-log-cg', database.url, { CONSUMER_KAFKA_GROUP_ID: groupId });
     try {
-      await waitFor(async () => (await count()) === ids.length, { timeoutMs: 90_000, intervalMs: 300, what: 'every event after restart' });
+      await waitFor(async () => (await count()) === ids.length, {
+        timeoutMs: 90_000,
+        intervalMs: 300,
+        what: 'every event after restart',
+      });
     } finally {
       await proc.kill('SIGTERM');
     }
-    expect(await database.db.processedEvent.count({ where: { consumerGroup: 'audit-log-cg', eventId: { in: ids } } })).toBe(ids.length);
+    expect(
+      await database.db.processedEvent.count({ where: { consumerGroup: 'audit-log-cg', eventId: { in: ids } } }),
+    ).toBe(ids.length);
     expect(dlq.records.filter((r) => ids.includes(r.headers['event-id'] ?? ''))).toEqual([]);
   });
 
@@ -64,7 +74,9 @@ describe('consumer resilience', () => {
       const first = await Promise.all(Array.from({ length: 20 }, () => taskCreatedRecord()));
       await produce(kafka, TOPICS.tasks, first);
       const ids = first.map((r) => r.headers!['event-id'] as string);
-      await waitFor(async () => (await database.db.auditEntry.count({ where: { eventId: { in: ids } } })) === 20, { what: 'before the outage' });
+      await waitFor(async () => (await database.db.auditEntry.count({ where: { eventId: { in: ids } } })) === 20, {
+        what: 'before the outage',
+      });
 
       await stackServices().postgres.stop();
       const during = await Promise.all(Array.from({ length: 30 }, () => taskCreatedRecord()));
@@ -72,13 +84,18 @@ describe('consumer resilience', () => {
       await sleep(5000);
       await ensureStack(() => undefined);
       const all = [...ids, ...during.map((r) => r.headers!['event-id'] as string)];
-      await waitFor(async () => (await database.db.auditEntry.count({ where: { eventId: { in: all } } })) === all.length, {
-        timeoutMs: 60_000,
-        intervalMs: 500,
-        what: 'everything after PostgreSQL is back',
-      });
+      await waitFor(
+        async () => (await database.db.auditEntry.count({ where: { eventId: { in: all } } })) === all.length,
+        {
+          timeoutMs: 60_000,
+          intervalMs: 500,
+          what: 'everything after PostgreSQL is back',
+        },
+      );
       expect(dlq.records.filter((r) => all.includes(r.headers['event-id'] ?? ''))).toEqual([]);
-      expect(await (await fetch(service.metricsUrl)).text()).toMatch(/consumer_events_retried_total\{group="audit-log-cg",cause="transient"\} [1-9]/);
+      expect(await (await fetch(service.metricsUrl)).text()).toMatch(
+        /consumer_events_retried_total\{group="audit-log-cg",cause="transient"\} [1-9]/,
+      );
     } finally {
       await service.stop();
     }

@@ -57,13 +57,18 @@ describe('consumer runtime', () => {
     const marker = await taskCreatedRecord(record.key as string);
     await produce(kafka, TOPICS.tasks, [marker]);
     // The marker shares the key (so the partition): once it is processed, the duplicate was handled.
-    await waitFor(async () => (await audited(marker.headers!['event-id'] as string)) === 1, { what: 'the marker after the duplicate' });
+    await waitFor(async () => (await audited(marker.headers!['event-id'] as string)) === 1, {
+      what: 'the marker after the duplicate',
+    });
     expect(await audited(eventId)).toBe(1);
     expect(await database.db.processedEvent.count({ where: { eventId } })).toBe(1);
-    expect(await (await fetch(service.metricsUrl)).text()).toMatch(/consumer_events_duplicate_total\{group="audit-log-cg"\} [1-9]/);
+    expect(await (await fetch(service.metricsUrl)).text()).toMatch(
+      /consumer_events_duplicate_total\{group="audit-log-cg"\} [1-9]/,
+    );
   });
 
-  const metricValue = async (pattern: RegExp) => Number((await (await fetch(service.metricsUrl)).text()).match(pattern)?.[1] ?? 0);
+  const metricValue = async (pattern: RegExp) =>
+    Number((await (await fetch(service.metricsUrl)).text()).match(pattern)?.[1] ?? 0);
   const fallbacks = () => metricValue(/consumer_chunks_total\{group="audit-log-cg",path="record_at_a_time"\} (\d+)/);
   const batches = () => metricValue(/consumer_chunks_total\{group="audit-log-cg",path="batch"\} (\d+)/);
 
@@ -74,7 +79,10 @@ describe('consumer runtime', () => {
     const batchesBefore = await batches();
     await produce(kafka, TOPICS.tasks, [first, ...rest.slice(0, 2), first, ...rest.slice(2)]);
     const ids = [first, ...rest].map((r) => r.headers!['event-id'] as string);
-    await waitFor(async () => (await database.db.auditEntry.count({ where: { eventId: { in: ids } } })) === ids.length, { what: 'the batch' });
+    await waitFor(
+      async () => (await database.db.auditEntry.count({ where: { eventId: { in: ids } } })) === ids.length,
+      { what: 'the batch' },
+    );
     expect(await audited(ids[0]!)).toBe(1);
     expect(await database.db.processedEvent.count({ where: { eventId: { in: ids } } })).toBe(ids.length);
     expect(await batches()).toBeGreaterThan(batchesBefore);
@@ -89,10 +97,15 @@ describe('consumer runtime', () => {
     const fallbacksBefore = await fallbacks();
     await produce(kafka, TOPICS.tasks, [...before, poison, ...after]);
 
-    const dead = await waitFor(() => dlq.records.find((r) => r.headers['event-id'] === poisonId), { what: 'the poison record in the DLQ' });
+    const dead = await waitFor(() => dlq.records.find((r) => r.headers['event-id'] === poisonId), {
+      what: 'the poison record in the DLQ',
+    });
     expect(dead.headers).toEqual(expect.objectContaining({ attempts: '0', 'error-class': 'PoisonEventError' }));
     const ids = [...before, ...after].map((r) => r.headers!['event-id'] as string);
-    await waitFor(async () => (await database.db.auditEntry.count({ where: { eventId: { in: ids } } })) === ids.length, { what: 'the poison record\'s neighbours' });
+    await waitFor(
+      async () => (await database.db.auditEntry.count({ where: { eventId: { in: ids } } })) === ids.length,
+      { what: "the poison record's neighbours" },
+    );
     for (const id of ids) expect(await audited(id)).toBe(1);
     expect(await database.db.processedEvent.count({ where: { eventId: { in: [...ids, poisonId] } } })).toBe(ids.length);
     expect(dlq.records.filter((r) => r.headers['event-id'] === poisonId)).toHaveLength(1);
@@ -110,7 +123,9 @@ describe('consumer runtime', () => {
     const after = await Promise.all(Array.from({ length: 5 }, () => taskCreatedRecord()));
     await produce(kafka, TOPICS.tasks, [poison, failing, ...after]);
 
-    const poisonDlq = await waitFor(() => dlq.records.find((r) => r.headers['event-id'] === poisonId), { what: 'poison in the DLQ' });
+    const poisonDlq = await waitFor(() => dlq.records.find((r) => r.headers['event-id'] === poisonId), {
+      what: 'poison in the DLQ',
+    });
     expect(poisonDlq.headers).toEqual(
       expect.objectContaining({
         'original-topic': TOPICS.tasks,
@@ -124,16 +139,28 @@ describe('consumer runtime', () => {
     expect(poisonDlq.headers['original-offset']).toMatch(/^\d+$/);
     expect(Number.isNaN(Date.parse(poisonDlq.headers['failed-at']!))).toBe(false);
 
-    const failedDlq = await waitFor(() => dlq.records.find((r) => r.headers['event-id'] === failingId), { what: 'the failing event in the DLQ' });
-    expect(failedDlq.headers).toEqual(expect.objectContaining({ attempts: '3', 'error-class': 'TypeError', 'error-message': `cannot handle ${failingId}` }));
-    for (const a of after) await waitFor(async () => (await audited(a.headers!['event-id'] as string)) === 1, { what: 'later events' });
+    const failedDlq = await waitFor(() => dlq.records.find((r) => r.headers['event-id'] === failingId), {
+      what: 'the failing event in the DLQ',
+    });
+    expect(failedDlq.headers).toEqual(
+      expect.objectContaining({
+        attempts: '3',
+        'error-class': 'TypeError',
+        'error-message': `cannot handle ${failingId}`,
+      }),
+    );
+    for (const a of after)
+      await waitFor(async () => (await audited(a.headers!['event-id'] as string)) === 1, { what: 'later events' });
     expect(await audited(failingId)).toBe(0);
 
     const listed = await readDeadLetters(kafka, 'audit-log-cg');
     expect(listed.map((l) => l.eventId)).toEqual(expect.arrayContaining([poisonId, failingId]));
 
     broken.delete(failingId);
-    await replayDeadLetters(kafka, listed.filter((l) => l.eventId === failingId));
+    await replayDeadLetters(
+      kafka,
+      listed.filter((l) => l.eventId === failingId),
+    );
     await waitFor(async () => (await audited(failingId)) === 1, { what: 'the replayed event to be processed' });
   });
 });

@@ -45,13 +45,18 @@ describe('recurring-task-cg', () => {
     recurringTaskService.createTicker!({
       db: api.database.db,
       codec: api.codec,
-      config: { ...consumerConfig('recurring-task-cg'), databaseUrl: api.database.url, ...(cap !== undefined && { recurrenceCatchUpCap: cap }) },
+      config: {
+        ...consumerConfig('recurring-task-cg'),
+        databaseUrl: api.database.url,
+        ...(cap !== undefined && { recurrenceCatchUpCap: cap }),
+      },
       logger: createLogger('recurring-test', 'silent'),
       clock,
     });
 
   const schedule = (templateId: string) => api.database.db.recurrenceSchedule.findUnique({ where: { templateId } });
-  const instances = (templateId: string) => api.database.db.task.findMany({ where: { templateId }, orderBy: { dueDate: 'asc' } });
+  const instances = (templateId: string) =>
+    api.database.db.task.findMany({ where: { templateId }, orderBy: { dueDate: 'asc' } });
 
   /** TaskCreated records on Kafka for instances of the template, one per event id (the relay may duplicate). */
   const decoded = new Map<string, Record<string, unknown>>();
@@ -67,10 +72,13 @@ describe('recurring-task-cg', () => {
   }
   async function expectOnKafka(templateId: string, occurrences: number[]): Promise<void> {
     const want = [...occurrences].sort((a, b) => a - b);
-    const seen = await waitFor(async () => {
-      const got = await kafkaInstances(templateId);
-      return got.length >= want.length && got;
-    }, { what: `${want.length} instance events on Kafka` });
+    const seen = await waitFor(
+      async () => {
+        const got = await kafkaInstances(templateId);
+        return got.length >= want.length && got;
+      },
+      { what: `${want.length} instance events on Kafka` },
+    );
     // Give a stray extra event the chance to show up before counting exactly.
     await new Promise((r) => setTimeout(r, 300));
     const all = await kafkaInstances(templateId);
@@ -97,11 +105,27 @@ describe('recurring-task-cg', () => {
   const dailyOccurrences = (days: number[]) => days.map((d) => first + d * DAY);
 
   it('creates exactly one instance per day of a daily template, however often and concurrently it ticks', async () => {
-    const res = await api.call(user, 'POST', '/tasks', { title: 'stretch', isRecurringTemplate: true, recurrencePattern: 'daily', priority: 'High', tags: ['health'] });
+    const res = await api.call(user, 'POST', '/tasks', {
+      title: 'stretch',
+      isRecurringTemplate: true,
+      recurrencePattern: 'daily',
+      priority: 'High',
+      tags: ['health'],
+    });
     expect(res.status).toBe(201);
     daily = res.body.id as string;
     const s = await waitFor(() => schedule(daily).then((x) => x ?? undefined), { what: 'the schedule' });
-    expect(s).toEqual(expect.objectContaining({ pattern: 'daily', active: true, templateVersion: 1, title: 'stretch', priority: 'High', tags: ['health'], userId: user }));
+    expect(s).toEqual(
+      expect.objectContaining({
+        pattern: 'daily',
+        active: true,
+        templateVersion: 1,
+        title: 'stretch',
+        priority: 'High',
+        tags: ['health'],
+        userId: user,
+      }),
+    );
     // No due date: the anchor is the template's creation time; the first occurrence is the next
     // day at that hour and minute (the creation time itself has seconds, so it is not one).
     expect(s.anchor.toISOString()).toBe(res.body.createdAt);
@@ -126,13 +150,25 @@ describe('recurring-task-cg', () => {
     const made = await instances(daily);
     expect(made.map((t) => t.dueDate!.getTime())).toEqual(dailyOccurrences([0, 1, 2, 3, 4, 5]));
     for (const t of made) {
-      expect(t).toEqual(expect.objectContaining({ userId: user, title: 'stretch', priority: 'High', tags: ['health'], isRecurringTemplate: false, recurrencePattern: null }));
+      expect(t).toEqual(
+        expect.objectContaining({
+          userId: user,
+          title: 'stretch',
+          priority: 'High',
+          tags: ['health'],
+          isRecurringTemplate: false,
+          recurrencePattern: null,
+        }),
+      );
     }
     expect(await api.database.db.recurrenceInstance.count({ where: { templateId: daily } })).toBe(6);
     expect((await schedule(daily))!.nextOccurrenceAt!.getTime()).toBe(first + 6 * DAY);
 
     // A schedule set back (as a rescheduling could) meets the instances' primary key: no duplicates.
-    await api.database.db.recurrenceSchedule.update({ where: { templateId: daily }, data: { nextOccurrenceAt: new Date(first + 2 * DAY) } });
+    await api.database.db.recurrenceSchedule.update({
+      where: { templateId: daily },
+      data: { nextOccurrenceAt: new Date(first + 2 * DAY) },
+    });
     await Promise.all([service.tick(), ...others.map((o) => o.tick())]);
     expect(await instances(daily)).toHaveLength(6);
     expect((await schedule(daily))!.nextOccurrenceAt!.getTime()).toBe(first + 6 * DAY);
@@ -147,7 +183,9 @@ describe('recurring-task-cg', () => {
     service = await startConsumer();
     await service.tick();
     await service.tick();
-    expect((await instances(daily)).map((t) => t.dueDate!.getTime())).toEqual(dailyOccurrences([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    expect((await instances(daily)).map((t) => t.dueDate!.getTime())).toEqual(
+      dailyOccurrences([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]),
+    );
 
     // Down for six days with a cap of three: the three latest are made, the older three skipped.
     await service.stop();
@@ -166,27 +204,43 @@ describe('recurring-task-cg', () => {
     expect(original).toBeDefined();
     const before = await schedule(daily);
     const count = (await instances(daily)).length;
-    const redelivered = { key: original!.key, value: original!.value, headers: original!.headers, partition: original!.partition };
+    const redelivered = {
+      key: original!.key,
+      value: original!.value,
+      headers: original!.headers,
+      partition: original!.partition,
+    };
     // The same record again (inbox dedupe), and once more under a new event id, as a second relay
     // with its own ids might publish it (the template version check).
     const copyId = randomUUID();
-    await produce(kafka, TOPICS.tasks, [redelivered, { ...redelivered, headers: { ...original!.headers, 'event-id': copyId } }]);
+    await produce(kafka, TOPICS.tasks, [
+      redelivered,
+      { ...redelivered, headers: { ...original!.headers, 'event-id': copyId } },
+    ]);
     // A later change of the same key: once it is applied, both copies were handled before it.
     expect((await api.call(user, 'PATCH', `/tasks/${daily}`, { description: 'ten minutes' })).status).toBe(200);
-    const after = await waitFor(() => schedule(daily).then((s) => s?.templateVersion === 2 && s), { what: 'the update after the copies' });
-    await waitFor(async () => (await api.database.db.processedEvent.count({ where: { eventId: copyId } })) === 1, { what: 'the copy to be consumed' });
+    const after = await waitFor(() => schedule(daily).then((s) => s?.templateVersion === 2 && s), {
+      what: 'the update after the copies',
+    });
+    await waitFor(async () => (await api.database.db.processedEvent.count({ where: { eventId: copyId } })) === 1, {
+      what: 'the copy to be consumed',
+    });
 
     expect(after).toEqual({ ...before, description: 'ten minutes', templateVersion: 2, updatedAt: after.updatedAt });
     expect(await api.database.db.processedEvent.count({ where: { eventId: original!.headers['event-id']! } })).toBe(1);
     await service.tick();
     expect(await instances(daily)).toHaveLength(count);
-    expect(await (await fetch(service.metricsUrl)).text()).toMatch(/consumer_events_duplicate_total\{group="recurring-task-cg"\} [1-9]/);
+    expect(await (await fetch(service.metricsUrl)).text()).toMatch(
+      /consumer_events_duplicate_total\{group="recurring-task-cg"\} [1-9]/,
+    );
   });
 
   it('stops making instances once the template is deleted', async () => {
     const count = (await instances(daily)).length;
     expect((await api.call(user, 'DELETE', `/tasks/${daily}`)).status).toBe(200);
-    const s = await waitFor(() => schedule(daily).then((x) => x?.active === false && x), { what: 'the schedule to stop' });
+    const s = await waitFor(() => schedule(daily).then((x) => x?.active === false && x), {
+      what: 'the schedule to stop',
+    });
     expect(s.templateVersion).toBe(3);
     now = new Date(now.getTime() + 3 * DAY);
     await service.tick();
@@ -195,7 +249,9 @@ describe('recurring-task-cg', () => {
     // A template whose deletion has not reached the consumer yet makes no instance either.
     const res = await api.call(user, 'POST', '/tasks', { title: 'gone soon', recurrencePattern: 'daily' });
     const gone = res.body.id as string;
-    const next = await waitFor(() => schedule(gone).then((x) => x?.nextOccurrenceAt ?? undefined), { what: 'the second schedule' });
+    const next = await waitFor(() => schedule(gone).then((x) => x?.nextOccurrenceAt ?? undefined), {
+      what: 'the second schedule',
+    });
     await api.database.db.task.delete({ where: { id: gone } });
     now = new Date(next.getTime() + HOUR);
     await service.tick();
@@ -210,7 +266,13 @@ describe('recurring-task-cg', () => {
     const res = await api.call(user, 'POST', '/chat', { message: 'every monday remind me to water the plants' });
     expect(res.status).toBe(200);
     const template = res.body.tool_calls[0].result;
-    expect(template).toEqual(expect.objectContaining({ title: 'water the plants', isRecurringTemplate: true, recurrencePattern: 'weekly:mon' }));
+    expect(template).toEqual(
+      expect.objectContaining({
+        title: 'water the plants',
+        isRecurringTemplate: true,
+        recurrencePattern: 'weekly:mon',
+      }),
+    );
     const s = await waitFor(() => schedule(template.id).then((x) => x ?? undefined), { what: 'the weekly schedule' });
     expect(s.pattern).toBe('weekly:mon');
     const firstMonday = s.nextOccurrenceAt!.getTime();

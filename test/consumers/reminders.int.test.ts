@@ -12,7 +12,10 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Reminder } from '@prisma/client';
 import { consumerConfig, type ConsumerConfig } from '../../consumers/config.js';
 import type { RunningConsumerService, Ticker } from '../../consumers/consumer-service.js';
-import { createReminderSchedulerHandler, reminderSchedulerService } from '../../consumers/reminder-scheduler/reminder-scheduler-handler.js';
+import {
+  createReminderSchedulerHandler,
+  reminderSchedulerService,
+} from '../../consumers/reminder-scheduler/reminder-scheduler-handler.js';
 import type { ConsumedEvent } from '../../lib/consumer/consumed-event.js';
 import { reminderTriggerService } from '../../consumers/reminder-trigger/reminder-trigger-service.js';
 import { connectionConfig } from '../../lib/env.js';
@@ -90,7 +93,8 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
   let scheduler: RunningConsumerService & { kafkaGroupId: string };
   let trigger: RunningConsumerService & { kafkaGroupId: string };
 
-  const startTrigger = (config: Partial<ConsumerConfig>) => startTestConsumer(reminderTriggerService, api.database.url, { clock, config, kafkaGroupId: trigger?.kafkaGroupId });
+  const startTrigger = (config: Partial<ConsumerConfig>) =>
+    startTestConsumer(reminderTriggerService, api.database.url, { clock, config, kafkaGroupId: trigger?.kafkaGroupId });
 
   /** A second trigger scheduler (another replica), sharing only the database with the service. */
   const otherTicker = (): Ticker =>
@@ -103,10 +107,14 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     });
 
   const db = () => api.database.db;
-  const remindersOf = (taskId: string) => db().reminder.findMany({ where: { taskId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  const remindersOf = (taskId: string) =>
+    db().reminder.findMany({ where: { taskId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
   const reminder = (id: string) => db().reminder.findUniqueOrThrow({ where: { id } });
   const triggerOf = (reminderId: string) => db().reminderTrigger.findUnique({ where: { reminderId } });
-  const processed = (group: string, eventId: string) => db().processedEvent.count({ where: { consumerGroup: group, eventId } }).then((n) => n === 1);
+  const processed = (group: string, eventId: string) =>
+    db()
+      .processedEvent.count({ where: { consumerGroup: group, eventId } })
+      .then((n) => n === 1);
 
   const decoded = new Map<string, Record<string, any>>();
   /** The events of one key on a topic, once per event id, in offset order. */
@@ -116,29 +124,57 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
       if (r.key !== key || r.topic !== topic || !r.value) continue;
       const id = r.headers['event-id']!;
       if (!decoded.has(id)) decoded.set(id, (await registry.decode(r.value)) as Record<string, any>);
-      if (!out.has(id)) out.set(id, { eventId: id, type: r.headers['event-type']!, version: Number(r.headers['aggregate-version']), headers: r.headers, payload: decoded.get(id)! });
+      if (!out.has(id))
+        out.set(id, {
+          eventId: id,
+          type: r.headers['event-type']!,
+          version: Number(r.headers['aggregate-version']),
+          headers: r.headers,
+          payload: decoded.get(id)!,
+        });
     }
     return [...out.values()];
   }
   const waitForEvent = (key: string, type: string, topic: string = TOPICS.reminders) =>
-    waitFor(async () => (await eventsOf(key, topic)).find((e) => e.type === type), { what: `${type} of ${key} on Kafka`, timeoutMs: 20_000 });
-  const record = (key: string, type: string, version?: number) =>
-    waitFor(() => collector.records.find((r) => r.key === key && r.headers['event-type'] === type && (version === undefined || r.headers['aggregate-version'] === String(version))), {
-      what: `the ${type} record of ${key}`,
+    waitFor(async () => (await eventsOf(key, topic)).find((e) => e.type === type), {
+      what: `${type} of ${key} on Kafka`,
       timeoutMs: 20_000,
     });
+  const record = (key: string, type: string, version?: number) =>
+    waitFor(
+      () =>
+        collector.records.find(
+          (r) =>
+            r.key === key &&
+            r.headers['event-type'] === type &&
+            (version === undefined || r.headers['aggregate-version'] === String(version)),
+        ),
+      {
+        what: `the ${type} record of ${key}`,
+        timeoutMs: 20_000,
+      },
+    );
   /** Waits until the scheduler has handled the task event of this version. */
   async function schedulerHandled(taskId: string, type: string, version: number): Promise<void> {
     const r = await record(taskId, type, version);
-    await waitFor(() => processed('reminder-scheduler-cg', r.headers['event-id']!), { what: `the scheduler to handle ${type} v${version}`, timeoutMs: 20_000 });
+    await waitFor(() => processed('reminder-scheduler-cg', r.headers['event-id']!), {
+      what: `the scheduler to handle ${type} v${version}`,
+      timeoutMs: 20_000,
+    });
   }
   const scheduled = (taskId: string, count = 1) =>
-    waitFor(async () => {
-      const rs = (await remindersOf(taskId)).filter((r) => r.status === 'Scheduled');
-      return rs.length === count && rs;
-    }, { what: `${count} scheduled reminder(s) of ${taskId}`, timeoutMs: 20_000 });
+    waitFor(
+      async () => {
+        const rs = (await remindersOf(taskId)).filter((r) => r.status === 'Scheduled');
+        return rs.length === count && rs;
+      },
+      { what: `${count} scheduled reminder(s) of ${taskId}`, timeoutMs: 20_000 },
+    );
   const triggerState = (reminderId: string, state: string) =>
-    waitFor(() => triggerOf(reminderId).then((t) => t?.state === state && t), { what: `trigger ${reminderId} ${state}`, timeoutMs: 20_000 });
+    waitFor(() => triggerOf(reminderId).then((t) => t?.state === state && t), {
+      what: `trigger ${reminderId} ${state}`,
+      timeoutMs: 20_000,
+    });
 
   async function createTask(body: Record<string, unknown>): Promise<any> {
     const res = await api.call(user, 'POST', '/tasks', body);
@@ -151,7 +187,9 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     return res.body;
   };
   const metricCount = async (service: RunningConsumerService, group: string) => {
-    const m = new RegExp(`consumer_events_duplicate_total\\{group="${group}"\\} (\\d+)`).exec(await (await fetch(service.metricsUrl)).text());
+    const m = new RegExp(`consumer_events_duplicate_total\\{group="${group}"\\} (\\d+)`).exec(
+      await (await fetch(service.metricsUrl)).text(),
+    );
     return m ? Number(m[1]) : 0;
   };
 
@@ -184,15 +222,26 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     taxes = await createTask({ title: 'file taxes', dueDate: due.toISOString() });
     const [r] = await scheduled(taxes.id);
     firstTaxesReminder = r!;
-    expect(r).toEqual(expect.objectContaining({ taskId: taxes.id, userId: user, status: 'Scheduled', source: 'due_date', version: 1 }));
+    expect(r).toEqual(
+      expect.objectContaining({ taskId: taxes.id, userId: user, status: 'Scheduled', source: 'due_date', version: 1 }),
+    );
     expect(r!.remindAt.getTime()).toBe(due.getTime() - 15 * MINUTE);
 
     const e = await waitForEvent(r!.id, 'ReminderScheduled');
     expect(e.version).toBe(1);
     expect(e.headers['user-id']).toBe(user);
-    expect(e.payload).toEqual({ id: r!.id, task_id: taxes.id, user_id: user, remind_at: due.getTime() - 15 * MINUTE, task_title: 'file taxes', source: 'due_date' });
+    expect(e.payload).toEqual({
+      id: r!.id,
+      task_id: taxes.id,
+      user_id: user,
+      remind_at: due.getTime() - 15 * MINUTE,
+      task_title: 'file taxes',
+      source: 'due_date',
+    });
     const t = await triggerState(r!.id, 'pending');
-    expect(t).toEqual(expect.objectContaining({ taskId: taxes.id, userId: user, taskTitle: 'file taxes', attempts: 0 }));
+    expect(t).toEqual(
+      expect.objectContaining({ taskId: taxes.id, userId: user, taskTitle: 'file taxes', attempts: 0 }),
+    );
     expect(t.remindAt.getTime()).toBe(r!.remindAt.getTime());
 
     // The task's own lead time wins over the default.
@@ -202,7 +251,11 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
 
     // No due date, or a recurring template: no reminder.
     const plain = await createTask({ title: 'someday: learn the cello' });
-    const template = await createTask({ title: 'weekly review', dueDate: due.toISOString(), recurrencePattern: 'weekly:fri' });
+    const template = await createTask({
+      title: 'weekly review',
+      dueDate: due.toISOString(),
+      recurrencePattern: 'weekly:fri',
+    });
     await schedulerHandled(plain.id, 'TaskCreated', 1);
     await schedulerHandled(template.id, 'TaskCreated', 1);
     expect(await remindersOf(plain.id)).toHaveLength(0);
@@ -212,7 +265,9 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
   it('reschedules when the due date or the lead time changes, and dismisses when the due date is cleared', async () => {
     const due2 = new Date(now.getTime() + 3 * DAY);
     await patch(taxes.id, { dueDate: due2.toISOString() });
-    await waitFor(async () => (await reminder(firstTaxesReminder.id)).status === 'Dismissed', { what: 'the first reminder dismissed' });
+    await waitFor(async () => (await reminder(firstTaxesReminder.id)).status === 'Dismissed', {
+      what: 'the first reminder dismissed',
+    });
     const [second] = await scheduled(taxes.id);
     expect(second!.id).not.toBe(firstTaxesReminder.id);
     expect(second!.remindAt.getTime()).toBe(due2.getTime() - 15 * MINUTE);
@@ -220,14 +275,18 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     expect(old).toEqual(expect.objectContaining({ status: 'Dismissed', version: 2 }));
     const dismissed = await waitForEvent(old.id, 'ReminderDismissed');
     expect(dismissed.version).toBe(2);
-    expect(dismissed.payload).toEqual(expect.objectContaining({ id: old.id, task_id: taxes.id, user_id: user, reason: 'rescheduled' }));
+    expect(dismissed.payload).toEqual(
+      expect.objectContaining({ id: old.id, task_id: taxes.id, user_id: user, reason: 'rescheduled' }),
+    );
     expect((await waitForEvent(second!.id, 'ReminderScheduled')).payload.remind_at).toBe(due2.getTime() - 15 * MINUTE);
     await triggerState(old.id, 'dismissed');
     await triggerState(second!.id, 'pending');
 
     // A new lead time moves the reminder too.
     await patch(taxes.id, { reminderLeadMinutes: 30 });
-    await waitFor(async () => (await reminder(second!.id)).status === 'Dismissed', { what: 'the second reminder dismissed' });
+    await waitFor(async () => (await reminder(second!.id)).status === 'Dismissed', {
+      what: 'the second reminder dismissed',
+    });
     const [third] = await scheduled(taxes.id);
     expect(third!.remindAt.getTime()).toBe(due2.getTime() - 30 * MINUTE);
     taxesReminder = third!;
@@ -248,7 +307,9 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     // Due date cleared: dismissed, nothing new.
     const [p] = await scheduled(passport.id);
     await patch(passport.id, { dueDate: null });
-    await waitFor(async () => (await reminder(p!.id)).status === 'Dismissed', { what: 'the passport reminder dismissed' });
+    await waitFor(async () => (await reminder(p!.id)).status === 'Dismissed', {
+      what: 'the passport reminder dismissed',
+    });
     expect((await waitForEvent(p!.id, 'ReminderDismissed')).payload.reason).toBe('due_date_cleared');
     expect((await remindersOf(passport.id)).filter((r) => r.status === 'Scheduled')).toHaveLength(0);
     await triggerState(p!.id, 'dismissed');
@@ -260,7 +321,9 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     const due = new Date(now.getTime() + 2 * DAY);
     const bill = await createTask({ title: 'pay the electricity bill', dueDate: due.toISOString() });
     await scheduled(bill.id);
-    const chat = await api.call(user, 'POST', '/chat', { message: 'remind me about the electricity bill tomorrow at 9am' });
+    const chat = await api.call(user, 'POST', '/chat', {
+      message: 'remind me about the electricity bill tomorrow at 9am',
+    });
     expect(chat.status).toBe(200);
     expect(chat.body.tool_calls[0]).toEqual(expect.objectContaining({ tool: 'set_reminder' }));
     const both = await scheduled(bill.id, 2);
@@ -290,14 +353,25 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
 
   it('schedules an explicit chat reminder ("remind me about X tomorrow at 9am") the same way', async () => {
     const task = await createTask({ title: 'the quarterly report' });
-    const res = await api.call(user, 'POST', '/chat', { message: 'remind me about the quarterly report tomorrow at 9am' });
+    const res = await api.call(user, 'POST', '/chat', {
+      message: 'remind me about the quarterly report tomorrow at 9am',
+    });
     expect(res.status).toBe(200);
     const tomorrow9 = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1, 9));
-    expect(res.body.tool_calls[0].result).toEqual(expect.objectContaining({ taskId: task.id, remindAt: tomorrow9.toISOString(), status: 'Scheduled' }));
+    expect(res.body.tool_calls[0].result).toEqual(
+      expect.objectContaining({ taskId: task.id, remindAt: tomorrow9.toISOString(), status: 'Scheduled' }),
+    );
     [report] = (await scheduled(task.id)) as [Reminder];
     expect(report.source).toBe('explicit');
     const e = await waitForEvent(report.id, 'ReminderScheduled');
-    expect(e.payload).toEqual(expect.objectContaining({ task_id: task.id, remind_at: tomorrow9.getTime(), source: 'explicit', task_title: 'the quarterly report' }));
+    expect(e.payload).toEqual(
+      expect.objectContaining({
+        task_id: task.id,
+        remind_at: tomorrow9.getTime(),
+        source: 'explicit',
+        task_title: 'the quarterly report',
+      }),
+    );
     await triggerState(report.id, 'pending');
   });
 
@@ -327,7 +401,13 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
       expect(t!.triggeredAt!.getTime()).toBe(fireTime);
       const e = await waitForEvent(r.id, 'ReminderTriggered');
       expect(e.version).toBe(2);
-      expect(e.payload).toEqual({ id: r.id, task_id: r.taskId, user_id: user, remind_at: r.remindAt.getTime(), triggered_at: fireTime });
+      expect(e.payload).toEqual({
+        id: r.id,
+        task_id: r.taskId,
+        user_id: user,
+        remind_at: r.remindAt.getTime(),
+        triggered_at: fireTime,
+      });
     }
     // Dismissed reminders whose time has come never fire.
     for (const r of cancelled) expect(receiver.calls.get(r.id)).toBeUndefined();
@@ -347,7 +427,14 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
   it('never fires a dismissed reminder, even when its ReminderScheduled arrives again after the dismissal', async () => {
     const original = await record(firstTaxesReminder.id, 'ReminderScheduled');
     const lateId = randomUUID();
-    await produce(kafka, TOPICS.reminders, [{ key: original.key, value: original.value, partition: original.partition, headers: { ...original.headers, 'event-id': lateId } }]);
+    await produce(kafka, TOPICS.reminders, [
+      {
+        key: original.key,
+        value: original.value,
+        partition: original.partition,
+        headers: { ...original.headers, 'event-id': lateId },
+      },
+    ]);
     await waitFor(() => processed('reminder-trigger-cg', lateId), { what: 'the late ReminderScheduled to be handled' });
     expect((await triggerOf(firstTaxesReminder.id))!.state).toBe('dismissed');
 
@@ -364,35 +451,58 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     const scheduledRecord = await record(taxesReminder.id, 'ReminderScheduled');
     const reschedule = await record(taxes.id, 'TaskUpdated', 2); // the due-date change
     const beforeReminders = await remindersOf(taxes.id);
-    const beforeTriggers = await db().reminderTrigger.findMany({ where: { taskId: taxes.id }, orderBy: { reminderId: 'asc' } });
+    const beforeTriggers = await db().reminderTrigger.findMany({
+      where: { taskId: taxes.id },
+      orderBy: { reminderId: 'asc' },
+    });
     const beforeEvents = (await eventsOf(taxesReminder.id)).length;
-    const [dupScheduler, dupTrigger] = [await metricCount(scheduler, 'reminder-scheduler-cg'), await metricCount(trigger, 'reminder-trigger-cg')];
+    const [dupScheduler, dupTrigger] = [
+      await metricCount(scheduler, 'reminder-scheduler-cg'),
+      await metricCount(trigger, 'reminder-trigger-cg'),
+    ];
 
     const copy = (r: CollectedRecord) => ({ key: r.key, value: r.value, partition: r.partition, headers: r.headers });
     await produce(kafka, TOPICS.reminders, [copy(scheduledRecord)]);
     await produce(kafka, TOPICS.tasks, [copy(reschedule)]);
-    await waitFor(async () => (await metricCount(trigger, 'reminder-trigger-cg')) > dupTrigger, { what: 'the trigger consumer to skip the copy' });
-    await waitFor(async () => (await metricCount(scheduler, 'reminder-scheduler-cg')) > dupScheduler, { what: 'the scheduler to skip the copy' });
+    await waitFor(async () => (await metricCount(trigger, 'reminder-trigger-cg')) > dupTrigger, {
+      what: 'the trigger consumer to skip the copy',
+    });
+    await waitFor(async () => (await metricCount(scheduler, 'reminder-scheduler-cg')) > dupScheduler, {
+      what: 'the scheduler to skip the copy',
+    });
     // The same records under new event ids (a replay from a DLQ, say) pass the inbox: the fired
     // reminder stays fired, and the stale due-date change (v2; the task is at v4) changes nothing.
     const [replayScheduled, replayUpdate] = [randomUUID(), randomUUID()];
-    await produce(kafka, TOPICS.reminders, [{ ...copy(scheduledRecord), headers: { ...scheduledRecord.headers, 'event-id': replayScheduled } }]);
-    await produce(kafka, TOPICS.tasks, [{ ...copy(reschedule), headers: { ...reschedule.headers, 'event-id': replayUpdate } }]);
-    await waitFor(() => processed('reminder-trigger-cg', replayScheduled), { what: 'the replayed ReminderScheduled to be handled' });
-    await waitFor(() => processed('reminder-scheduler-cg', replayUpdate), { what: 'the replayed TaskUpdated to be handled' });
+    await produce(kafka, TOPICS.reminders, [
+      { ...copy(scheduledRecord), headers: { ...scheduledRecord.headers, 'event-id': replayScheduled } },
+    ]);
+    await produce(kafka, TOPICS.tasks, [
+      { ...copy(reschedule), headers: { ...reschedule.headers, 'event-id': replayUpdate } },
+    ]);
+    await waitFor(() => processed('reminder-trigger-cg', replayScheduled), {
+      what: 'the replayed ReminderScheduled to be handled',
+    });
+    await waitFor(() => processed('reminder-scheduler-cg', replayUpdate), {
+      what: 'the replayed TaskUpdated to be handled',
+    });
 
     now = new Date(now.getTime() + HOUR);
     await trigger.tick();
     await new Promise((r) => setTimeout(r, 500));
     expect(await remindersOf(taxes.id)).toEqual(beforeReminders);
-    expect(await db().reminderTrigger.findMany({ where: { taskId: taxes.id }, orderBy: { reminderId: 'asc' } })).toEqual(beforeTriggers);
+    expect(
+      await db().reminderTrigger.findMany({ where: { taskId: taxes.id }, orderBy: { reminderId: 'asc' } }),
+    ).toEqual(beforeTriggers);
     expect((await eventsOf(taxesReminder.id)).filter((e) => e.eventId !== replayScheduled).length).toBe(beforeEvents);
     expect(receiver.calls.get(taxesReminder.id)).toBe(1);
   });
 
   it('keeps a failing delivery pending for the next tick without holding up the other reminders', async () => {
     const due = new Date(now.getTime() + DAY);
-    const [a, b] = await Promise.all([createTask({ title: 'water the garden', dueDate: due.toISOString() }), createTask({ title: 'call grandma', dueDate: due.toISOString() })]);
+    const [a, b] = await Promise.all([
+      createTask({ title: 'water the garden', dueDate: due.toISOString() }),
+      createTask({ title: 'call grandma', dueDate: due.toISOString() }),
+    ]);
     const [[ra], [rb]] = (await Promise.all([scheduled(a.id), scheduled(b.id)])) as [Reminder[], Reminder[]];
     await Promise.all([triggerState(ra!.id, 'pending'), triggerState(rb!.id, 'pending')]);
     receiver.failFor.add(ra!.id);
@@ -421,7 +531,10 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     const calls = receiver.totalCalls;
     const due = new Date(now.getTime() + DAY);
     const first = await createTask({ title: 'buy a birthday card', dueDate: due.toISOString() });
-    const second = await createTask({ title: 'return the library books', dueDate: new Date(due.getTime() + HOUR).toISOString() });
+    const second = await createTask({
+      title: 'return the library books',
+      dueDate: new Date(due.getTime() + HOUR).toISOString(),
+    });
     const [[r1], [r2]] = (await Promise.all([scheduled(first.id), scheduled(second.id)])) as [Reminder[], Reminder[]];
     await Promise.all([triggerState(r1!.id, 'pending'), triggerState(r2!.id, 'pending')]);
 
@@ -444,7 +557,14 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     const page1 = await api.call(user, 'GET', '/notifications?limit=1');
     expect(page1.status).toBe(200);
     expect(page1.body.items).toEqual([
-      { id: rows[1]!.id, reminderId: r2!.id, taskId: second.id, title: 'return the library books', remindAt: r2!.remindAt.toISOString(), createdAt: new Date(due.getTime() + HOUR).toISOString() },
+      {
+        id: rows[1]!.id,
+        reminderId: r2!.id,
+        taskId: second.id,
+        title: 'return the library books',
+        remindAt: r2!.remindAt.toISOString(),
+        createdAt: new Date(due.getTime() + HOUR).toISOString(),
+      },
     ]);
     expect(page1.body.nextCursor).toEqual(expect.any(String));
     const page2 = await api.call(user, 'GET', `/notifications?limit=1&cursor=${page1.body.nextCursor}`);
@@ -455,13 +575,19 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
 
     expect((await api.call(user, 'GET', '/notifications?limit=101')).status).toBe(400);
     expect((await api.call(user, 'GET', '/notifications?cursor=nope')).status).toBe(400);
-    expect((await api.call(`someone-else-${randomUUID()}`, 'GET', '/notifications')).body).toEqual({ items: [], nextCursor: null });
+    expect((await api.call(`someone-else-${randomUUID()}`, 'GET', '/notifications')).body).toEqual({
+      items: [],
+      nextCursor: null,
+    });
   });
 
-  it('writes a chunk\'s new reminders and their ReminderScheduled in one go, and a replayed chunk writes none', async () => {
+  it("writes a chunk's new reminders and their ReminderScheduled in one go, and a replayed chunk writes none", async () => {
     const tasks = await Promise.all(['chunk a', 'chunk b', 'chunk c'].map((title) => createTask({ title })));
     for (const t of tasks) await schedulerHandled(t.id, 'TaskCreated', 1);
-    const handler = createReminderSchedulerHandler({ defaultLeadMinutes: 15, logger: createLogger('reminders-test', 'silent') });
+    const handler = createReminderSchedulerHandler({
+      defaultLeadMinutes: 15,
+      logger: createLogger('reminders-test', 'silent'),
+    });
     const ctx = { group: 'reminder-scheduler-cg' as const, codec: api.codec, clock };
     const chunk: ConsumedEvent[] = tasks.map((t, i) => ({
       eventId: randomUUID(),
@@ -475,7 +601,14 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
       traceparent: '',
       occurredAt: new Date(now.getTime()),
       headers: {},
-      payload: { id: t.id, user_id: user, title: t.title, due_date: now.getTime() + (i + 2) * DAY, completed: false, is_recurring_template: false },
+      payload: {
+        id: t.id,
+        user_id: user,
+        title: t.title,
+        due_date: now.getTime() + (i + 2) * DAY,
+        completed: false,
+        is_recurring_template: false,
+      },
     }));
     const runChunk = () =>
       db().$transaction(async (prismaTx) => {
@@ -491,7 +624,13 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
       expect(r!.remindAt.getTime()).toBe(now.getTime() + (i + 2) * DAY - 15 * MINUTE);
       expect(r!.version).toBe(1);
       const ev = await waitForEvent(r!.id, 'ReminderScheduled');
-      expect(ev.payload).toMatchObject({ id: r!.id, task_id: t.id, user_id: user, task_title: t.title, source: 'due_date' });
+      expect(ev.payload).toMatchObject({
+        id: r!.id,
+        task_id: t.id,
+        user_id: user,
+        task_title: t.title,
+        source: 'due_date',
+      });
       expect(ev.version).toBe(1);
       // reminder-trigger-cg armed it (the three events arrive together: its chunk path).
       expect((await triggerState(r!.id, 'pending')).remindAt.getTime()).toBe(r!.remindAt.getTime());
@@ -502,14 +641,19 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
       const rs = await remindersOf(t.id);
       expect(rs.filter((r) => r.status === 'Scheduled')).toHaveLength(1);
       const [r] = rs.filter((x) => x.status === 'Scheduled');
-      expect(collector.records.filter((x) => x.key === r!.id && x.headers['event-type'] === 'ReminderScheduled')).toHaveLength(1);
+      expect(
+        collector.records.filter((x) => x.key === r!.id && x.headers['event-type'] === 'ReminderScheduled'),
+      ).toHaveLength(1);
     }
   });
 
   it('within one chunk, a later event of a task sees the reminder an earlier one scheduled', async () => {
     const task = await createTask({ title: 'chunked' });
     await schedulerHandled(task.id, 'TaskCreated', 1);
-    const handler = createReminderSchedulerHandler({ defaultLeadMinutes: 15, logger: createLogger('reminders-test', 'silent') });
+    const handler = createReminderSchedulerHandler({
+      defaultLeadMinutes: 15,
+      logger: createLogger('reminders-test', 'silent'),
+    });
     const ctx = { group: 'reminder-scheduler-cg' as const, codec: api.codec, clock };
     const due1 = now.getTime() + 2 * DAY;
     const due2 = now.getTime() + 4 * DAY;
@@ -525,7 +669,14 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
       traceparent: '',
       occurredAt: new Date(now.getTime()),
       headers: {},
-      payload: { id: task.id, user_id: user, title: 'chunked', due_date: due, completed: false, is_recurring_template: false },
+      payload: {
+        id: task.id,
+        user_id: user,
+        title: 'chunked',
+        due_date: due,
+        completed: false,
+        is_recurring_template: false,
+      },
     });
     const chunk = [updated(2, due1), updated(3, due2)];
     await db().$transaction(async (prismaTx) => {

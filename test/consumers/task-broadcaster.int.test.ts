@@ -7,7 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { RunningConsumerService } from '../../consumers/consumer-service.js';
-import { taskBroadcasterHandler, taskBroadcasterService } from '../../consumers/task-broadcaster/task-broadcaster-handler.js';
+import {
+  taskBroadcasterHandler,
+  taskBroadcasterService,
+} from '../../consumers/task-broadcaster/task-broadcaster-handler.js';
 import type { ConsumedEvent } from '../../lib/consumer/consumed-event.js';
 import { connectionConfig } from '../../lib/env.js';
 import { prismaSqlTx } from '../../lib/db/sql-tx.js';
@@ -37,7 +40,10 @@ class SseClient {
   done: Promise<void> = Promise.resolve();
 
   async open(url: string, token: string): Promise<this> {
-    const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: this.abort.signal });
+    const res = await fetch(url, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+      signal: this.abort.signal,
+    });
     this.status = res.status;
     this.contentType = res.headers.get('content-type') ?? '';
     if (!res.ok || !res.body) {
@@ -139,25 +145,41 @@ describe('task-broadcaster-cg and GET /api/:userId/events', () => {
     const [a, b] = [await connect(userA), await connect(userB)];
     expect(a.status).toBe(200);
     expect(a.contentType).toMatch(/^text\/event-stream/);
-    await waitFor(() => api.taskChanges!.subscriberCount(userA) === 1 && api.taskChanges!.subscriberCount(userB) === 1, { what: 'subscriptions' });
+    await waitFor(
+      () => api.taskChanges!.subscriberCount(userA) === 1 && api.taskChanges!.subscriberCount(userB) === 1,
+      { what: 'subscriptions' },
+    );
 
     /** One task's whole life: created, updated, completed, deleted. */
     const lifecycle = async (user: string, title: string) => {
       const created = await api.call(user, 'POST', '/tasks', { title, priority: 'High', tags: ['live'] });
       expect(created.status).toBe(201);
       const id = created.body.id as string;
-      expect((await api.call(user, 'PATCH', `/tasks/${id}`, { title: `${title} (edited)`, description: 'more' })).status).toBe(200);
+      expect(
+        (await api.call(user, 'PATCH', `/tasks/${id}`, { title: `${title} (edited)`, description: 'more' })).status,
+      ).toBe(200);
       expect((await api.call(user, 'POST', `/tasks/${id}/complete`)).status).toBe(200);
       expect((await api.call(user, 'DELETE', `/tasks/${id}`)).status).toBe(200);
       return id;
     };
     // Both users work at the same time, each on two tasks at once.
-    const [a1, a2, b1, b2] = await Promise.all([lifecycle(userA, 'a one'), lifecycle(userA, 'a two'), lifecycle(userB, 'b one'), lifecycle(userB, 'b two')]);
+    const [a1, a2, b1, b2] = await Promise.all([
+      lifecycle(userA, 'a one'),
+      lifecycle(userA, 'a two'),
+      lifecycle(userB, 'b one'),
+      lifecycle(userB, 'b two'),
+    ]);
 
-    await waitFor(() => a.frames.length >= 8 && b.frames.length >= 8, { what: 'eight changes on each stream', timeoutMs: 20_000 });
+    await waitFor(() => a.frames.length >= 8 && b.frames.length >= 8, {
+      what: 'eight changes on each stream',
+      timeoutMs: 20_000,
+    });
     await new Promise((r) => setTimeout(r, 300)); // a stray extra frame would show up now
 
-    for (const [client, user, mine, theirs] of [[a, userA, [a1, a2], [b1, b2]], [b, userB, [b1, b2], [a1, a2]]] as const) {
+    for (const [client, user, mine, theirs] of [
+      [a, userA, [a1, a2], [b1, b2]],
+      [b, userB, [b1, b2], [a1, a2]],
+    ] as const) {
       expect(client.frames).toHaveLength(8);
       for (const f of client.frames) {
         expect(f.event).toBe('TaskChanged');
@@ -177,10 +199,15 @@ describe('task-broadcaster-cg and GET /api/:userId/events', () => {
         // Created and Updated carry the task (its current row, or the event's fields once the row
         // is gone); Completed carries the row, or nothing when the task is deleted already.
         for (const d of own.slice(0, 2)) {
-          expect(d.snapshot).toEqual(expect.objectContaining({ priority: 'High', tags: ['live'], isRecurringTemplate: false, templateId: null }));
+          expect(d.snapshot).toEqual(
+            expect.objectContaining({ priority: 'High', tags: ['live'], isRecurringTemplate: false, templateId: null }),
+          );
           expect(d.snapshot.title).toMatch(/^[ab] (one|two)/);
         }
-        if (own[2]!.snapshot !== null) expect(own[2]!.snapshot).toEqual(expect.objectContaining({ completed: true, completedAt: expect.any(String) }));
+        if (own[2]!.snapshot !== null)
+          expect(own[2]!.snapshot).toEqual(
+            expect.objectContaining({ completed: true, completedAt: expect.any(String) }),
+          );
         for (const d of own) {
           expect(Date.parse(d.occurredAt)).not.toBeNaN();
           expect(d.sourceEventId).toMatch(/^[0-9a-f-]{36}$/);
@@ -196,7 +223,9 @@ describe('task-broadcaster-cg and GET /api/:userId/events', () => {
       expect(record.headers['event-type']).toBe('TaskChanged');
       expect(record.headers['user-id']).toBe(userA);
     }
-    expect(onKafka.map(({ record }) => Number(record.headers['aggregate-version'])).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(onKafka.map(({ record }) => Number(record.headers['aggregate-version'])).sort((x, y) => x - y)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8,
+    ]);
     expect(Number((await api.database.db.broadcastSequence.findUnique({ where: { userId: userA } }))!.seq)).toBe(8);
   });
 
@@ -206,7 +235,10 @@ describe('task-broadcaster-cg and GET /api/:userId/events', () => {
     await waitFor(() => c.comments.includes('heartbeat'), { what: 'a heartbeat comment', timeoutMs: 3_000 });
     expect(api.taskChanges!.subscriberCount(user)).toBe(1);
     await c.close();
-    await waitFor(() => api.taskChanges!.subscriberCount(user) === 0, { what: 'the subscription to end', timeoutMs: 3_000 });
+    await waitFor(() => api.taskChanges!.subscriberCount(user) === 0, {
+      what: 'the subscription to end',
+      timeoutMs: 3_000,
+    });
   });
 
   it('is authenticated like every /api route', async () => {
@@ -224,45 +256,70 @@ describe('task-broadcaster-cg and GET /api/:userId/events', () => {
     const id = created.body.id as string;
     expect((await api.call(user, 'PATCH', `/tasks/${id}`, { priority: 'Low' })).status).toBe(200);
     const original = await waitFor(
-      () => collector.records.find((r) => r.topic === TOPICS.tasks && r.key === id && r.headers['event-type'] === 'TaskUpdated'),
+      () =>
+        collector.records.find(
+          (r) => r.topic === TOPICS.tasks && r.key === id && r.headers['event-type'] === 'TaskUpdated',
+        ),
       { what: 'the TaskUpdated record' },
     );
     const sourceId = original.headers['event-id']!;
-    await waitFor(async () => (await taskChangedOnKafka((p) => p.source_event_id === sourceId)).length === 1, { what: 'its TaskChanged' });
+    await waitFor(async () => (await taskChangedOnKafka((p) => p.source_event_id === sourceId)).length === 1, {
+      what: 'its TaskChanged',
+    });
 
     // The identical record twice more (same key, value, headers, partition), then a later change
     // of the same task: once that one is broadcast, both copies have been consumed.
     const copy = { key: original.key, value: original.value, headers: original.headers, partition: original.partition };
     await produce(kafka, TOPICS.tasks, [copy, copy]);
     expect((await api.call(user, 'PATCH', `/tasks/${id}`, { priority: 'High' })).status).toBe(200);
-    await waitFor(async () => (await taskChangedOnKafka((p) => p.task_id === id && p.version === 3)).length === 1, { what: 'the later change' });
+    await waitFor(async () => (await taskChangedOnKafka((p) => p.task_id === id && p.version === 3)).length === 1, {
+      what: 'the later change',
+    });
     await new Promise((r) => setTimeout(r, 300));
 
     expect(await taskChangedOnKafka((p) => p.source_event_id === sourceId)).toHaveLength(1);
     const all = await taskChangedOnKafka((p) => p.user_id === user);
     expect(all.map(({ payload }) => [payload.change_kind, payload.version])).toEqual(
-      expect.arrayContaining([['Created', 1], ['Updated', 2], ['Updated', 3]]),
+      expect.arrayContaining([
+        ['Created', 1],
+        ['Updated', 2],
+        ['Updated', 3],
+      ]),
     );
     expect(all).toHaveLength(3);
-    expect(await api.database.db.processedEvent.count({ where: { consumerGroup: 'task-broadcaster-cg', eventId: sourceId } })).toBe(1);
+    expect(
+      await api.database.db.processedEvent.count({
+        where: { consumerGroup: 'task-broadcaster-cg', eventId: sourceId },
+      }),
+    ).toBe(1);
     expect(Number((await api.database.db.broadcastSequence.findUnique({ where: { userId: user } }))!.seq)).toBe(3);
-    expect(await (await fetch(service.metricsUrl)).text()).toMatch(/consumer_events_duplicate_total\{group="task-broadcaster-cg"\} [1-9]/);
+    expect(await (await fetch(service.metricsUrl)).text()).toMatch(
+      /consumer_events_duplicate_total\{group="task-broadcaster-cg"\} [1-9]/,
+    );
   });
 
   it('takes the snapshot from the event when the task is not in the database', async () => {
     const record = await taskCreatedRecord();
     const sourceId = record.headers!['event-id'] as string;
     await produce(kafka, TOPICS.tasks, [record]);
-    const [change] = await waitFor(async () => {
-      const got = await taskChangedOnKafka((p) => p.source_event_id === sourceId);
-      return got.length > 0 && got;
-    }, { what: 'the TaskChanged of an unknown task' });
+    const [change] = await waitFor(
+      async () => {
+        const got = await taskChangedOnKafka((p) => p.source_event_id === sourceId);
+        return got.length > 0 && got;
+      },
+      { what: 'the TaskChanged of an unknown task' },
+    );
     expect(change!.payload).toEqual(
-      expect.objectContaining({ task_id: record.key, change_kind: 'Created', version: 1, snapshot: expect.objectContaining({ title: 'relay test event', completed: false }) }),
+      expect.objectContaining({
+        task_id: record.key,
+        change_kind: 'Created',
+        version: 1,
+        snapshot: expect.objectContaining({ title: 'relay test event', completed: false }),
+      }),
     );
   });
 
-  it('hands out each user\'s sequence in event order when one chunk carries several users', async () => {
+  it("hands out each user's sequence in event order when one chunk carries several users", async () => {
     const [userX, userY] = [`bcast-chunk-x-${randomUUID()}`, `bcast-chunk-y-${randomUUID()}`];
     const created = (user: string, title: string): ConsumedEvent => ({
       eventId: randomUUID(),
@@ -285,11 +342,16 @@ describe('task-broadcaster-cg and GET /api/:userId/events', () => {
       await taskBroadcasterHandler.beforeBatch!(tx, chunk, ctx);
       for (const e of chunk) await taskBroadcasterHandler.handle(tx, e, ctx);
     });
-    const sequences = await waitFor(async () => {
-      const got = await taskChangedOnKafka((p) => p.user_id === userX || p.user_id === userY);
-      return got.length === 4 && got;
-    }, { what: 'the chunk\'s four TaskChanged' });
-    const bySource = new Map(sequences.map(({ payload, record }) => [payload.source_event_id, Number(record.headers['aggregate-version'])]));
+    const sequences = await waitFor(
+      async () => {
+        const got = await taskChangedOnKafka((p) => p.user_id === userX || p.user_id === userY);
+        return got.length === 4 && got;
+      },
+      { what: "the chunk's four TaskChanged" },
+    );
+    const bySource = new Map(
+      sequences.map(({ payload, record }) => [payload.source_event_id, Number(record.headers['aggregate-version'])]),
+    );
     expect(chunk.map((e) => bySource.get(e.eventId))).toEqual([1, 1, 2, 3]);
   });
 });

@@ -6,7 +6,12 @@ import { setupStatements } from '../../debezium/setup-sql.js';
 const names = { connectorName: 'todo-outbox-app', slotName: 'debezium_outbox_app', publicationName: 'debezium_outbox' };
 
 describe('Debezium connector config', () => {
-  const cfg = connectorConfig({ ...names, databaseUrl: 'postgresql://postgres@db.internal:6543/app', user: 'debezium_outbox', password: 's3cret' });
+  const cfg = connectorConfig({
+    ...names,
+    databaseUrl: 'postgresql://postgres@db.internal:6543/app',
+    user: 'debezium_outbox',
+    password: 's3cret',
+  });
 
   it('reads the outbox inserts from our publication, from the slot, without snapshotting data', () => {
     expect(cfg).toMatchObject({
@@ -33,7 +38,14 @@ describe('Debezium connector config', () => {
     expect(cfg['transforms.outbox.table.fields.additional.placement']).toBe(
       'event_id:header:event-id,event_type:header:event-type,aggregate_version:header:aggregate-version,occurred_at:header:occurred-at,traceparent:header:traceparent,user_id:header:user-id',
     );
-    expect(HEADER_COLUMNS.map(([, h]) => h)).toEqual(['event-id', 'event-type', 'aggregate-version', 'occurred-at', 'traceparent', 'user-id']);
+    expect(HEADER_COLUMNS.map(([, h]) => h)).toEqual([
+      'event-id',
+      'event-type',
+      'aggregate-version',
+      'occurred-at',
+      'traceparent',
+      'user-id',
+    ]);
     expect(cfg['transforms.dropIdHeader.headers']).toBe('id');
     expect(cfg['key.converter']).toBe('org.apache.kafka.connect.storage.StringConverter');
     expect(cfg['value.converter']).toBe('io.debezium.converters.BinaryDataConverter');
@@ -53,7 +65,9 @@ describe('Debezium connector config', () => {
 
 describe('Debezium setup SQL', () => {
   it('publishes inserts of the outbox and heartbeat table only, and escapes the password', () => {
-    const sql = setupStatements({ role: 'debezium_outbox', password: "it's", publicationName: 'debezium_outbox' }).join(';\n');
+    const sql = setupStatements({ role: 'debezium_outbox', password: "it's", publicationName: 'debezium_outbox' }).join(
+      ';\n',
+    );
     expect(sql).toContain(`FOR TABLE public.outbox, public.debezium_heartbeat WITH (publish = 'insert')`);
     expect(sql).toContain(`PASSWORD 'it''s'`);
     expect(sql).toContain('GRANT SELECT ON public.outbox TO "debezium_outbox"');

@@ -45,21 +45,45 @@ describe('Debezium relay: end to end', () => {
     expect(orderViolations(collector.records, mine)).toEqual([]);
     // Every record is one of ours with exactly our six headers.
     for (const r of collector.records.filter((r) => r.key && mine.has(r.key))) {
-      expect(Object.keys(r.headers)).toEqual(['event-id', 'event-type', 'aggregate-version', 'occurred-at', 'traceparent', 'user-id']);
+      expect(Object.keys(r.headers)).toEqual([
+        'event-id',
+        'event-type',
+        'aggregate-version',
+        'occurred-at',
+        'traceparent',
+        'user-id',
+      ]);
     }
   });
 
   it('janitor: deletes rows once the connector confirmed them, nothing without a slot', async () => {
     const pool = new pg.Pool({ connectionString: database.url, max: 2 });
     try {
-      const count = async () => Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox')).rows[0]!.n);
+      const count = async () =>
+        Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox')).rows[0]!.n);
       expect(await count()).toBe(2000);
       // A janitor guarding another (absent) slot deletes nothing.
-      const unguarded = new OutboxJanitor({ pool, maxAgeMs: 0, batchSize: 300, intervalMs: 100, slotName: 'no_such_slot' });
+      const unguarded = new OutboxJanitor({
+        pool,
+        maxAgeMs: 0,
+        batchSize: 300,
+        intervalMs: 100,
+        slotName: 'no_such_slot',
+      });
       expect(await unguarded.round()).toBe(0);
-      const janitor = new OutboxJanitor({ pool, maxAgeMs: 0, batchSize: 300, intervalMs: 100, slotName: names.slotName });
+      const janitor = new OutboxJanitor({
+        pool,
+        maxAgeMs: 0,
+        batchSize: 300,
+        intervalMs: 100,
+        slotName: names.slotName,
+      });
       // The first round only takes a mark; later rounds delete once the heartbeat moved the slot past it.
-      await waitFor(async () => (await janitor.round(), (await count()) === 0), { timeoutMs: 30_000, intervalMs: 300, what: 'the janitor to empty the outbox' });
+      await waitFor(async () => (await janitor.round(), (await count()) === 0), {
+        timeoutMs: 30_000,
+        intervalMs: 300,
+        what: 'the janitor to empty the outbox',
+      });
     } finally {
       await pool.end();
     }

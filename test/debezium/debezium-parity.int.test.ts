@@ -42,7 +42,10 @@ class RawCollector {
   readonly records: RawRecord[] = [];
   private consumer: Consumer | undefined;
   async start(topics: string[]): Promise<this> {
-    this.consumer = testKafka('debezium-parity').consumer({ groupId: `test-parity-${randomUUID()}`, maxWaitTimeInMs: 100 });
+    this.consumer = testKafka('debezium-parity').consumer({
+      groupId: `test-parity-${randomUUID()}`,
+      maxWaitTimeInMs: 100,
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics, fromBeginning: false });
     let joined = false;
@@ -115,7 +118,14 @@ async function buildRows(): Promise<Row[]> {
       key: reminderId,
       eventType: 'ReminderScheduled',
       version: 1,
-      payload: await codec.encode('ReminderScheduled', { id: reminderId, task_id: randomUUID(), user_id: user, remind_at: Date.now() + 3_600_000, task_title: `rappel ${k}`, source: 'explicit' }),
+      payload: await codec.encode('ReminderScheduled', {
+        id: reminderId,
+        task_id: randomUUID(),
+        user_id: user,
+        remind_at: Date.now() + 3_600_000,
+        task_title: `rappel ${k}`,
+        source: 'explicit',
+      }),
       occurredAt: new Date().toISOString(),
       traceparent: trace(),
       userId: user,
@@ -167,7 +177,10 @@ async function insertRows(databaseUrl: string, rows: Row[]): Promise<void> {
 }
 
 function describeHeaders(h: IHeaders): [string, string][] {
-  return Object.entries(h).map(([k, v]) => [k, Array.isArray(v) ? `ARRAY(${v.length})` : Buffer.isBuffer(v) ? v.toString('hex') : `NOT-A-BUFFER(${String(v)})`]);
+  return Object.entries(h).map(([k, v]) => [
+    k,
+    Array.isArray(v) ? `ARRAY(${v.length})` : Buffer.isBuffer(v) ? v.toString('hex') : `NOT-A-BUFFER(${String(v)})`,
+  ]);
 }
 
 describe('Debezium relay: parity with the TypeScript relay', () => {
@@ -198,7 +211,10 @@ describe('Debezium relay: parity with the TypeScript relay', () => {
     // Phase 1: the TypeScript relay.
     relay = await startTestRelay(tsDb.url);
     await insertRows(tsDb.url, rows);
-    await waitFor(() => collector.byEventId(ids).size === rows.length, { timeoutMs: 60_000, what: 'the TypeScript relay to publish every row' });
+    await waitFor(() => collector.byEventId(ids).size === rows.length, {
+      timeoutMs: 60_000,
+      what: 'the TypeScript relay to publish every row',
+    });
     await relay.stop();
     relay = undefined;
     const fromTs = collector.byEventId(ids);
@@ -212,7 +228,10 @@ describe('Debezium relay: parity with the TypeScript relay', () => {
       later.records.push(...collector.records.slice(tsCount));
       return later.byEventId(ids);
     };
-    await waitFor(() => debeziumRecords().size === rows.length, { timeoutMs: 90_000, what: 'Debezium to publish every row' });
+    await waitFor(() => debeziumRecords().size === rows.length, {
+      timeoutMs: 90_000,
+      what: 'Debezium to publish every row',
+    });
     const fromDbz = debeziumRecords();
 
     const differences: string[] = [];
@@ -220,13 +239,18 @@ describe('Debezium relay: parity with the TypeScript relay', () => {
       const ts = fromTs.get(row.eventId)!;
       const dbz = fromDbz.get(row.eventId)!;
       const expected = ts[0]!;
-      for (const [relayName, recs] of [['ts', ts], ['debezium', dbz]] as const) {
+      for (const [relayName, recs] of [
+        ['ts', ts],
+        ['debezium', dbz],
+      ] as const) {
         for (const r of recs) {
           const where = `${relayName} ${row.eventId}`;
           if (r.topic !== row.topic) differences.push(`${where}: topic ${r.topic}`);
-          if (r.partition !== expected.partition) differences.push(`${where}: partition ${r.partition} vs ${expected.partition}`);
+          if (r.partition !== expected.partition)
+            differences.push(`${where}: partition ${r.partition} vs ${expected.partition}`);
           if (!r.key?.equals(Buffer.from(row.key, 'utf8'))) differences.push(`${where}: key ${r.key?.toString('hex')}`);
-          if (!r.value?.equals(row.payload)) differences.push(`${where}: value differs (${r.value?.length} vs ${row.payload.length} bytes)`);
+          if (!r.value?.equals(row.payload))
+            differences.push(`${where}: value differs (${r.value?.length} vs ${row.payload.length} bytes)`);
           const got = JSON.stringify(describeHeaders(r.headers));
           const want = JSON.stringify(describeHeaders(expected.headers));
           if (got !== want) differences.push(`${where}: headers ${got} vs ${want}`);

@@ -45,7 +45,11 @@ export async function slotsNamed(slotName: string): Promise<string[]> {
   const c = new pg.Client({ connectionString: u.toString() });
   await c.connect();
   try {
-    return (await c.query<{ slot_name: string }>('SELECT slot_name FROM pg_replication_slots WHERE slot_name = $1', [slotName])).rows.map((r) => r.slot_name);
+    return (
+      await c.query<{ slot_name: string }>('SELECT slot_name FROM pg_replication_slots WHERE slot_name = $1', [
+        slotName,
+      ])
+    ).rows.map((r) => r.slot_name);
   } finally {
     await c.end();
   }

@@ -11,7 +11,11 @@ export async function groupAtLatest(kafka: Kafka, groupId: string, topics: reado
   try {
     for (const topic of topics) {
       const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+      });
     }
   } finally {
     await admin.disconnect();
@@ -19,5 +23,9 @@ export async function groupAtLatest(kafka: Kafka, groupId: string, topics: reado
 }
 
 export function spawnConsumer(group: string, databaseUrl: string, env: Record<string, string> = {}): ConsumerProcess {
-  return spawnService('consumers/main.ts', [group], group, { DATABASE_URL: databaseUrl, CONSUMER_METRICS_PORT: '0', ...env });
+  return spawnService('consumers/main.ts', [group], group, {
+    DATABASE_URL: databaseUrl,
+    CONSUMER_METRICS_PORT: '0',
+    ...env,
+  });
 }

@@ -18,7 +18,6 @@ export interface CollectedRecord {
   headers: Record<string, string>;
 }
 
-
 /**
  * Reads topics from the beginning (or from the latest offset) into memory until stopped. Tests
  * filter the records by the ids they wrote, so tests sharing a topic do not interfere.
@@ -27,7 +26,10 @@ export class TopicCollector {
   readonly records: CollectedRecord[] = [];
   private consumer: Consumer | undefined;
 
-  constructor(private readonly kafka: Kafka, private readonly topics: string[]) {}
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topics: string[],
+  ) {}
 
   async start(fromBeginning = true): Promise<this> {
     this.consumer = this.kafka.consumer({ groupId: `test-collector-${randomUUID()}`, maxWaitTimeInMs: 100 });

@@ -39,7 +39,13 @@ export async function sampleTaskCreated(): Promise<Buffer> {
   return samplePayload;
 }
 
-export async function insertOutboxRow(c: pg.ClientBase | pg.Pool, key: string, version: number, payload: Buffer, topic: string = TOPICS.tasks): Promise<WrittenRow> {
+export async function insertOutboxRow(
+  c: pg.ClientBase | pg.Pool,
+  key: string,
+  version: number,
+  payload: Buffer,
+  topic: string = TOPICS.tasks,
+): Promise<WrittenRow> {
   const eventId = randomUUID();
   await c.query(
     `insert into outbox (event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id)
@@ -50,7 +56,13 @@ export async function insertOutboxRow(c: pg.ClientBase | pg.Pool, key: string, v
 }
 
 /** `perKey` events for each key, keys written concurrently by `writers` connections. */
-export async function writeEvents(databaseUrl: string, keys: string[], perKey: number, writers = 16, firstVersion = 1): Promise<WrittenRow[]> {
+export async function writeEvents(
+  databaseUrl: string,
+  keys: string[],
+  perKey: number,
+  writers = 16,
+  firstVersion = 1,
+): Promise<WrittenRow[]> {
   const payload = await sampleTaskCreated();
   const pool = new pg.Pool({ connectionString: databaseUrl, max: writers });
   const out: WrittenRow[] = [];
@@ -62,7 +74,8 @@ export async function writeEvents(databaseUrl: string, keys: string[], perKey: n
           const i = next++;
           if (i >= keys.length) return;
           const key = keys[i]!;
-          for (let v = firstVersion; v < firstVersion + perKey; v++) out.push(await insertOutboxRow(pool, key, v, payload));
+          for (let v = firstVersion; v < firstVersion + perKey; v++)
+            out.push(await insertOutboxRow(pool, key, v, payload));
         }
       }),
     );

@@ -8,11 +8,19 @@ export interface ServiceProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnService(entry: string, args: string[], logName: string, env: Record<string, string>): ServiceProcess {
+export function spawnService(
+  entry: string,
+  args: string[],
+  logName: string,
+  env: Record<string, string>,
+): ServiceProcess {
   const logDir = path.resolve('.stack/logs/test');
   mkdirSync(logDir, { recursive: true });
   const log = createWriteStream(path.join(logDir, `${logName}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   return {

@@ -28,12 +28,20 @@ export interface TestApi {
   taskChanges?: TaskChangeHub;
   token(userId: string, expiresIn?: string | number): Promise<string>;
   /** fetch with the user's token and a JSON body. */
-  call(userId: string, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  call(
+    userId: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   stop(): Promise<void>;
 }
 
 /** `sse`: also start the TaskChangeHub (a Kafka consumer) for GET /api/:userId/events. */
-export async function startTestApi(opts: { clock?: () => Date; codec?: EventCodec; sse?: boolean | { heartbeatMs?: number } } = {}): Promise<TestApi> {
+export async function startTestApi(
+  opts: { clock?: () => Date; codec?: EventCodec; sse?: boolean | { heartbeatMs?: number } } = {},
+): Promise<TestApi> {
   const database = await createTestDatabase();
   const codec = opts.codec ?? EventCodec.forUrl(connectionConfig().schemaRegistryUrl);
   await codec.resolveAll();
@@ -45,12 +53,28 @@ export async function startTestApi(opts: { clock?: () => Date; codec?: EventCode
   let taskChanges: TaskChangeHub | undefined;
   if (opts.sse) {
     const c = connectionConfig();
-    taskChanges = new TaskChangeHub({ kafka: createKafka({ brokers: c.kafkaBrokers, clientId: 'api-sse-test' }), registry: new SchemaRegistry({ host: c.schemaRegistryUrl }), logger, heartbeatMs: typeof opts.sse === 'object' ? opts.sse.heartbeatMs : undefined });
+    taskChanges = new TaskChangeHub({
+      kafka: createKafka({ brokers: c.kafkaBrokers, clientId: 'api-sse-test' }),
+      registry: new SchemaRegistry({ host: c.schemaRegistryUrl }),
+      logger,
+      heartbeatMs: typeof opts.sse === 'object' ? opts.sse.heartbeatMs : undefined,
+    });
     await taskChanges.start();
   }
   // REST writes run on their own pool here; in production it is the pool under Prisma.
   const pool = new pg.Pool({ connectionString: database.url, max: 10 });
-  const app = createApp({ db: database.db, pool, codec, tasks, chat, logger, metrics, jwtSecret: TEST_JWT_SECRET, bodyLimitBytes: 64 * 1024, taskChanges });
+  const app = createApp({
+    db: database.db,
+    pool,
+    codec,
+    tasks,
+    chat,
+    logger,
+    metrics,
+    jwtSecret: TEST_JWT_SECRET,
+    bodyLimitBytes: 64 * 1024,
+    taskChanges,
+  });
   const server: Server = await new Promise((resolve) => {
     const s = createExpressServer(app).listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -65,7 +89,11 @@ export async function startTestApi(opts: { clock?: () => Date; codec?: EventCode
     async call(userId, method, path, body, headers = {}) {
       const res = await fetch(`${baseUrl}/api/${userId}${path}`, {
         method,
-        headers: { authorization: `Bearer ${await token(userId)}`, ...(body !== undefined && { 'content-type': 'application/json' }), ...headers },
+        headers: {
+          authorization: `Bearer ${await token(userId)}`,
+          ...(body !== undefined && { 'content-type': 'application/json' }),
+          ...headers,
+        },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
       const text = await res.text();

@@ -5,7 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { consumerConfig, type ConsumerConfig } from '../../consumers/config.js';
-import { startConsumerService, type ConsumerServiceDefinition, type RunningConsumerService } from '../../consumers/consumer-service.js';
+import {
+  startConsumerService,
+  type ConsumerServiceDefinition,
+  type RunningConsumerService,
+} from '../../consumers/consumer-service.js';
 import { createLogger } from '../../lib/logger.js';
 
 export async function startTestConsumer(
@@ -24,12 +28,17 @@ export async function startTestConsumer(
     outageRetryMaxMs: 1000,
     ...opts.config,
   };
-  const service = await startConsumerService(def, config, createLogger(def.group, process.env.TEST_LOG_LEVEL ?? 'silent'), {
-    clock: opts.clock,
-    scheduleTicks: false,
-    fromBeginning: false,
-    kafkaGroupId,
-  });
+  const service = await startConsumerService(
+    def,
+    config,
+    createLogger(def.group, process.env.TEST_LOG_LEVEL ?? 'silent'),
+    {
+      clock: opts.clock,
+      scheduleTicks: false,
+      fromBeginning: false,
+      kafkaGroupId,
+    },
+  );
   // kafkajs joins the group asynchronously: give it a moment so records written next are seen.
   await new Promise((r) => setTimeout(r, 1500));
   return Object.assign(service, { kafkaGroupId });

@@ -8,5 +8,8 @@ export function testRelayConfig(databaseUrl: string, overrides: Partial<RelayCon
 }
 
 export function startTestRelay(databaseUrl: string, overrides: Partial<RelayConfig> = {}): Promise<RelayService> {
-  return startRelayService(testRelayConfig(databaseUrl, overrides), createLogger('relay-test', process.env.TEST_LOG_LEVEL ?? 'silent'));
+  return startRelayService(
+    testRelayConfig(databaseUrl, overrides),
+    createLogger('relay-test', process.env.TEST_LOG_LEVEL ?? 'silent'),
+  );
 }

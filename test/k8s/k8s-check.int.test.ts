@@ -20,7 +20,11 @@ let tmp: string;
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'k8s-check-'));
   const json = path.join(tmp, 'report.json');
-  const res = spawnSync(process.execPath, ['--import', 'tsx', 'k8s/check/main.ts', '--only', 'fixture/', '--json', json], { encoding: 'utf8' });
+  const res = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'k8s/check/main.ts', '--only', 'fixture/', '--json', json],
+    { encoding: 'utf8' },
+  );
   exitCode = res.status;
   report = JSON.parse(readFileSync(json, 'utf8')) as Report;
 }, 300_000);
@@ -43,23 +47,29 @@ it('reports a consumer allowed more replicas than its topics have partitions', (
 });
 
 it('reports topics that differ from lib/topics.ts', () => {
-  const messages = findings('fixture/bad-platform').filter((f) => f.code === 'topics').map((f) => `${f.subject}: ${f.message}`);
-  expect(messages).toEqual(expect.arrayContaining([
-    expect.stringMatching(/todo\.tasks\.events.*partitions 12, lib\/topics\.ts says 6/),
-    expect.stringMatching(/todo\.reminders\.events.*retention\.ms is 86400000, lib\/topics\.ts says 259200000/),
-    expect.stringMatching(/replicas 2, must be 3/),
-    expect.stringMatching(/todo\.audit-log-cg\.dlq: missing/),
-  ]));
+  const messages = findings('fixture/bad-platform')
+    .filter((f) => f.code === 'topics')
+    .map((f) => `${f.subject}: ${f.message}`);
+  expect(messages).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/todo\.tasks\.events.*partitions 12, lib\/topics\.ts says 6/),
+      expect.stringMatching(/todo\.reminders\.events.*retention\.ms is 86400000, lib\/topics\.ts says 259200000/),
+      expect.stringMatching(/replicas 2, must be 3/),
+      expect.stringMatching(/todo\.audit-log-cg\.dlq: missing/),
+    ]),
+  );
 });
 
 it('reports a container without probes, limits or a non-root context, and a Secret with data', () => {
   const bad = findings('fixture/bad-chart').map((f) => `[${f.code}] ${f.subject}: ${f.message}`);
-  expect(bad).toEqual(expect.arrayContaining([
-    '[probes] Deployment/careless container app: no livenessProbe',
-    expect.stringMatching(/^\[resources\] Deployment\/careless container app: resources without .*limits\.memory/),
-    '[security] Deployment/careless container app: runAsNonRoot is not true',
-    '[secret-data] Secret/careless-credentials: the chart carries secret data: reference an existing Secret by name instead',
-    expect.stringMatching(/^\[schema\] Deployment\/careless: The field `imagePullPolice`/),
-    expect.stringMatching(/^\[schema\] KafkaTopic\/careless: spec\.partitions: must be integer/),
-  ]));
+  expect(bad).toEqual(
+    expect.arrayContaining([
+      '[probes] Deployment/careless container app: no livenessProbe',
+      expect.stringMatching(/^\[resources\] Deployment\/careless container app: resources without .*limits\.memory/),
+      '[security] Deployment/careless container app: runAsNonRoot is not true',
+      '[secret-data] Secret/careless-credentials: the chart carries secret data: reference an existing Secret by name instead',
+      expect.stringMatching(/^\[schema\] Deployment\/careless: The field `imagePullPolice`/),
+      expect.stringMatching(/^\[schema\] KafkaTopic\/careless: spec\.partitions: must be integer/),
+    ]),
+  );
 });

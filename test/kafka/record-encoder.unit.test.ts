@@ -42,7 +42,11 @@ describe('record encoder', () => {
       { offsetDelta: 8191, timestampDelta: -1, key: 'k', value: 'v' },
       { offsetDelta: 2 ** 20, timestampDelta: -(2 ** 40), key: 'k', value: 'v' },
       { timestampDelta: 3_600_000 * 24 * 365 * 5, key: 'k', value: 'v' },
-      { key: 'k', value: 'v', headers: Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`h${i}`, 'x'.repeat(i * 3)])) },
+      {
+        key: 'k',
+        value: 'v',
+        headers: Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`h${i}`, 'x'.repeat(i * 3)])),
+      },
     ];
     const differing = shapes.filter((r) => !bytesOf(fastRecordEncoder(r)).equals(bytesOf(kafkajsRecordEncoder(r))));
     expect(differing).toEqual([]);

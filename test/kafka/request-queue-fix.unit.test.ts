@@ -16,7 +16,16 @@ interface Queue {
 const silentLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
 function newQueue(): Queue {
-  return new RequestQueue({ instrumentationEmitter: undefined, maxInFlightRequests: 1, requestTimeout: 30_000, enforceRequestTimeout: false, clientId: 'test', broker: 'localhost:1', logger: { namespace: () => silentLogger }, isConnected: () => true });
+  return new RequestQueue({
+    instrumentationEmitter: undefined,
+    maxInFlightRequests: 1,
+    requestTimeout: 30_000,
+    enforceRequestTimeout: false,
+    clientId: 'test',
+    broker: 'localhost:1',
+    logger: { namespace: () => silentLogger },
+    isConnected: () => true,
+  });
 }
 
 describe('request queue fix', () => {

@@ -4,7 +4,13 @@ import { Partitioners, type PartitionMetadata } from 'kafkajs';
 import { keyPartitioner, murmur2, partitionForKey } from '../../relay/key-partitioner.js';
 
 const metadata = (n: number): PartitionMetadata[] =>
-  Array.from({ length: n }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+  Array.from({ length: n }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    partitionErrorCode: 0,
+    replicas: [0],
+    isr: [0],
+  }));
 
 describe('key partitioner', () => {
   it("matches Kafka's own murmur2 test vectors (clients UtilsTest)", () => {
@@ -37,6 +43,8 @@ describe('key partitioner', () => {
   });
 
   it('refuses a record without a key rather than placing it anywhere', () => {
-    expect(() => keyPartitioner()({ topic: 't', partitionMetadata: metadata(6), message: { key: null, value: null } })).toThrow(/no key/);
+    expect(() =>
+      keyPartitioner()({ topic: 't', partitionMetadata: metadata(6), message: { key: null, value: null } }),
+    ).toThrow(/no key/);
   });
 });

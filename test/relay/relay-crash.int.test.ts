@@ -38,9 +38,16 @@ describe('TypeScript relay: crashes', () => {
       relay = spawnRelay(database.url, env);
     }
     const written = await writing;
-    await waitFor(() => missingEvents(written, collector.records).length === 0, { timeoutMs: 120_000, intervalMs: 500, what: 'every event after the last restart' });
+    await waitFor(() => missingEvents(written, collector.records).length === 0, {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+      what: 'every event after the last restart',
+    });
     expect(kills).toBe(6);
     expect(orderViolations(collector.records, new Set(keys))).toEqual([]);
-    await waitFor(async () => Number((await database.db.$queryRaw<{ n: bigint }[]>`select count(*) as n from outbox`)[0]!.n) === 0, { what: 'an empty outbox' });
+    await waitFor(
+      async () => Number((await database.db.$queryRaw<{ n: bigint }[]>`select count(*) as n from outbox`)[0]!.n) === 0,
+      { what: 'an empty outbox' },
+    );
   });
 });

@@ -17,7 +17,9 @@ import { waitFor } from '../helpers/wait-for.js';
 async function deadLetterFixture(clientId: string) {
   const database = await createTestDatabase();
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
-  const collector = await new TopicCollector(testKafka(clientId), [TOPICS.tasks, relayDlqTopic(TOPICS.tasks)]).start(false);
+  const collector = await new TopicCollector(testKafka(clientId), [TOPICS.tasks, relayDlqTopic(TOPICS.tasks)]).start(
+    false,
+  );
   return {
     database,
     pool,
@@ -58,10 +60,15 @@ describe('TypeScript relay: dead letters', () => {
     const v3 = await insertOutboxRow(pool, key, 3, payload);
     const o1 = await insertOutboxRow(pool, other, 1, payload);
 
-    const onTopic = (id: string) => collector.records.some((r) => r.topic === TOPICS.tasks && r.headers['event-id'] === id);
-    const dlq = await waitFor(() => collector.records.find((r) => r.topic === relayDlqTopic(TOPICS.tasks) && r.headers['event-id'] === v2.eventId), {
-      what: 'the oversized record in the DLQ',
-    });
+    const onTopic = (id: string) =>
+      collector.records.some((r) => r.topic === TOPICS.tasks && r.headers['event-id'] === id);
+    const dlq = await waitFor(
+      () =>
+        collector.records.find((r) => r.topic === relayDlqTopic(TOPICS.tasks) && r.headers['event-id'] === v2.eventId),
+      {
+        what: 'the oversized record in the DLQ',
+      },
+    );
     expect(dlq.headers['dlq-reason']).toMatch(/MESSAGE_TOO_LARGE/);
     expect(dlq.headers['dlq-original-topic']).toBe(TOPICS.tasks);
     expect(dlq.headers['aggregate-version']).toBe('2');
@@ -73,7 +80,9 @@ describe('TypeScript relay: dead letters', () => {
     // v3 waits behind the dead letter.
     expect(onTopic(v3.eventId)).toBe(false);
     expect(await listHeldKeys(pool)).toEqual([expect.objectContaining({ message_key: key, event_id: v2.eventId })]);
-    expect(await listDeadLetters(pool)).toEqual([expect.objectContaining({ event_id: v2.eventId, reason: expect.stringMatching(/MESSAGE_TOO_LARGE/) })]);
+    expect(await listDeadLetters(pool)).toEqual([
+      expect.objectContaining({ event_id: v2.eventId, reason: expect.stringMatching(/MESSAGE_TOO_LARGE/) }),
+    ]);
     const waiting = await pool.query('select event_id::text from outbox');
     expect(waiting.rows).toEqual([{ event_id: v3.eventId }]);
 
@@ -86,10 +95,17 @@ describe('TypeScript relay: dead letters', () => {
     // Replaying before the cause is fixed puts the event back in the outbox, where the broker
     // refuses it again: a second DLQ record, and the key held once more.
     await replayDeadLetter(pool, v2.eventId);
-    await waitFor(() => collector.records.filter((r) => r.topic === relayDlqTopic(TOPICS.tasks) && r.headers['event-id'] === v2.eventId).length === 2, {
-      what: 'the replayed event dead-lettered again',
+    await waitFor(
+      () =>
+        collector.records.filter((r) => r.topic === relayDlqTopic(TOPICS.tasks) && r.headers['event-id'] === v2.eventId)
+          .length === 2,
+      {
+        what: 'the replayed event dead-lettered again',
+      },
+    );
+    await waitFor(async () => (await listHeldKeys(pool)).some((h: { message_key: string }) => h.message_key === key), {
+      what: 'the key held again',
     });
-    await waitFor(async () => (await listHeldKeys(pool)).some((h: { message_key: string }) => h.message_key === key), { what: 'the key held again' });
     m = await (await fetch(relay.metricsUrl)).text();
     expect(m).toMatch(/relay_dead_lettered_total\{topic="todo.tasks.events"\} 2/);
   });
@@ -130,8 +146,13 @@ describe('TypeScript relay: a dead letter and the batch read while it was out', 
     }
     relay = await startTestRelay(database.url, { batchSize: 1 });
 
-    const onTopic = (id: string) => collector.records.some((r) => r.topic === TOPICS.tasks && r.headers['event-id'] === id);
-    await waitFor(() => collector.records.some((r) => r.topic === relayDlqTopic(TOPICS.tasks) && r.headers['event-id'] === v2.eventId), { what: 'v2 in the DLQ' });
+    const onTopic = (id: string) =>
+      collector.records.some((r) => r.topic === TOPICS.tasks && r.headers['event-id'] === id);
+    await waitFor(
+      () =>
+        collector.records.some((r) => r.topic === relayDlqTopic(TOPICS.tasks) && r.headers['event-id'] === v2.eventId),
+      { what: 'v2 in the DLQ' },
+    );
     await waitFor(() => onTopic(o1.eventId), { what: 'the other key after the dead letter' });
     expect(onTopic(v3.eventId)).toBe(false);
     const waiting = await pool.query('select event_id::text from outbox');

@@ -40,10 +40,15 @@ describe('TypeScript relay: one active, standby takes over', () => {
     await waitFor(() => logA.active() || logB.active(), { what: 'one relay to become active' });
     const keys = Array.from({ length: 50 }, () => `fo-${randomUUID()}`);
     const first = await writeEvents(database.url, keys, 20);
-    await waitFor(() => missingEvents(first, collector.records).length === 0, { timeoutMs: 60_000, what: 'first wave' });
+    await waitFor(() => missingEvents(first, collector.records).length === 0, {
+      timeoutMs: 60_000,
+      what: 'first wave',
+    });
     // Exactly one holds the leader lock.
     expect([logA.active(), logB.active()].filter(Boolean)).toHaveLength(1);
-    const locks = await database.db.$queryRaw<{ n: bigint }[]>`select count(*) as n from pg_locks where locktype = 'advisory' and granted`;
+    const locks = await database.db.$queryRaw<
+      { n: bigint }[]
+    >`select count(*) as n from pg_locks where locktype = 'advisory' and granted`;
     expect(Number(locks[0]!.n)).toBe(1);
 
     const [active, standby, standbyLog] = logA.active() ? [a, b, logB] : [b, a, logA];
@@ -54,7 +59,10 @@ describe('TypeScript relay: one active, standby takes over', () => {
     const takeoverMs = Date.now() - killedAt;
     expect(takeoverMs).toBeLessThan(10_000);
     expect(standby.child.exitCode).toBeNull();
-    await waitFor(() => missingEvents([...first, ...second], collector.records).length === 0, { timeoutMs: 60_000, what: 'second wave via the standby' });
+    await waitFor(() => missingEvents([...first, ...second], collector.records).length === 0, {
+      timeoutMs: 60_000,
+      what: 'second wave via the standby',
+    });
     expect(orderViolations(collector.records, new Set(keys))).toEqual([]);
   });
 });

@@ -36,11 +36,24 @@ describe('TypeScript relay: Kafka outage', () => {
     await sleep(4000);
     await ensureStack(() => undefined);
     const after = await writeEvents(database.url, keys, 10, 16, 21);
-    collector = await new TopicCollector(testKafka('relay-outage'), [TOPICS.tasks, relayDlqTopic(TOPICS.tasks)]).start(true);
+    collector = await new TopicCollector(testKafka('relay-outage'), [TOPICS.tasks, relayDlqTopic(TOPICS.tasks)]).start(
+      true,
+    );
     const all = [...before, ...during, ...after];
-    await waitFor(() => missingEvents(all, collector!.records).length === 0, { timeoutMs: 120_000, intervalMs: 500, what: 'every event after the outage' });
-    expect(orderViolations(collector.records.filter((r) => r.topic === TOPICS.tasks), new Set(keys))).toEqual([]);
-    expect(collector.records.filter((r) => r.topic === relayDlqTopic(TOPICS.tasks) && keys.includes(r.key ?? ''))).toEqual([]);
+    await waitFor(() => missingEvents(all, collector!.records).length === 0, {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+      what: 'every event after the outage',
+    });
+    expect(
+      orderViolations(
+        collector.records.filter((r) => r.topic === TOPICS.tasks),
+        new Set(keys),
+      ),
+    ).toEqual([]);
+    expect(
+      collector.records.filter((r) => r.topic === relayDlqTopic(TOPICS.tasks) && keys.includes(r.key ?? '')),
+    ).toEqual([]);
     const dead = await database.db.$queryRaw<{ n: bigint }[]>`select count(*) as n from outbox_dead_letters`;
     expect(Number(dead[0]!.n)).toBe(0);
   });

@@ -39,11 +39,18 @@ describe('TypeScript relay: ordering and completeness', () => {
       const low = await insertOutboxRow(late, lowKey, 1, payload);
       const highKey = `early-${randomUUID()}`;
       const high = await insertOutboxRow(writer, highKey, 1, payload);
-      await waitFor(() => collector.records.some((r) => r.headers['event-id'] === high.eventId), { what: 'the higher id to be published' });
-      const ids = await late.query<{ event_id: string; id: string }>('select event_id::text, id::text from outbox where event_id = $1', [low.eventId]);
+      await waitFor(() => collector.records.some((r) => r.headers['event-id'] === high.eventId), {
+        what: 'the higher id to be published',
+      });
+      const ids = await late.query<{ event_id: string; id: string }>(
+        'select event_id::text, id::text from outbox where event_id = $1',
+        [low.eventId],
+      );
       expect(ids.rowCount).toBe(1);
       await late.query('commit');
-      await waitFor(() => collector.records.some((r) => r.headers['event-id'] === low.eventId), { what: 'the late-committed row' });
+      await waitFor(() => collector.records.some((r) => r.headers['event-id'] === low.eventId), {
+        what: 'the late-committed row',
+      });
       const rows = await database.db.$queryRaw<{ n: bigint }[]>`select count(*) as n from outbox`;
       expect(Number(rows[0]!.n)).toBe(0);
     } finally {
@@ -56,7 +63,11 @@ describe('TypeScript relay: ordering and completeness', () => {
     const keys = Array.from({ length: 200 }, () => `k-${randomUUID()}`);
     const written = await writeEvents(database.url, keys, 50);
     expect(written).toHaveLength(10_000);
-    await waitFor(() => missingEvents(written, collector.records).length === 0, { timeoutMs: 90_000, intervalMs: 500, what: 'every event in Kafka' });
+    await waitFor(() => missingEvents(written, collector.records).length === 0, {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+      what: 'every event in Kafka',
+    });
     expect(orderViolations(collector.records, new Set(keys))).toEqual([]);
     for (const r of collector.records.filter((x) => x.key === keys[0])) {
       expect(r.headers).toEqual(expect.objectContaining({ 'event-type': 'TaskCreated', 'user-id': 'relay-test' }));
@@ -80,7 +91,7 @@ describe('TypeScript relay: a late commit while batches are read ahead', () => {
     await database.drop();
   });
 
-  it('publishes a row that commits below the ids of the batches in flight before its key\'s next row', async () => {
+  it("publishes a row that commits below the ids of the batches in flight before its key's next row", async () => {
     const payload = await sampleTaskCreated();
     const late = new pg.Client({ connectionString: database.url });
     await late.connect();
@@ -92,14 +103,24 @@ describe('TypeScript relay: a late commit while batches are read ahead', () => {
       const backlog = await writeEvents(database.url, keys, 10);
       // Small batches: the relay is many batches into the backlog, each read while the previous was out.
       relay = await startTestRelay(database.url, { batchSize: 2 });
-      await waitFor(() => collector.records.filter((r) => keys.includes(r.key ?? '')).length >= 50, { what: 'the relay well into the backlog' });
+      await waitFor(() => collector.records.filter((r) => keys.includes(r.key ?? '')).length >= 50, {
+        what: 'the relay well into the backlog',
+      });
       await late.query('commit');
       // The key's next row, above every id of the backlog: a relay reading on from the highest id
       // it has seen would publish it and leave v1 behind.
       const v2 = await insertOutboxRow(late, lateKey, 2, payload);
-      await waitFor(() => missingEvents([...backlog, v1, v2], collector.records).length === 0, { timeoutMs: 60_000, intervalMs: 200, what: 'the backlog and the late key' });
+      await waitFor(() => missingEvents([...backlog, v1, v2], collector.records).length === 0, {
+        timeoutMs: 60_000,
+        intervalMs: 200,
+        what: 'the backlog and the late key',
+      });
       expect(orderViolations(collector.records, new Set([...keys, lateKey]))).toEqual([]);
-      await waitFor(async () => Number((await database.db.$queryRaw<{ n: bigint }[]>`select count(*) as n from outbox`)[0]!.n) === 0, { what: 'an empty outbox' });
+      await waitFor(
+        async () =>
+          Number((await database.db.$queryRaw<{ n: bigint }[]>`select count(*) as n from outbox`)[0]!.n) === 0,
+        { what: 'an empty outbox' },
+      );
     } finally {
       await late.end();
     }

@@ -39,7 +39,24 @@ describe('Kafka and the schema registry', () => {
     const value = await codec.encode('TaskCreated', payload);
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
-    await producer.send({ topic: TOPICS.tasks, acks: -1, messages: [{ key: id, value, headers: { 'event-id': randomUUID(), 'event-type': 'TaskCreated', 'aggregate-version': '1', 'occurred-at': new Date().toISOString(), traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', 'user-id': 'smoke-user' } }] });
+    await producer.send({
+      topic: TOPICS.tasks,
+      acks: -1,
+      messages: [
+        {
+          key: id,
+          value,
+          headers: {
+            'event-id': randomUUID(),
+            'event-type': 'TaskCreated',
+            'aggregate-version': '1',
+            'occurred-at': new Date().toISOString(),
+            traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+            'user-id': 'smoke-user',
+          },
+        },
+      ],
+    });
     await producer.disconnect();
 
     const got = await waitFor(() => collector.records.find((r) => r.key === id), { what: 'the record' });

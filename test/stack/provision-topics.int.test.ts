@@ -12,14 +12,19 @@ describe('topic provisioning', () => {
   afterAll(() => admin.disconnect());
 
   async function configOf(topic: string): Promise<Record<string, string>> {
-    const d = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }] });
+    const d = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }],
+    });
     return Object.fromEntries(d.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
   }
 
-  it('creates every topic with the table\'s partitions, retention and cleanup policy', async () => {
+  it("creates every topic with the table's partitions, retention and cleanup policy", async () => {
     await provisionAllTopics();
     const specs = topicSpecs();
-    expect(specs.map((s) => s.name)).toEqual(expect.arrayContaining([TOPICS.tasks, TOPICS.reminders, TOPICS.broadcast, 'todo.audit-log-cg.dlq']));
+    expect(specs.map((s) => s.name)).toEqual(
+      expect.arrayContaining([TOPICS.tasks, TOPICS.reminders, TOPICS.broadcast, 'todo.audit-log-cg.dlq']),
+    );
     const meta = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.name) });
     for (const s of specs) {
       const t = meta.topics.find((m) => m.name === s.name);
@@ -43,7 +48,16 @@ describe('topic provisioning', () => {
   it('puts a retention changed by hand back without touching data', async () => {
     await admin.alterConfigs({
       validateOnly: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: TOPICS.reminders, configEntries: [{ name: 'retention.ms', value: '1000' }, { name: 'cleanup.policy', value: 'delete' }] }],
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: TOPICS.reminders,
+          configEntries: [
+            { name: 'retention.ms', value: '1000' },
+            { name: 'cleanup.policy', value: 'delete' },
+          ],
+        },
+      ],
     });
     expect((await configOf(TOPICS.reminders))['retention.ms']).toBe('1000');
     const report = await provisionAllTopics();
