@@ -31,6 +31,10 @@ function components(cfg: StackConfig): Component[] {
   ];
 }
 
+function stripTerminalCodes(text: string): string {
+  return text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+}
+
 /** Fetches every component not yet complete; throws naming the component whose fetch failed. */
 export function fetchJvmComponents(cfg: StackConfig, log: (msg: string) => void): void {
   for (const c of components(cfg)) {
@@ -52,11 +56,14 @@ export function fetchJvmComponents(cfg: StackConfig, log: (msg: string) => void)
         `-DmarkersDirectory=${path.join(c.target, '.markers')}`,
         '-DincludeScope=runtime',
       ],
-      { stdio: ['ignore', 'inherit', 'inherit'] },
+      // Quiet Maven still writes terminal reset codes; its output is shown (plain) only on failure.
+      { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
     );
     if (res.error) throw new Error(`fetching ${c.name}: cannot run mvn (${res.error.message}); is Maven installed?`);
-    if (res.status !== 0)
+    if (res.status !== 0) {
+      process.stderr.write(stripTerminalCodes(`${res.stdout}${res.stderr}`));
       throw new Error(`fetching ${c.name} with Maven failed (exit ${res.status}); see the output above`);
+    }
     if (readdirSync(c.target).filter((f) => !f.startsWith('.')).length === 0) {
       throw new Error(`fetching ${c.name}: Maven finished but ${c.target} is empty`);
     }

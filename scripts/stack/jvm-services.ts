@@ -8,6 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createKafka } from '../../lib/kafka/kafka-client.js';
 import { findJava } from './java.js';
 import { killProcess, runningPid, startDetached, stopProcess } from './processes.js';
 import type { StackConfig } from './stack-config.js';
@@ -73,11 +74,11 @@ export function kafkaService(cfg: StackConfig): StackService {
     cfg,
     'kafka',
     async () => {
-      const { Kafka, logLevel } = await import('kafkajs');
-      const admin = new Kafka({
+      const admin = createKafka({
         brokers: [`127.0.0.1:${cfg.kafkaPort}`],
-        logLevel: logLevel.NOTHING,
-        retry: { retries: 0 },
+        clientId: 'stack',
+        quiet: true,
+        retries: 0,
       }).admin();
       try {
         await admin.connect();

@@ -6,9 +6,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { isAlive } from './processes.js';
 import type { StackConfig } from './stack-config.js';
 import { stackDatabaseUrl } from './stack-config.js';
 import type { StackService } from './stack-service.js';
@@ -44,13 +45,36 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
  * a folder that user cannot enter (a 0700 home, say) gets its cluster in the temp folder instead,
  * named after the checkout so two checkouts never share one.
  */
-function clusterDir(cfg: StackConfig, asRoot: boolean): string {
-  const inRepo = path.join(cfg.dir, 'pg');
-  if (!asRoot) return inRepo;
-  const probe = spawnSync('runuser', ['-u', cfg.pgUser, '--', 'test', '-x', cfg.dir]);
-  if (probe.status === 0) return inRepo;
+function clusterCandidates(cfg: StackConfig): { inRepo: string; inTemp: string } {
   const tag = createHash('sha1').update(cfg.dir).digest('hex').slice(0, 10);
-  return path.join(tmpdir(), `todo-stack-pg-${tag}`);
+  return { inRepo: path.join(cfg.dir, 'pg'), inTemp: path.join(tmpdir(), `todo-stack-pg-${tag}`) };
+}
+
+/**
+ * Where this checkout's cluster lives, decided once and recorded in `<stack>/pg-location`: every
+ * later command (status, down, the tests) reads the record, so none of them can look in one folder
+ * while the server runs from the other. The stack folder is created before the probe, so the
+ * decision does not depend on whether an earlier command happened to create it.
+ */
+export function clusterDir(cfg: StackConfig, asRoot: boolean): string {
+  const record = path.join(cfg.dir, 'pg-location');
+  if (existsSync(record)) return readFileSync(record, 'utf8').trim();
+  const { inRepo, inTemp } = clusterCandidates(cfg);
+  mkdirSync(cfg.dir, { recursive: true });
+  // A cluster made before the record existed keeps its place.
+  const existing = [inRepo, inTemp].find((d) => existsSync(path.join(d, 'data', 'PG_VERSION')));
+  const reachable = () => !asRoot || spawnSync('runuser', ['-u', cfg.pgUser, '--', 'test', '-x', cfg.dir]).status === 0;
+  const chosen = existing ?? (reachable() ? inRepo : inTemp);
+  writeFileSync(record, `${chosen}\n`);
+  return chosen;
+}
+
+/** The postmaster's pid from `<data>/postmaster.pid` when that process is alive. */
+function postmasterPid(dataDir: string): number | undefined {
+  const file = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
 }
 
 export function postgresService(cfg: StackConfig): StackService {
@@ -119,7 +143,7 @@ export function postgresService(cfg: StackConfig): StackService {
     },
     isRunning() {
       if (cfg.externalDatabaseUrl) return true;
-      return existsSync(path.join(dataDir, 'postmaster.pid'));
+      return postmasterPid(dataDir) !== undefined;
     },
     async start() {
       if (cfg.externalDatabaseUrl) return;
@@ -129,9 +153,17 @@ export function postgresService(cfg: StackConfig): StackService {
       run('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', 'start']);
     },
     async stop() {
-      if (cfg.externalDatabaseUrl || !existsSync(path.join(dataDir, 'postmaster.pid'))) return false;
-      run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
-      return true;
+      if (cfg.externalDatabaseUrl) return false;
+      // Also a server left in the other candidate folder by a version that chose its folder per
+      // process: `down` stops every server of this checkout.
+      const { inRepo, inTemp } = clusterCandidates(cfg);
+      let stopped = false;
+      for (const d of new Set([dataDir, path.join(inRepo, 'data'), path.join(inTemp, 'data')])) {
+        if (postmasterPid(d) === undefined) continue;
+        run('pg_ctl', ['-D', d, '-m', 'fast', '-w', 'stop']);
+        stopped = true;
+      }
+      return stopped;
     },
     async kill() {
       if (!cfg.externalDatabaseUrl) run('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
