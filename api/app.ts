@@ -10,6 +10,7 @@ import { chatRoutes } from './chat/chat-routes.js';
 import { eventStreamRoutes } from './events/event-stream-routes.js';
 import type { TaskChangeHub } from './events/task-change-hub.js';
 import { notificationRoutes } from './notifications/notification-routes.js';
+import { settingsRoutes } from './settings/settings-routes.js';
 import type { ChatService } from './chat/chat-service.js';
 import { requireUser } from './http/auth.js';
 import type { ApiMetrics } from './http/metrics.js';
@@ -61,6 +62,7 @@ export function createApp(d: AppDeps): Express {
   api.use(chatRoutes(d.db, d.chat));
   api.use(auditRoutes(d.db));
   api.use(notificationRoutes(d.db));
+  api.use(settingsRoutes(d.db));
   api.use(eventStreamRoutes(d.taskChanges));
   app.use('/api/:userId', api);
 

@@ -1,30 +1,21 @@
 /**
  * Recurring task templates: parsing, formatting and expanding the `recurrencePattern` strings a
- * task stores. Pure (no I/O, no clock): callers pass every instant in, and all arithmetic is UTC
- * so an occurrence never depends on the server's time zone.
+ * task stores. Pure (no I/O, no clock): callers pass every instant in. A pattern fires at
+ * wall-clock time in an IANA zone (UTC unless given), so "weekly:mon" at 9:00 in Berlin stays at
+ * 9:00 across daylight-saving changes. Cron expressions are read and expanded by croner; the
+ * calendar kinds croner has no words for (monthly clamped to short months, every N days) by luxon.
  *
  * Grammar (case-insensitive; canonical form is lowercase):
  *   daily | weekdays | weekly:mon,wed,fri | monthly:15 | every:3:days | every:2:weeks | cron:<5 fields>
  */
+import { Cron } from 'croner';
+import { DateTime } from 'luxon';
 
-const MINUTE = 60_000;
-const DAY = 86_400_000;
 const DAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
-const MONTH_NAMES = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'] as const;
 /** `weekly:` lists days Monday first, the way people write them. */
 const WEEK_ORDER = [1, 2, 3, 4, 5, 6, 0];
-
-/** The expanded fields of a 5-field cron expression; every list is sorted and de-duplicated. */
-export interface CronFields {
-  minutes: number[];
-  hours: number[];
-  daysOfMonth: number[];
-  months: number[]; // 1..12
-  daysOfWeek: number[]; // 0=Sun..6 (7 is folded into 0)
-  /** False when the field starts with `*` (Vixie cron's rule); decides whether dom/dow are OR-ed. */
-  dayOfMonthRestricted: boolean;
-  dayOfWeekRestricted: boolean;
-}
+/** A fixed instant to ask croner whether an expression ever fires, so parsing stays clock-free. */
+const CRON_PROBE_FROM = new Date('2000-01-01T00:00:00Z');
 
 /** A parsed recurrence pattern; `formatRecurrencePattern` turns it back into its canonical string. */
 export type RecurrencePattern =
@@ -33,7 +24,7 @@ export type RecurrencePattern =
   | { kind: 'weekly'; days: number[] /* 0=Sun..6, sorted */ }
   | { kind: 'monthly'; dayOfMonth: number }
   | { kind: 'every'; n: number; unit: 'days' | 'weeks' }
-  | { kind: 'cron'; expression: string; fields: CronFields };
+  | { kind: 'cron'; expression: string };
 
 /** Thrown for a pattern string that cannot be used; the message names the pattern and the problem. */
 export class InvalidRecurrencePatternError extends Error {
@@ -127,8 +118,11 @@ export function isValidRecurrencePattern(text: string): boolean {
 /**
  * Occurrences strictly after `after` and at or before `until`, ascending, at most `limit`.
  * `anchor` is the template's start: nothing is ever before it (its first occurrence can be at anchor
- * itself if anchor > after). Non-cron patterns fire at the anchor's UTC hours:minutes, so an anchor
- * with seconds skips that day's slot, which would fall before it. Occurrences are whole minutes.
+ * itself if anchor > after). Non-cron patterns fire at the anchor's wall-clock hours:minutes in
+ * `timeZone`, so an anchor with seconds skips that day's slot, which would fall before it; cron
+ * fields are read in `timeZone` too. Occurrences are whole minutes. On a day when the clocks
+ * spring forward over the firing time it fires at the first valid minute after the gap; when they
+ * fall back over it, it fires once.
  */
 export function occurrencesBetween(
   p: RecurrencePattern,
@@ -136,43 +130,18 @@ export function occurrencesBetween(
   after: Date,
   until: Date,
   limit: number,
+  timeZone = 'UTC',
 ): Date[] {
   const from = Math.max(time(anchor, 'anchor'), time(after, 'after') + 1);
   const to = time(until, 'until');
   const out: Date[] = [];
   if (!(limit >= 1) || from > to) return out;
-
-  if (p.kind === 'cron') {
-    const f = p.fields;
-    for (let d = Math.floor(from / DAY); d * DAY <= to; d++) {
-      const date = new Date(d * DAY);
-      if (!f.months.includes(date.getUTCMonth() + 1)) {
-        // Jump to the 1st of next month (minus one for the loop's d++): rare months stay cheap.
-        d = Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) / DAY - 1;
-        continue;
-      }
-      if (!cronDayMatches(f, date)) continue;
-      for (const h of f.hours) {
-        for (const m of f.minutes) {
-          const t = d * DAY + (h * 60 + m) * MINUTE;
-          if (t > to) return out;
-          if (t < from) continue;
-          out.push(new Date(t));
-          if (out.length >= limit) return out;
-        }
-      }
-    }
-    return out;
-  }
-
-  // At most one slot per day, so jump straight from one matching day to the next.
-  const timeOfDay = (anchor.getUTCHours() * 60 + anchor.getUTCMinutes()) * MINUTE;
-  const anchorDay = Math.floor(anchor.getTime() / DAY);
-  for (let d = Math.floor(from / DAY); out.length < limit; d++) {
-    d = nextMatchingDay(p, d, anchorDay);
-    const t = d * DAY + timeOfDay;
-    if (!(t <= to)) break; // also stops on Infinity from a hand-built weekly pattern with no days
-    if (t >= from) out.push(new Date(t));
+  const next = stepper(p, anchor, timeZone);
+  for (let cursor = from - 1; out.length < limit;) {
+    const t = next(cursor);
+    if (t === null || !(t <= to)) break;
+    out.push(new Date(t));
+    cursor = t;
   }
   return out;
 }
@@ -181,10 +150,10 @@ export function occurrencesBetween(
  * The first occurrence after `after` (and not before `anchor`), or null when there is none within
  * 5 years of whichever of the two is later, so a template starting in the future still reports its first.
  */
-export function nextOccurrence(p: RecurrencePattern, anchor: Date, after: Date): Date | null {
+export function nextOccurrence(p: RecurrencePattern, anchor: Date, after: Date, timeZone = 'UTC'): Date | null {
   const horizon = new Date(Math.max(time(anchor, 'anchor'), time(after, 'after')));
   horizon.setUTCFullYear(horizon.getUTCFullYear() + 5);
-  return occurrencesBetween(p, anchor, after, horizon, 1)[0] ?? null;
+  return occurrencesBetween(p, anchor, after, horizon, 1, timeZone)[0] ?? null;
 }
 
 function time(d: Date, name: string): number {
@@ -193,124 +162,88 @@ function time(d: Date, name: string): number {
   return t;
 }
 
-/** Day numbers count days since 1970-01-01, which was a Thursday. */
-function weekday(day: number): number {
-  return (((day + 4) % 7) + 7) % 7;
-}
+/** A function giving the first occurrence strictly after an instant (epoch ms), or null. */
+type Stepper = (afterMs: number) => number | null;
 
-function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
-}
-
-/** The first day number >= `day` on which a non-cron pattern fires. */
-function nextMatchingDay(p: Exclude<RecurrencePattern, { kind: 'cron' }>, day: number, anchorDay: number): number {
+function stepper(p: RecurrencePattern, anchor: Date, timeZone: string): Stepper {
+  const local = DateTime.fromJSDate(anchor, { zone: timeZone });
+  if (!local.isValid) throw new RangeError(`unknown time zone "${timeZone}"`);
+  const at = `${local.minute} ${local.hour}`;
   switch (p.kind) {
     case 'daily':
-      return day;
-    case 'weekdays': {
-      const dow = weekday(day);
-      return dow === 6 ? day + 2 : dow === 0 ? day + 1 : day;
-    }
-    case 'weekly': {
-      const dow = weekday(day);
-      return day + Math.min(...p.days.map((x) => (x - dow + 7) % 7));
-    }
-    case 'monthly': {
-      const date = new Date(day * DAY);
-      const y = date.getUTCFullYear();
-      const m = date.getUTCMonth();
-      const target = Math.min(p.dayOfMonth, daysInMonth(y, m));
-      if (date.getUTCDate() <= target) return day + target - date.getUTCDate();
-      return Date.UTC(y, m + 1, Math.min(p.dayOfMonth, daysInMonth(y, m + 1))) / DAY;
-    }
-    case 'every': {
-      const period = p.unit === 'weeks' ? 7 * p.n : p.n;
-      if (day <= anchorDay) return anchorDay;
-      return anchorDay + Math.ceil((day - anchorDay) / period) * period;
-    }
+      return cronStepper(`${at} * * *`, timeZone);
+    case 'weekdays':
+      return cronStepper(`${at} * * 1-5`, timeZone);
+    case 'weekly':
+      return p.days.length ? cronStepper(`${at} * * ${p.days.join(',')}`, timeZone) : () => null;
+    case 'cron':
+      return cronStepper(p.expression, timeZone);
+    case 'monthly':
+      return monthlyStepper(p.dayOfMonth, local);
+    case 'every':
+      return intervalStepper(p.unit === 'weeks' ? 7 * p.n : p.n, local);
   }
 }
 
-function cronDayMatches(f: CronFields, date: Date): boolean {
-  const dom = f.daysOfMonth.includes(date.getUTCDate());
-  const dow = f.daysOfWeek.includes(date.getUTCDay());
-  return f.dayOfMonthRestricted && f.dayOfWeekRestricted ? dom || dow : dom && dow;
+function cronStepper(expression: string, timeZone: string): Stepper {
+  // No callback: croner only computes runs, it never starts a timer.
+  const job = new Cron(expression, { timezone: timeZone, ...cronOptions(expression) });
+  return (afterMs) => job.nextRun(new Date(afterMs))?.getTime() ?? null;
 }
 
-interface FieldSpec {
-  name: string;
-  min: number;
-  max: number;
-  names?: readonly string[];
-  nameBase?: number;
+/** The day of month, or the month's last day when it is shorter ("monthly:31" fires on 30 April). */
+function monthlyStepper(dayOfMonth: number, anchor: DateTime): Stepper {
+  return (afterMs) => {
+    const month = DateTime.fromMillis(afterMs, { zone: anchor.zone }).startOf('month');
+    for (let k = 0; k < 3; k++) {
+      const m = month.plus({ months: k });
+      const t = m.set({ day: Math.min(dayOfMonth, m.daysInMonth!), hour: anchor.hour, minute: anchor.minute });
+      if (t.toMillis() > afterMs) return t.toMillis();
+    }
+    return null;
+  };
 }
 
-const CRON_SPECS: FieldSpec[] = [
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  { name: 'day of month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12, names: MONTH_NAMES, nameBase: 1 },
-  { name: 'day of week', min: 0, max: 7, names: DAY_NAMES, nameBase: 0 },
-];
+/** Every `periodDays` calendar days from the anchor's day, at its wall-clock time. */
+function intervalStepper(periodDays: number, anchor: DateTime): Stepper {
+  const anchorDay = anchor.startOf('day');
+  const slot = (k: number): number =>
+    anchorDay
+      .plus({ days: k * periodDays })
+      .set({ hour: anchor.hour, minute: anchor.minute })
+      .toMillis();
+  return (afterMs) => {
+    const elapsed = DateTime.fromMillis(afterMs, { zone: anchor.zone }).startOf('day').diff(anchorDay, 'days').days;
+    const k0 = Math.max(0, Math.floor(Math.round(elapsed) / periodDays));
+    for (let k = k0; k < k0 + 3; k++) if (slot(k) > afterMs) return slot(k);
+    return null;
+  };
+}
 
+/**
+ * Vixie cron's day rule, which stored patterns were written for: a day-of-month or day-of-week
+ * field starting with `*` is unrestricted, and both days must match; two restricted fields are OR-ed.
+ */
+function cronOptions(expression: string): { mode: '5-part'; domAndDow: boolean } {
+  const [, , dom = '*', , dow = '*'] = expression.split(' ');
+  return { mode: '5-part', domAndDow: dom.startsWith('*') || dow.startsWith('*') };
+}
+
+/** Reads a 5-field cron expression with croner; only expressions that ever fire are accepted. */
 function parseCron(expr: string, bad: (reason: string) => InvalidRecurrencePatternError): RecurrencePattern {
   const parts = expr.split(/\s+/).filter((x) => x !== '');
   if (parts.length !== 5) {
     throw bad(`cron needs 5 fields (minute hour day-of-month month day-of-week), got ${parts.length}`);
   }
-  const [minutes, hours, daysOfMonth, months, daysOfWeek] = parts.map((text, i) =>
-    parseCronField(text, CRON_SPECS[i]!, bad),
-  ) as [number[], number[], number[], number[], number[]];
-  const fields: CronFields = {
-    minutes,
-    hours,
-    daysOfMonth,
-    months,
-    daysOfWeek,
-    dayOfMonthRestricted: !parts[2]!.startsWith('*'),
-    dayOfWeekRestricted: !parts[4]!.startsWith('*'),
-  };
-  // With day-of-week unrestricted only the dates can fire; "0 0 30 2 *" never would.
-  const maxDays = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-  if (!fields.dayOfWeekRestricted && !months.some((m) => daysOfMonth.some((d) => d <= maxDays[m - 1]!))) {
-    throw bad('cron never fires: no chosen month has the chosen day of month');
+  const expression = parts.join(' ');
+  // croner reads "?" as the current time: a pattern must not depend on when it was parsed.
+  if (expression.includes('?')) throw bad('"?" is not supported; use *');
+  let job: Cron;
+  try {
+    job = new Cron(expression, cronOptions(expression));
+  } catch (err) {
+    throw bad((err as Error).message.replace(/^CronPattern:\s*/, ''));
   }
-  return { kind: 'cron', expression: parts.join(' '), fields };
-}
-
-function parseCronField(
-  text: string,
-  spec: FieldSpec,
-  bad: (reason: string) => InvalidRecurrencePatternError,
-): number[] {
-  const value = (tok: string): number => {
-    const named = spec.names?.indexOf(tok) ?? -1;
-    const n = /^\d+$/.test(tok) ? Number(tok) : named >= 0 ? named + (spec.nameBase ?? 0) : NaN;
-    if (!(n >= spec.min && n <= spec.max)) {
-      const names = spec.names ? ` or ${spec.names[0]}..${spec.names.at(-1)}` : '';
-      throw bad(`${spec.name} "${tok}" is not a number from ${spec.min} to ${spec.max}${names}`);
-    }
-    return n;
-  };
-  const out = new Set<number>();
-  for (const item of text.split(',')) {
-    const m = /^(?:\*|([a-z0-9]+)(?:-([a-z0-9]+))?)(?:\/(\d+))?$/.exec(item);
-    if (!m) throw bad(`cannot read ${spec.name} "${item}" (use *, n, a-b, a,b, */n or a-b/n)`);
-    const [, a, b, stepText] = m;
-    let lo = spec.min;
-    let hi = spec.max;
-    if (a !== undefined) {
-      if (b === undefined && stepText !== undefined)
-        throw bad(`${spec.name} step "${item}" needs * or a range, e.g. "*/${stepText}"`);
-      lo = value(a);
-      hi = b === undefined ? lo : value(b);
-      // SUN is 0, yet "fri-sun" plainly means Friday through Sunday.
-      if (spec.max === 7 && hi === 0 && lo > 0) hi = 7;
-      if (lo > hi) throw bad(`${spec.name} range "${item}" runs backwards`);
-    }
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (!(step >= 1)) throw bad(`${spec.name} step in "${item}" must be at least 1`);
-    for (let v = lo; v <= hi; v += step) out.add(spec.max === 7 && v === 7 ? 0 : v);
-  }
-  return [...out].sort((x, y) => x - y);
+  if (job.nextRun(CRON_PROBE_FROM) === null) throw bad('cron never fires');
+  return { kind: 'cron', expression };
 }

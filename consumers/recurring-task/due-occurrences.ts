@@ -15,7 +15,8 @@ export interface DueOccurrences {
 }
 
 /**
- * The latest `cap` occurrences of `pattern` in [`from`, `until`] (both inclusive), ascending.
+ * The latest `cap` occurrences of `pattern` in [`from`, `until`] (both inclusive), ascending, at
+ * wall-clock time in `timeZone`.
  * Searches backwards from `until` in a window that doubles until it holds `cap` occurrences or
  * reaches `from`, so a per-minute cron after a month of downtime does not expand every minute.
  */
@@ -25,6 +26,7 @@ export function dueOccurrences(
   from: Date,
   until: Date,
   cap: number,
+  timeZone = 'UTC',
 ): DueOccurrences {
   const start = from.getTime();
   const end = until.getTime();
@@ -34,7 +36,7 @@ export function dueOccurrences(
   for (let span = DAY; ; span *= 2) {
     windowStart = Math.max(start, end - span);
     // occurrencesBetween takes occurrences strictly after `after`: step back one millisecond.
-    found = occurrencesBetween(pattern, anchor, new Date(windowStart - 1), until, Number.POSITIVE_INFINITY);
+    found = occurrencesBetween(pattern, anchor, new Date(windowStart - 1), until, Number.POSITIVE_INFINITY, timeZone);
     if (found.length >= cap || windowStart === start) break;
   }
   const due = found.slice(-cap);
@@ -43,6 +45,7 @@ export function dueOccurrences(
     firstKept !== undefined &&
     (found.length > cap ||
       (windowStart > start &&
-        occurrencesBetween(pattern, anchor, new Date(start - 1), new Date(firstKept.getTime() - 1), 1).length > 0));
+        occurrencesBetween(pattern, anchor, new Date(start - 1), new Date(firstKept.getTime() - 1), 1, timeZone)
+          .length > 0));
   return { due, skippedOlder };
 }

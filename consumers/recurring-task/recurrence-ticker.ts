@@ -49,11 +49,18 @@ async function runSchedule(tx: Tx, s: RecurrenceSchedule, now: Date, d: Recurren
   if (!template.isRecurringTemplate) return { outcome: 'not-a-template' };
 
   const pattern = parseRecurrencePattern(s.pattern);
-  const { due, skippedOlder } = dueOccurrences(pattern, s.anchor, s.nextOccurrenceAt ?? now, now, d.catchUpCap);
+  const { due, skippedOlder } = dueOccurrences(
+    pattern,
+    s.anchor,
+    s.nextOccurrenceAt ?? now,
+    now,
+    d.catchUpCap,
+    s.timeZone,
+  );
   const ctx = { codec: d.codec, traceparent: traceFrom(undefined).traceparent, now };
   let created = 0;
   for (const occurrenceAt of due) if (await createInstanceTask(tx, s, occurrenceAt, ctx)) created++;
-  const next = nextOccurrence(pattern, s.anchor, now);
+  const next = nextOccurrence(pattern, s.anchor, now, s.timeZone);
   await tx.recurrenceSchedule.update({
     where: { templateId: s.templateId },
     data: { nextOccurrenceAt: next, updatedAt: now },

@@ -13,6 +13,7 @@ export type UpsertOutcome = 'created' | 'rescheduled' | 'updated' | 'stale';
 interface LockedSchedule {
   pattern: string;
   anchor: Date;
+  time_zone: string;
   active: boolean;
   template_version: number;
   next_occurrence_at: Date | null;
@@ -32,6 +33,17 @@ async function anchorOf(tx: SqlTx, t: TemplateSnapshot, existing: LockedSchedule
 }
 
 /**
+ * The zone the series fires in: its owner's zone (user_settings) when it is (re)scheduled, so
+ * "every monday at 9am" means 9:00 where the person lives. Stored with the schedule.
+ */
+async function timeZoneOf(tx: SqlTx, userId: string): Promise<string> {
+  const [row] = await tx.query<{ time_zone: string }>(
+    Prisma.sql`select time_zone from user_settings where user_id = ${userId}`,
+  );
+  return row?.time_zone ?? 'UTC';
+}
+
+/**
  * Applies the snapshot unless the schedule already reflects this or a newer version. The next
  * occurrence is recomputed only when the pattern or anchor changed or the schedule was inactive:
  * a title change must not skip an occurrence that is already due but not yet created.
@@ -42,7 +54,7 @@ async function anchorOf(tx: SqlTx, t: TemplateSnapshot, existing: LockedSchedule
  */
 export async function upsertSchedule(tx: SqlTx, t: TemplateSnapshot, now: Date): Promise<UpsertOutcome> {
   const [existing] = await tx.query<LockedSchedule>(Prisma.sql`
-    select pattern, anchor, active, template_version, next_occurrence_at
+    select pattern, anchor, time_zone, active, template_version, next_occurrence_at
     from recurrence_schedules where template_id = ${t.templateId}::uuid for update`);
   if (existing && t.version <= existing.template_version) return 'stale';
 
@@ -51,18 +63,23 @@ export async function upsertSchedule(tx: SqlTx, t: TemplateSnapshot, now: Date):
   const parsed = parseRecurrencePattern(t.pattern);
   const pattern = formatRecurrencePattern(parsed);
   const anchor = await anchorOf(tx, t, existing);
+  const timeZone = await timeZoneOf(tx, t.userId);
   const reschedule =
-    !existing || !existing.active || existing.pattern !== pattern || existing.anchor.getTime() !== anchor.getTime();
+    !existing ||
+    !existing.active ||
+    existing.pattern !== pattern ||
+    existing.anchor.getTime() !== anchor.getTime() ||
+    existing.time_zone !== timeZone;
   const after = new Date(Math.min(now.getTime(), t.occurredAt.getTime()));
-  const nextOccurrenceAt = reschedule ? nextOccurrence(parsed, anchor, after) : existing.next_occurrence_at;
+  const nextOccurrenceAt = reschedule ? nextOccurrence(parsed, anchor, after, timeZone) : existing.next_occurrence_at;
 
   // Instances are due at their occurrence (the anchor is the template's due date when it has one): due_offset_minutes 0.
   await tx.execute(Prisma.sql`
     insert into recurrence_schedules
-      (template_id, user_id, pattern, anchor, next_occurrence_at, title, description, priority, tags, due_offset_minutes, active, template_version, updated_at)
-    values (${t.templateId}::uuid, ${t.userId}, ${pattern}, ${anchor}, ${nextOccurrenceAt}, ${t.title}, ${t.description}, ${t.priority}::"Priority", ${t.tags}::text[], 0, true, ${t.version}, ${now})
+      (template_id, user_id, pattern, anchor, time_zone, next_occurrence_at, title, description, priority, tags, due_offset_minutes, active, template_version, updated_at)
+    values (${t.templateId}::uuid, ${t.userId}, ${pattern}, ${anchor}, ${timeZone}, ${nextOccurrenceAt}, ${t.title}, ${t.description}, ${t.priority}::"Priority", ${t.tags}::text[], 0, true, ${t.version}, ${now})
     on conflict (template_id) do update set
-      user_id = excluded.user_id, pattern = excluded.pattern, anchor = excluded.anchor, next_occurrence_at = excluded.next_occurrence_at,
+      user_id = excluded.user_id, pattern = excluded.pattern, anchor = excluded.anchor, time_zone = excluded.time_zone, next_occurrence_at = excluded.next_occurrence_at,
       title = excluded.title, description = excluded.description, priority = excluded.priority, tags = excluded.tags,
       due_offset_minutes = excluded.due_offset_minutes, active = excluded.active, template_version = excluded.template_version, updated_at = excluded.updated_at`);
   return !existing ? 'created' : reschedule ? 'rescheduled' : 'updated';
