@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Db } from '../../lib/db/prisma.js';
 import { isUuid, parseInput } from '../tasks/task-input.js';
 import { NotFoundError } from '../../lib/errors.js';
-import { runCommand } from '../http/run-command.js';
+import { actorOf, runCommand } from '../http/run-command.js';
 import type { ChatService } from './chat-service.js';
 
 const chatSchema = z
@@ -24,10 +24,12 @@ export function chatRoutes(db: Db, chat: ChatService): Router {
     (async () => {
       const body = parseInput(chatSchema, req.body);
       if (body.conversation_id !== undefined && !isUuid(body.conversation_id)) throw new NotFoundError('conversation');
-      await runCommand(db, req, res, async (tx, actor) => ({
-        status: 200,
-        body: await chat.handle(tx, actor, { message: body.message, conversationId: body.conversation_id }),
-      }));
+      // The interpreter (possibly a remote model) answers before the transaction opens.
+      const turn = await chat.interpret(db, actorOf(res), {
+        message: body.message,
+        conversationId: body.conversation_id,
+      });
+      await runCommand(db, req, res, async (tx, actor) => ({ status: 200, body: await chat.apply(tx, actor, turn) }));
     })().catch(next);
   });
   return r;

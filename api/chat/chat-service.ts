@@ -1,18 +1,21 @@
 /**
- * One chat turn: persist the user's message, let the interpreter turn it into tool calls, run
- * them through the same task service as REST, persist the answer. The whole turn is one
- * transaction (the caller's), so a failing tool call leaves no half-done changes behind.
+ * One chat turn, in two steps. `interpret` asks the interpreter (rules, or a model that may take
+ * seconds) for tool calls outside any transaction, so no pooled connection waits on the model.
+ * `apply` then persists the user's message, runs the tool calls through the same task service as
+ * REST and persists the answer, in one transaction (the caller's). Each tool call runs under its
+ * own savepoint: one that fails with an answer for the user (no such task, bad field) is rolled
+ * back to that savepoint, so nothing it wrote commits without its events.
  */
 import type { Task } from '@prisma/client';
 import type { Prisma } from '@prisma/client';
-import type { Tx } from '../../lib/db/prisma.js';
+import type { Db, Tx } from '../../lib/db/prisma.js';
 import { AppError, NotFoundError } from '../../lib/errors.js';
 import { prismaSqlTx } from '../../lib/db/sql-tx.js';
 import type { ReminderService } from '../reminders/reminder-service.js';
 import { createTaskSchema, isUuid, listTasksSchema, parseInput, updateTaskSchema } from '../tasks/task-input.js';
 import { taskJson } from '../tasks/task-json.js';
 import { likeLiteral, type ActorContext, type TaskService } from '../tasks/task-service.js';
-import type { Interpreter, ToolCall } from './tool-calls.js';
+import type { Interpretation, Interpreter, ToolCall } from './tool-calls.js';
 
 export interface ChatRequest {
   message: string;
@@ -23,6 +26,12 @@ export interface ToolCallResult {
   tool: ToolCall['tool'];
   args: unknown;
   result: unknown;
+}
+
+/** A message and what the interpreter made of it, ready to be applied in a transaction. */
+export interface ChatTurn {
+  request: ChatRequest;
+  interpretation: Interpretation;
 }
 
 export interface ChatAnswer {
@@ -44,28 +53,49 @@ export class ChatService {
     },
   ) {}
 
-  async handle(tx: Tx, actor: ActorContext, req: ChatRequest): Promise<ChatAnswer> {
+  /**
+   * The interpreter's reading of the message. Runs on no transaction and holds no connection
+   * while the interpreter works; an unknown conversation is refused before the model is asked.
+   */
+  async interpret(db: Db, actor: ActorContext, req: ChatRequest): Promise<ChatTurn> {
+    if (req.conversationId) {
+      const known = await db.conversation.findFirst({
+        where: { id: req.conversationId, userId: actor.userId },
+        select: { id: true },
+      });
+      if (!known) throw new NotFoundError('conversation');
+    }
+    const now = this.deps.clock?.() ?? new Date();
+    const interpretation = await this.deps.interpreter.interpret(req.message, { now });
+    return { request: req, interpretation };
+  }
+
+  /** Persists the turn and runs its tool calls, in the caller's transaction. */
+  async apply(tx: Tx, actor: ActorContext, turn: ChatTurn): Promise<ChatAnswer> {
+    const { request: req, interpretation } = turn;
     const conversation = req.conversationId
       ? await tx.conversation.findFirst({ where: { id: req.conversationId, userId: actor.userId } })
       : await tx.conversation.create({ data: { userId: actor.userId } });
     if (!conversation) throw new NotFoundError('conversation');
     await tx.message.create({ data: { conversationId: conversation.id, role: 'user', content: req.message } });
 
-    const now = this.deps.clock?.() ?? new Date();
-    const interpretation = await this.deps.interpreter.interpret(req.message, { now });
     const results: ToolCallResult[] = [];
     const lines: string[] = [];
     if (interpretation.kind === 'unknown') {
       lines.push(interpretation.response);
     } else {
       for (const call of interpretation.calls) {
+        await tx.$executeRaw`savepoint tool_call`;
         try {
           const { result, say } = await this.run(tx, actor, call);
+          await tx.$executeRaw`release savepoint tool_call`;
           results.push({ tool: call.tool, args: call.args, result });
           lines.push(say);
         } catch (err) {
+          // Anything else fails the whole turn, and its transaction rolls back entirely.
           if (!(err instanceof ToolRefusal) && !(err instanceof AppError && !err.retriable && err.status < 500))
             throw err;
+          await tx.$executeRaw`rollback to savepoint tool_call`;
           results.push({ tool: call.tool, args: call.args, result: { error: err.message } });
           lines.push(err.message);
         }

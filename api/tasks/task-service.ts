@@ -176,9 +176,14 @@ export class TaskService {
       change.completed = patch.completed;
       change.completedAt = patch.completed ? now : null;
     }
+    // The UPDATE writes nothing when the change would leave a template without a pattern, so a
+    // caller that survives this error (a chat turn answering it) has no version bump without its event.
     const [task] = await sql.query<Task>(updateTask(id, ctx.userId, change, now));
-    if (!task) throw new NotFoundError('task');
-    if (task.isRecurringTemplate && !task.recurrencePattern) {
+    if (!task) {
+      const [exists] = await sql.query<{ id: string }>(
+        Prisma.sql`select id from tasks where id = ${id}::uuid and user_id = ${ctx.userId}`,
+      );
+      if (!exists) throw new NotFoundError('task');
       throw new ValidationError([{ field: 'recurrencePattern', message: 'is required for a recurring template' }]);
     }
     await this.append(

@@ -61,12 +61,25 @@ function valueOf(field: keyof TaskChange, value: unknown): Prisma.Sql {
 
 /**
  * One change of the user's task: sets the fields, bumps the version and updated_at, and returns
- * the new row (none when the user has no such task). The UPDATE holds the row's lock until commit.
+ * the new row. The UPDATE holds the row's lock until commit. It returns no row, and writes none,
+ * when the user has no such task or when the change would leave a recurring template without a
+ * pattern: that rule depends on the row's current values, so the statement checks it before it
+ * writes rather than the caller after.
  */
 export function updateTask(id: string, userId: string, change: TaskChange, at: Date): Prisma.Sql {
   const set = (Object.keys(change) as (keyof TaskChange)[]).map(
     (f) => Prisma.sql`${CHANGE_COLUMNS[f]} = ${valueOf(f, change[f])}`,
   );
   set.push(Prisma.sql`version = version + 1`, Prisma.sql`updated_at = ${at}`);
-  return Prisma.sql`update tasks set ${Prisma.join(set)} where id = ${id}::uuid and user_id = ${userId} returning ${TASK_FIELDS}`;
+  const templateAfter =
+    change.isRecurringTemplate === undefined
+      ? Prisma.raw('is_recurring_template')
+      : Prisma.sql`${change.isRecurringTemplate}::boolean`;
+  const patternAfter =
+    change.recurrencePattern === undefined
+      ? Prisma.raw('recurrence_pattern')
+      : Prisma.sql`${change.recurrencePattern}::text`;
+  return Prisma.sql`update tasks set ${Prisma.join(set)}
+     where id = ${id}::uuid and user_id = ${userId} and not (${templateAfter} and ${patternAfter} is null)
+     returning ${TASK_FIELDS}`;
 }

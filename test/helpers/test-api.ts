@@ -11,7 +11,8 @@ import { signToken } from '../../api/http/auth.js';
 import { createExpressServer } from '../../api/http/express-server.js';
 import { ApiMetrics } from '../../api/http/metrics.js';
 import { ReminderService } from '../../api/reminders/reminder-service.js';
-import { TaskService } from '../../api/tasks/task-service.js';
+import { TaskService, type TaskServiceDeps } from '../../api/tasks/task-service.js';
+import type { Interpreter } from '../../api/chat/tool-calls.js';
 import { EventCodec } from '../../lib/avro/event-codec.js';
 import { connectionConfig } from '../../lib/env.js';
 import { createKafka } from '../../lib/kafka/kafka-client.js';
@@ -40,15 +41,28 @@ export interface TestApi {
 
 /** `sse`: also start the TaskChangeHub (a Kafka consumer) for GET /api/:userId/events. */
 export async function startTestApi(
-  opts: { clock?: () => Date; codec?: EventCodec; sse?: boolean | { heartbeatMs?: number } } = {},
+  opts: {
+    clock?: () => Date;
+    codec?: EventCodec;
+    sse?: boolean | { heartbeatMs?: number };
+    interpreter?: Interpreter;
+    tasks?: (deps: TaskServiceDeps) => TaskService;
+    pool?: Pick<pg.PoolConfig, 'max' | 'connectionTimeoutMillis'>;
+  } = {},
 ): Promise<TestApi> {
   const database = await createTestDatabase();
   const codec = opts.codec ?? EventCodec.forUrl(connectionConfig().schemaRegistryUrl);
   await codec.resolveAll();
   const metrics = new ApiMetrics();
-  const tasks = new TaskService({ codec, onEventWritten: (t) => metrics.outboxRows.inc({ event_type: t }) });
+  const taskDeps: TaskServiceDeps = { codec, onEventWritten: (t) => metrics.outboxRows.inc({ event_type: t }) };
+  const tasks = opts.tasks ? opts.tasks(taskDeps) : new TaskService(taskDeps);
   const reminders = new ReminderService({ codec });
-  const chat = new ChatService({ tasks, reminders, interpreter: new RuleInterpreter(), clock: opts.clock });
+  const chat = new ChatService({
+    tasks,
+    reminders,
+    interpreter: opts.interpreter ?? new RuleInterpreter(),
+    clock: opts.clock,
+  });
   const logger = createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'silent');
   let taskChanges: TaskChangeHub | undefined;
   if (opts.sse) {
@@ -62,7 +76,7 @@ export async function startTestApi(
     await taskChanges.start();
   }
   // REST writes run on their own pool here; in production it is the pool under Prisma.
-  const pool = new pg.Pool({ connectionString: database.url, max: 10 });
+  const pool = new pg.Pool({ connectionString: database.url, max: 10, ...opts.pool });
   const app = createApp({
     db: database.db,
     pool,
