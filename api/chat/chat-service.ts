@@ -14,8 +14,12 @@ import { prismaSqlTx } from '../../lib/db/sql-tx.js';
 import type { ReminderService } from '../reminders/reminder-service.js';
 import { createTaskSchema, isUuid, listTasksSchema, parseInput, updateTaskSchema } from '../tasks/task-input.js';
 import { taskJson } from '../tasks/task-json.js';
-import { likeLiteral, type ActorContext, type TaskService } from '../tasks/task-service.js';
-import type { Interpretation, Interpreter, ToolCall } from './tool-calls.js';
+import type { ActorContext, TaskService } from '../tasks/task-service.js';
+import { DateTime } from 'luxon';
+import { userTimeZone } from '../settings/settings-routes.js';
+import { describeRecurrence, formatLocal } from './local-time.js';
+import { isPronoun, matchTasks } from './task-matcher.js';
+import type { Interpretation, Interpreter, TaskFields, ToolCall } from './tool-calls.js';
 
 export interface ChatRequest {
   message: string;
@@ -32,6 +36,17 @@ export interface ToolCallResult {
 export interface ChatTurn {
   request: ChatRequest;
   interpretation: Interpretation;
+  /** The user's IANA zone: the interpreter read the message in it, and the answer speaks it. */
+  timeZone: string;
+  now: Date;
+}
+
+/** What the tool calls of one turn share: the user's clock and the task the conversation is about. */
+interface TurnContext {
+  timeZone: string;
+  now: Date;
+  /** The task last touched in this conversation ("it", "that"), if any. */
+  touched?: Task;
 }
 
 export interface ChatAnswer {
@@ -66,8 +81,9 @@ export class ChatService {
       if (!known) throw new NotFoundError('conversation');
     }
     const now = this.deps.clock?.() ?? new Date();
-    const interpretation = await this.deps.interpreter.interpret(req.message, { now });
-    return { request: req, interpretation };
+    const timeZone = await userTimeZone(db, actor.userId);
+    const interpretation = await this.deps.interpreter.interpret(req.message, { now, timeZone });
+    return { request: req, interpretation, timeZone, now };
   }
 
   /** Persists the turn and runs its tool calls, in the caller's transaction. */
@@ -77,6 +93,11 @@ export class ChatService {
       ? await tx.conversation.findFirst({ where: { id: req.conversationId, userId: actor.userId } })
       : await tx.conversation.create({ data: { userId: actor.userId } });
     if (!conversation) throw new NotFoundError('conversation');
+    const ctx: TurnContext = {
+      timeZone: turn.timeZone,
+      now: turn.now,
+      touched: await lastTouchedTask(tx, actor.userId, conversation.id),
+    };
     await tx.message.create({ data: { conversationId: conversation.id, role: 'user', content: req.message } });
 
     const results: ToolCallResult[] = [];
@@ -87,7 +108,7 @@ export class ChatService {
       for (const call of interpretation.calls) {
         await tx.$executeRaw`savepoint tool_call`;
         try {
-          const { result, say } = await this.run(tx, actor, call);
+          const { result, say } = await this.run(tx, actor, call, ctx);
           await tx.$executeRaw`release savepoint tool_call`;
           results.push({ tool: call.tool, args: call.args, result });
           lines.push(say);
@@ -114,14 +135,27 @@ export class ChatService {
     return { conversation_id: conversation.id, response, tool_calls: results };
   }
 
-  private async run(tx: Tx, actor: ActorContext, call: ToolCall): Promise<{ result: unknown; say: string }> {
+  private async run(
+    tx: Tx,
+    actor: ActorContext,
+    call: ToolCall,
+    ctx: TurnContext,
+  ): Promise<{ result: unknown; say: string }> {
     const { tasks } = this.deps;
+    const local = (d: Date): string => formatLocal(d, ctx.timeZone, ctx.now);
+    const touch = (t: Task): Task => (ctx.touched = t);
     switch (call.tool) {
       case 'add_task': {
-        const t = await tasks.create(prismaSqlTx(tx), actor, parseInput(createTaskSchema, call.args));
-        const when = t.dueDate ? ` due ${t.dueDate.toISOString()}` : '';
-        const repeat = t.recurrencePattern ? ` repeating ${t.recurrencePattern}` : '';
-        return { result: taskJson(t), say: `Added "${t.title}"${when}${repeat}.` };
+        const t = touch(
+          await tasks.create(prismaSqlTx(tx), actor, parseInput(createTaskSchema, withDueDay(call.args, null, ctx))),
+        );
+        const when = t.dueDate ? ` due ${local(t.dueDate)}` : '';
+        const repeat = t.recurrencePattern ? `, repeating ${describeRecurrence(t.recurrencePattern)}` : '';
+        const remind =
+          t.dueDate && t.reminderLeadMinutes !== null && !t.isRecurringTemplate
+            ? ` I'll remind you ${t.reminderLeadMinutes === 0 ? 'then' : `${leadText(t.reminderLeadMinutes)} before`}.`
+            : '';
+        return { result: taskJson(t), say: `Added "${t.title}"${when}${repeat}.${remind}` };
       }
       case 'list_tasks': {
         const { search, ...rest } = call.args;
@@ -139,17 +173,14 @@ export class ChatService {
             : `You have ${page.items.length} task${page.items.length === 1 ? '' : 's'}:\n` +
               page.items
                 .map(
-                  (t) =>
-                    `- ${t.completed ? '[done] ' : ''}${t.title}${t.dueDate ? ` (due ${t.dueDate.toISOString()})` : ''}`,
+                  (t) => `- ${t.completed ? '[done] ' : ''}${t.title}${t.dueDate ? ` (due ${local(t.dueDate)})` : ''}`,
                 )
                 .join('\n');
         return { result: { items: page.items.map(taskJson) }, say };
       }
       case 'complete_task': {
-        const t = await tasks.complete(
-          prismaSqlTx(tx),
-          actor,
-          (await this.findTask(tx, actor.userId, call.args.task)).id,
+        const t = touch(
+          await tasks.complete(prismaSqlTx(tx), actor, (await this.findTask(tx, actor.userId, call.args.task, ctx)).id),
         );
         return { result: taskJson(t), say: `Marked "${t.title}" as done.` };
       }
@@ -157,26 +188,32 @@ export class ChatService {
         const t = await tasks.delete(
           prismaSqlTx(tx),
           actor,
-          (await this.findTask(tx, actor.userId, call.args.task)).id,
+          (await this.findTask(tx, actor.userId, call.args.task, ctx)).id,
         );
         return { result: { id: t.id, deleted: true }, say: `Deleted "${t.title}".` };
       }
       case 'update_task': {
-        const target = await this.findTask(tx, actor.userId, call.args.task);
-        const t = await tasks.update(
-          prismaSqlTx(tx),
-          actor,
-          target.id,
-          parseInput(updateTaskSchema, call.args.changes),
-        );
-        return { result: taskJson(t), say: `Updated "${t.title}".` };
+        const target = await this.findTask(tx, actor.userId, call.args.task, ctx);
+        const changes = withDueDay(call.args.changes, target.dueDate, ctx);
+        const t = touch(await tasks.update(prismaSqlTx(tx), actor, target.id, parseInput(updateTaskSchema, changes)));
+        const said: string[] = [];
+        if ('dueDate' in changes) said.push(t.dueDate ? `now due ${local(t.dueDate)}` : 'no longer has a due date');
+        if (changes.reminderLeadMinutes != null && t.dueDate)
+          said.push(
+            `I'll remind you ${changes.reminderLeadMinutes === 0 ? 'at' : `${leadText(changes.reminderLeadMinutes)} before,`} ${local(new Date(t.dueDate.getTime() - changes.reminderLeadMinutes * 60_000))}`,
+          );
+        else if (changes.reminderLeadMinutes != null)
+          said.push(
+            `I'll remind you ${leadText(changes.reminderLeadMinutes)} before it is due, once it has a due date`,
+          );
+        return { result: taskJson(t), say: `Updated "${t.title}"${said.length ? `: ${said.join('; ')}` : ''}.` };
       }
       case 'set_reminder': {
-        const target = await this.findTask(tx, actor.userId, call.args.task);
+        const target = touch(await this.findTask(tx, actor.userId, call.args.task, ctx));
         const r = await this.deps.reminders.schedule(tx, actor, target, new Date(call.args.remindAt));
         return {
           result: { id: r.id, taskId: r.taskId, remindAt: r.remindAt.toISOString(), status: r.status },
-          say: `I'll remind you about "${target.title}" at ${r.remindAt.toISOString()}.`,
+          say: `I'll remind you about "${target.title}" on ${local(r.remindAt)}.`,
         };
       }
       default: {
@@ -186,33 +223,79 @@ export class ChatService {
     }
   }
 
-  /** Resolves the user's words to one of their tasks: exact title, then title containing all words. */
-  private async findTask(tx: Tx, userId: string, words: string): Promise<Task> {
+  /**
+   * Resolves the user's words to one of their tasks: "it"/"that" is the task last touched in the
+   * conversation; otherwise titles are matched tolerantly (task-matcher.ts), open tasks first, and
+   * two equally good matches are listed back to the user instead of guessed.
+   */
+  private async findTask(tx: Tx, userId: string, words: string, ctx: TurnContext): Promise<Task> {
     const text = words.trim();
+    if (isPronoun(text)) {
+      if (ctx.touched) return ctx.touched;
+      throw new ToolRefusal('Which task do you mean? Name it, e.g. "mark buy milk done".');
+    }
     if (isUuid(text)) {
       const t = await tx.task.findFirst({ where: { id: text, userId } });
       if (t) return t;
     }
-    // Insensitive equals and contains become ILIKE patterns: the user's % and _ must match literally.
-    const exact = await tx.task.findMany({
-      where: { userId, title: { equals: likeLiteral(text), mode: 'insensitive' } },
-      orderBy: [{ completed: 'asc' }, { createdAt: 'desc' }],
-      take: 1,
+    const candidates = await tx.task.findMany({
+      where: { userId },
+      orderBy: [{ completed: 'asc' }, { updatedAt: 'desc' }],
+      take: MATCH_CANDIDATES,
     });
-    if (exact[0]) return exact[0];
-    const terms = text.split(/\s+/).filter(Boolean).slice(0, 8);
-    const matches = await tx.task.findMany({
-      where: { userId, AND: terms.map((w) => ({ title: { contains: likeLiteral(w), mode: 'insensitive' as const } })) },
-      orderBy: [{ completed: 'asc' }, { createdAt: 'desc' }],
-      take: 5,
-    });
-    if (matches.length === 0) throw new ToolRefusal(`I couldn't find a task matching "${text}".`);
-    const pending = matches.filter((m) => !m.completed);
-    if (pending.length > 1) {
-      throw new ToolRefusal(
-        `Several tasks match "${text}": ${pending.map((m) => `"${m.title}"`).join(', ')}. Which one?`,
-      );
-    }
-    return pending[0] ?? matches[0]!;
+    const found = matchTasks(text, candidates);
+    if (found.kind === 'one') return found.task;
+    if (found.kind === 'none') throw new ToolRefusal(`I couldn't find a task matching "${text}".`);
+    const listed = found.tasks
+      .slice(0, 5)
+      .map((t) => `- "${t.title}"${t.dueDate ? ` (due ${formatLocal(t.dueDate, ctx.timeZone, ctx.now)})` : ''}`);
+    throw new ToolRefusal(`Several tasks match "${text}". Which one?\n${listed.join('\n')}`);
   }
+}
+
+/** The most tasks a reference is matched against: the open ones first, then the latest done ones. */
+const MATCH_CANDIDATES = 500;
+
+function leadText(minutes: number): string {
+  if (minutes % 1440 === 0) return `${minutes / 1440} day${minutes === 1440 ? '' : 's'}`;
+  if (minutes % 60 === 0) return `${minutes / 60} hour${minutes === 60 ? '' : 's'}`;
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
+
+/**
+ * Task fields with a `dueDay` (a new local day, no time) turned into a `dueDate`: the day at the
+ * task's current local time of day, else 9:00, in the user's zone.
+ */
+function withDueDay<T extends TaskFields>(fields: T, currentDue: Date | null, ctx: TurnContext): Omit<T, 'dueDay'> {
+  const { dueDay, ...rest } = fields;
+  if (dueDay === undefined || rest.dueDate !== undefined) return rest;
+  const day = DateTime.fromISO(dueDay, { zone: ctx.timeZone });
+  if (!day.isValid) return { ...rest, dueDate: dueDay };
+  const keep = currentDue ? DateTime.fromJSDate(currentDue, { zone: ctx.timeZone }) : undefined;
+  const at = day.set({ hour: keep?.hour ?? 9, minute: keep?.minute ?? 0, second: 0, millisecond: 0 });
+  return { ...rest, dueDate: at.toUTC().toISO()! };
+}
+
+/**
+ * The task the conversation last touched: the newest task any earlier tool call of it added,
+ * changed, completed or set a reminder on (read from the stored tool calls).
+ */
+async function lastTouchedTask(tx: Tx, userId: string, conversationId: string): Promise<Task | undefined> {
+  const messages = await tx.message.findMany({
+    where: { conversationId, role: 'assistant' },
+    orderBy: { createdAt: 'desc' },
+    take: 10,
+    select: { toolCalls: true },
+  });
+  for (const m of messages) {
+    const calls = Array.isArray(m.toolCalls) ? (m.toolCalls as { result?: Record<string, unknown> }[]) : [];
+    for (const c of [...calls].reverse()) {
+      const r = c?.result;
+      const id = typeof r?.taskId === 'string' ? r.taskId : typeof r?.id === 'string' && !r.deleted ? r.id : undefined;
+      if (!id || !isUuid(id)) continue;
+      const t = await tx.task.findFirst({ where: { id, userId } });
+      if (t) return t;
+    }
+  }
+  return undefined;
 }

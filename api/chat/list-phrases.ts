@@ -2,7 +2,8 @@
  * Reading a question about tasks ("what's due this week?", "show high priority tasks tagged #work",
  * "find tasks about report") into list_tasks filters.
  */
-import { addDays, endOfDay, extractWhen, startOfIsoWeek, utcDay, COUNT, countValue } from './date-phrases.js';
+import type { DateTime } from 'luxon';
+import { extractWhen, COUNT, countValue } from './date-phrases.js';
 import { clipWords, extractPriority, extractTags, normalizeTag } from './field-phrases.js';
 import { MAX_SEARCH_LENGTH, type ToolCall } from './tool-calls.js';
 
@@ -17,7 +18,12 @@ export function isListRequest(t: string): boolean {
   if (/^(?:show|list|display|view|see)\b/i.test(t)) return true;
   if (/^(?:find|search|look\s+(?:for|up))\b/i.test(t)) return true;
   if (/^(?:what|which|whats|anything|is\s+there|are\s+there|do\s+i\s+have|have\s+i|how\s+many)\b/i.test(t)) {
-    return LIST_NOUN.test(t) || /\b(?:completed|done|finished|today|tomorrow|this\s+week|next\s+week)\b/i.test(t);
+    return (
+      LIST_NOUN.test(t) ||
+      /\b(?:completed|done|finished|today|tomorrow|tonight|this\s+week|next\s+week|weekend|tagged|urgent|important|priority)\b|#[\p{L}\p{N}]/iu.test(
+        t,
+      )
+    );
   }
   // Bare noun phrases: "my tasks", "tasks tagged #work", "overdue tasks", "high priority tasks".
   return /^(?:(?:my|all|all\s+my|pending|open|completed|done|finished|overdue|upcoming|today'?s|urgent|(?:high|medium|low)\s+priority)\s+)*(?:tasks|todos|to-?dos)\b/i.test(
@@ -26,40 +32,35 @@ export function isListRequest(t: string): boolean {
 }
 
 interface Range {
-  from?: Date;
-  to: Date;
+  from?: DateTime;
+  to: DateTime;
 }
 
-function weekRange(now: Date, offsetWeeks: number): Range {
-  const from = addDays(startOfIsoWeek(now), 7 * offsetWeeks);
-  return { from, to: new Date(addDays(from, 7).getTime() - 1) };
+/** Whole local weeks (Monday to Sunday) or months, `offset` away from the current one. */
+function calendarRange(now: DateTime, unit: 'week' | 'month', offset: number): Range {
+  const from = now.startOf(unit).plus({ [`${unit}s`]: offset });
+  return { from, to: from.endOf(unit) };
 }
 
-function monthRange(now: Date, offset: number): Range {
-  const from = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
-  return { from, to: new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1) - 1) };
-}
-
-const RANGE_RULES: [RegExp, (m: RegExpExecArray, now: Date) => Range][] = [
+const RANGE_RULES: [RegExp, (m: RegExpExecArray, now: DateTime) => Range][] = [
   [/\b(?:overdue|past\s+due|late)\b/i, (_m, now) => ({ to: now })],
-  [/\b(?:this|current)\s+week\b/i, (_m, now) => weekRange(now, 0)],
-  [/\bnext\s+week\b/i, (_m, now) => weekRange(now, 1)],
-  [/\blast\s+week\b/i, (_m, now) => weekRange(now, -1)],
-  [/\b(?:this|current)\s+month\b/i, (_m, now) => monthRange(now, 0)],
-  [/\bnext\s+month\b/i, (_m, now) => monthRange(now, 1)],
+  [/\b(?:this|current)\s+week\b/i, (_m, now) => calendarRange(now, 'week', 0)],
+  [/\bnext\s+week\b/i, (_m, now) => calendarRange(now, 'week', 1)],
+  [/\blast\s+week\b/i, (_m, now) => calendarRange(now, 'week', -1)],
+  [/\b(?:this|current)\s+month\b/i, (_m, now) => calendarRange(now, 'month', 0)],
+  [/\bnext\s+month\b/i, (_m, now) => calendarRange(now, 'month', 1)],
   [
     /\b(?:this\s+)?weekend\b/i,
     (_m, now) => {
-      const dow = now.getUTCDay();
-      const sat = dow === 6 ? utcDay(now) : dow === 0 ? addDays(utcDay(now), -1) : addDays(utcDay(now), 6 - dow);
-      return { from: sat, to: endOfDay(addDays(sat, 1)) };
+      const sat = now.startOf('day').plus({ days: now.weekday === 7 ? -1 : 6 - now.weekday });
+      return { from: sat, to: sat.plus({ days: 1 }).endOf('day') };
     },
   ],
   [
     new RegExp(`\\b(?:in\\s+|within\\s+|over\\s+)?(?:the\\s+)?(?:next|coming)\\s+${COUNT}\\s+days?\\b`, 'i'),
-    (m, now) => ({ from: now, to: endOfDay(addDays(now, countValue(m[1]!))) }),
+    (m, now) => ({ from: now, to: now.plus({ days: countValue(m[1]!) }).endOf('day') }),
   ],
-  [/\b(?:upcoming|coming\s+up|soon)\b/i, (_m, now) => ({ from: now, to: endOfDay(addDays(now, 7)) })],
+  [/\b(?:upcoming|coming\s+up|soon)\b/i, (_m, now) => ({ from: now, to: now.plus({ days: 7 }).endOf('day') })],
 ];
 
 const SEARCH_MARKER =
@@ -75,7 +76,7 @@ function stripEdges(s: string): string {
 }
 
 /** Builds list_tasks filters. Unless the user asks for done or all tasks, only pending ones are shown. */
-export function parseListRequest(text: string, now: Date): ListArgs {
+export function parseListRequest(text: string, now: DateTime): ListArgs {
   let t = text;
   const args: ListArgs = {};
 
@@ -113,7 +114,7 @@ export function parseListRequest(text: string, now: Date): ListArgs {
   if (!range) {
     const when = extractWhen(t, now);
     if (when.day) {
-      range = { from: utcDay(when.day), to: endOfDay(when.day) };
+      range = { from: when.day.startOf('day'), to: when.day.endOf('day') };
       t = when.rest;
     }
   }
@@ -124,8 +125,8 @@ export function parseListRequest(text: string, now: Date): ListArgs {
   }
 
   args.status = status;
-  if (range?.from) args.dueFrom = range.from.toISOString();
-  if (range) args.dueTo = range.to.toISOString();
+  if (range?.from) args.dueFrom = range.from.toUTC().toISO()!;
+  if (range) args.dueTo = range.to.toUTC().toISO()!;
   if (prio.value) args.priority = prio.value;
   if (tag) args.tag = tag;
   if (search) args.search = clipWords(search, MAX_SEARCH_LENGTH);

@@ -3,6 +3,7 @@
  * proxies, Ollama, vLLM, llama.cpp server). The model only chooses tools; everything it returns is
  * validated before it can reach the task service.
  */
+import { DateTime } from 'luxon';
 import { AppError } from '../../lib/errors.js';
 import { toToolCall, TOOL_DEFINITIONS } from './llm-tools.js';
 import type { ChatContext, Interpretation, Interpreter, ToolCall } from './tool-calls.js';
@@ -48,13 +49,19 @@ export class LlmPermanentError extends AppError {
 const FALLBACK_RESPONSE =
   'Sorry, I could not work out what to do with that. Try something like "add buy milk tomorrow at 5pm" or "what\'s due this week?".';
 
-/** The system prompt: the model needs the clock to resolve "tomorrow", and the conventions the tools expect. */
-export function systemPrompt(now: Date): string {
-  const weekday = now.toLocaleDateString('en-US', { weekday: 'long', timeZone: 'UTC' });
+/**
+ * The system prompt: the model needs the user's zone and local clock to resolve "tomorrow at 9",
+ * and the conventions the tools expect.
+ */
+export function systemPrompt(now: Date, timeZone = 'UTC'): string {
+  const local = DateTime.fromJSDate(now, { zone: timeZone });
   return [
     'You are the assistant of a to-do app. Turn the user message into calls of the provided tools.',
-    `The current date-time is ${now.toISOString()} (${weekday}, UTC). Compute every date in UTC and send ISO-8601 timestamps.`,
-    'A date without a time means 09:00. "tonight" means 20:00. A weekday name means the next such day after today.',
+    `The user's time zone is ${timeZone}. Their local date-time now is ${local.toISO({ suppressMilliseconds: true })} (${local.toFormat('cccc d LLLL yyyy, HH:mm')}); in UTC it is ${now.toISOString()}.`,
+    'Read every date and time the user says in their time zone, then send it as an ISO-8601 UTC timestamp (e.g. 9am in Asia/Tokyo is 00:00Z).',
+    'A date without a time means 09:00 local. "tonight" means 20:00 local. A weekday name means the next such day after today.',
+    'When moving a task to another day without a new time, send dueDay (YYYY-MM-DD) so it keeps its time of day.',
+    '"remind me to X at T" adds the task due at T with reminderLeadMinutes 0; "remind me N minutes before" sets reminderLeadMinutes; "it" or "that" refers to the task last talked about.',
     'Refer to existing tasks by the words the user used (e.g. "the dentist task" -> "dentist").',
     'Recurrence patterns: daily | weekdays | weekly:mon,wed | monthly:15 | every:3:days | every:2:weeks | cron:<5 fields>; set isRecurringTemplate to true with them.',
     'Tags have no leading #. Priorities are Low, Medium or High.',
@@ -84,7 +91,7 @@ export class LlmInterpreter implements Interpreter {
     if (typeof message !== 'string' || message.trim() === '') {
       return { kind: 'unknown', response: FALLBACK_RESPONSE };
     }
-    const reply = await this.complete(message, ctx.now);
+    const reply = await this.complete(message, ctx.now, ctx.timeZone);
     const calls = (Array.isArray(reply.tool_calls) ? reply.tool_calls : [])
       .map((c) => toToolCall(c?.function?.name, c?.function?.arguments))
       .filter((c): c is ToolCall => c !== undefined);
@@ -93,14 +100,14 @@ export class LlmInterpreter implements Interpreter {
     return { kind: 'unknown', response: content || FALLBACK_RESPONSE };
   }
 
-  private async complete(message: string, now: Date): Promise<CompletionMessage> {
+  private async complete(message: string, now: Date, timeZone?: string): Promise<CompletionMessage> {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
     if (this.opts.apiKey) headers.authorization = `Bearer ${this.opts.apiKey}`;
     const body = JSON.stringify({
       model: this.opts.model,
       temperature: 0,
       messages: [
-        { role: 'system', content: systemPrompt(now) },
+        { role: 'system', content: systemPrompt(now, timeZone) },
         { role: 'user', content: message },
       ],
       tools: TOOL_DEFINITIONS,

@@ -117,11 +117,23 @@ describe('LlmInterpreter', () => {
       'title',
       'description',
       'dueDate',
+      'dueDay',
+      'reminderLeadMinutes',
       'priority',
       'tags',
       'isRecurringTemplate',
       'recurrencePattern',
     ]);
+  });
+
+  test("the system prompt carries the user's zone and local now", async () => {
+    reply = completion({ content: 'ok' });
+    await llm().interpret('what is due tomorrow?', { now: NOW, timeZone: 'Asia/Tokyo' });
+    const prompt: string = seen.at(-1)!.body.messages[0].content;
+    expect(prompt).toContain('Asia/Tokyo');
+    expect(prompt).toContain('2026-11-25T19:00:00+09:00');
+    expect(prompt).toContain('Wednesday 25 November 2026, 19:00');
+    expect(prompt).toContain('2026-11-25T10:00:00.000Z');
   });
 
   test('a plain text answer becomes unknown with that text', async () => {

@@ -53,6 +53,19 @@ const taskFields = {
   title: text(MAX_TITLE_LENGTH).describe('Short task title without dates, priority or tags'),
   description: z.string().max(5000).nullable().optional().describe('Longer notes; null clears them'),
   dueDate: isoDate.nullable().optional().describe('When the task is due, ISO-8601 UTC; null clears it'),
+  dueDay: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional()
+    .describe("A new due day (YYYY-MM-DD, user's zone) that keeps the task's time of day; instead of dueDate"),
+  reminderLeadMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(10_080)
+    .nullable()
+    .optional()
+    .describe('Minutes before the due date at which to remind (0: at the due time)'),
   priority: priority.optional(),
   tags: z.array(tag).max(MAX_TAGS).optional().describe('Tags without the leading #'),
   isRecurringTemplate: z.boolean().optional().describe('True when the task repeats'),
@@ -96,7 +109,8 @@ const DESCRIPTIONS: Record<ToolName, string> = {
   complete_task: 'Mark an existing task as done.',
   delete_task: 'Delete an existing task.',
   update_task: 'Change fields of an existing task (title, description, due date, priority, tags, recurrence).',
-  set_reminder: 'Set a reminder for an existing task at a given time.',
+  set_reminder:
+    'Set a reminder for an existing task at a given time (use update_task reminderLeadMinutes for "N minutes before").',
 };
 
 /** OpenAI `tools` entries for the chat completions request. */

@@ -2,18 +2,14 @@
  * Recognising "every monday", "on the 1st of every month", "every 2 weeks" and friends, and
  * writing them in the recurrence grammar of lib/recurrence.ts.
  */
-import { formatRecurrencePattern, isValidRecurrencePattern, parseRecurrencePattern } from '../../lib/recurrence.js';
+import { DateTime } from 'luxon';
 import {
-  COUNT,
-  PART_OF_DAY,
-  WEEKDAY_KEYS,
-  addDays,
-  atTime,
-  countValue,
-  utcDay,
-  weekdayIndex,
-  type Time,
-} from './date-phrases.js';
+  formatRecurrencePattern,
+  isValidRecurrencePattern,
+  nextOccurrence,
+  parseRecurrencePattern,
+} from '../../lib/recurrence.js';
+import { COUNT, PART_OF_DAY, WEEKDAY_KEYS, atTime, countValue, type Time } from './date-phrases.js';
 
 /**
  * A recurrence found in a message. `pattern` takes an anchor (the due date, else now) because
@@ -21,7 +17,7 @@ import {
  */
 export interface RecurrenceResult {
   rest: string;
-  pattern?: (anchor: Date) => string;
+  pattern?: (anchor: DateTime) => string;
   /** Time of day implied by the phrase itself ("every morning"). */
   time?: Time;
 }
@@ -32,6 +28,12 @@ const PLURAL_DAY = '(?:sun|mon|tues|wednes|thurs|fri|satur)days';
 const PLURAL_LIST = `${PLURAL_DAY}(?:\\s*(?:,\\s*and|,|and|&|or)\\s*${PLURAL_DAY})*`;
 const ORD = '(\\d{1,2})(?:st|nd|rd|th)?';
 const EVERY = '(?:every|each)';
+
+/** Index 0-6 (Sunday first) of a weekday name or abbreviation. */
+const weekdayIndex = (name: string): number =>
+  WEEKDAY_KEYS.indexOf(name.slice(0, 3).toLowerCase() as (typeof WEEKDAY_KEYS)[number]);
+/** The grammar key of a local date's weekday (luxon counts Monday 1 … Sunday 7). */
+const weekdayKey = (a: DateTime): string => WEEKDAY_KEYS[a.weekday % 7]!;
 
 /** Days named in a list, as grammar keys in calendar order starting Monday. */
 function weeklyOf(list: string): string {
@@ -50,7 +52,7 @@ const fixed = (p: string) => () => p;
 /** Grammar typed literally by the user counts only if the scheduler would accept it. */
 const literal = (p: string) =>
   isValidRecurrencePattern(p) ? { pattern: fixed(formatRecurrencePattern(parseRecurrencePattern(p))) } : undefined;
-type Rule = [RegExp, (m: RegExpExecArray) => { pattern: (anchor: Date) => string; time?: Time } | undefined];
+type Rule = [RegExp, (m: RegExpExecArray) => { pattern: (anchor: DateTime) => string; time?: Time } | undefined];
 
 const RULES: Rule[] = [
   [/\bcron:\s*((?:[\w*/,?-]+\s+){4}[\w*/,?-]+)/i, (m) => literal(`cron:${m[1]!.trim().replace(/\s+/g, ' ')}`)],
@@ -89,12 +91,12 @@ const RULES: Rule[] = [
     new RegExp(`\\bevery\\s+${COUNT}\\s+(hours?|days?|weeks?|months?)\\b`, 'i'),
     (m) => interval(countValue(m[1]!), m[2]!),
   ],
-  [/\b(?:(?:every|each)\s+week|weekly)\b/i, () => ({ pattern: (a) => `weekly:${WEEKDAY_KEYS[a.getUTCDay()]}` })],
-  [/\b(?:(?:every|each)\s+month|monthly)\b/i, () => ({ pattern: (a) => `monthly:${a.getUTCDate()}` })],
+  [/\b(?:(?:every|each)\s+week|weekly)\b/i, () => ({ pattern: (a) => `weekly:${weekdayKey(a)}` })],
+  [/\b(?:(?:every|each)\s+month|monthly)\b/i, () => ({ pattern: (a) => `monthly:${a.day}` })],
   [
     /\b(?:(?:every|each)\s+year|yearly|annually)\b/i,
     () => ({
-      pattern: (a) => `cron:${a.getUTCMinutes()} ${a.getUTCHours()} ${a.getUTCDate()} ${a.getUTCMonth() + 1} *`,
+      pattern: (a) => `cron:${a.minute} ${a.hour} ${a.day} ${a.month} *`,
     }),
   ],
 ];
@@ -104,14 +106,12 @@ function interval(n: number, unitRaw: string): ReturnType<Rule[1]> {
   if (!(n >= 1 && n <= 999)) return undefined;
   const unit = unitRaw.toLowerCase().replace(/s$/, '');
   if (unit === 'day') return { pattern: fixed(n === 1 ? 'daily' : `every:${n}:days`) };
-  if (unit === 'week')
-    return { pattern: n === 1 ? (a) => `weekly:${WEEKDAY_KEYS[a.getUTCDay()]}` : fixed(`every:${n}:weeks`) };
+  if (unit === 'week') return { pattern: n === 1 ? (a) => `weekly:${weekdayKey(a)}` : fixed(`every:${n}:weeks`) };
   if (unit === 'hour')
     return n <= 23 ? { pattern: fixed(n === 1 ? 'cron:0 * * * *' : `cron:0 */${n} * * *`) } : undefined;
   if (n > 12) return undefined;
   return {
-    pattern: (a) =>
-      `cron:${a.getUTCMinutes()} ${a.getUTCHours()} ${Math.min(a.getUTCDate(), 28)} ${n === 1 ? '*' : `*/${n}`} *`,
+    pattern: (a) => `cron:${a.minute} ${a.hour} ${Math.min(a.day, 28)} ${n === 1 ? '*' : `*/${n}`} *`,
   };
 }
 
@@ -136,26 +136,17 @@ export function extractRecurrence(text: string): RecurrenceResult {
 }
 
 /**
- * The first instant after `now` at `time` on a day the pattern fires, so a recurring template gets
- * a sensible first due date. Interval and cron patterns have no calendar anchor here, so they
- * start at the next occurrence of the time.
+ * The first instant after `now` at `time` (wall clock in `now`'s zone) on a day the pattern fires,
+ * so a recurring template gets a sensible first due date: the same expansion the scheduler runs.
  */
-export function firstOccurrence(pattern: string, now: Date, time: Time): Date {
-  const fires = (day: Date): boolean => {
-    const dow = day.getUTCDay();
-    if (pattern === 'weekdays') return dow >= 1 && dow <= 5;
-    if (pattern.startsWith('weekly:')) return pattern.slice(7).split(',').includes(WEEKDAY_KEYS[dow]!);
-    if (pattern.startsWith('monthly:')) {
-      const want = Number(pattern.slice(8));
-      const last = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth() + 1, 0)).getUTCDate();
-      return day.getUTCDate() === Math.min(want, last);
-    }
-    return true;
-  };
-  for (let k = 0; k < 70; k++) {
-    const day = addDays(utcDay(now), k);
-    const at = atTime(day, time);
-    if (at.getTime() > now.getTime() && fires(day)) return at;
-  }
-  return atTime(addDays(utcDay(now), 1), time);
+export function firstOccurrence(pattern: string, now: DateTime, time: Time): DateTime {
+  const today = atTime(now, time);
+  const start = today > now ? today : atTime(now.startOf('day').plus({ days: 1 }), time);
+  const first = nextOccurrence(
+    parseRecurrencePattern(pattern),
+    start.toJSDate(),
+    new Date(start.toMillis() - 1),
+    now.zoneName ?? 'UTC',
+  );
+  return first ? DateTime.fromJSDate(first, { zone: now.zone }) : start;
 }

@@ -2,7 +2,9 @@
  * The offline interpreter: regular expressions over everyday English, so the chat works with no
  * model, no network and no cost, and gives the same answer for the same message and clock.
  */
-import { extractWhen } from './date-phrases.js';
+import { DateTime } from 'luxon';
+import { canonicalTimeZone, DEFAULT_TIME_ZONE } from '../../lib/time-zone.js';
+import { LEAD_TIME, extractWhen, leadMinutes } from './date-phrases.js';
 import { cleanTitle, extractPriority, extractTags, taskRef } from './field-phrases.js';
 import { isListRequest, parseListRequest } from './list-phrases.js';
 import { extractRecurrence, firstOccurrence } from './recurrence-phrases.js';
@@ -61,7 +63,7 @@ const DELETE_RULE =
   /^(?:delete|remove|cancel|drop|trash|erase|discard|scrap|get\s+rid\s+of|forget(?:\s+about)?)\s+(?<task>.+)$/i;
 
 /** `datedIsNew`: "finish the report by friday" announces work to do, not work done. */
-function matchTask(t: string, rules: RegExp[], now: Date, datedIsNew = false): string | undefined {
+function matchTask(t: string, rules: RegExp[], now: DateTime, datedIsNew = false): string | undefined {
   for (const re of rules) {
     const task = re.exec(t)?.groups?.task;
     if (!task || (datedIsNew && extractWhen(task, now).date)) continue;
@@ -77,7 +79,7 @@ const ADD_PREFIX = new RegExp(
     '^(?:(?:please\\s+)?(?:add|create|new|schedule|put|jot\\s+down|write\\s+down)\\b\\s*',
     '(?:to\\s+(?:my|the)\\s+(?:(?:todo|to-do|to\\s+do|task)\\s+)?list\\s*:?\\s*)?',
     '(?:(?:a|an)\\s+)?(?:new\\s+)?(?:(?:recurring|repeating)\\s+)?(?:(?:task|todo|to-do|item|reminder)s?\\b\\s*(?::|-|called|named|titled|to|for)?\\s*)?',
-    '|(?:remind\\s+me|(?:a\\s+)?reminder)\\s+to\\b\\s*',
+    '|(?<remind>(?:remind|ping|nudge)\\s+me|(?:set\\s+|add\\s+|create\\s+)?(?:a\\s+)?reminder)\\s+to\\b\\s*',
     "|(?:i\\s+(?:need|have|want|got)\\s+to|i'?ve\\s+got\\s+to|i\\s+gotta|i\\s+must|i\\s+should|need\\s+to|have\\s+to|must|don'?t\\s+(?:let\\s+me\\s+)?forget\\s+to|do\\s+not\\s+forget\\s+to|remember\\s+to)\\b\\s*",
     '|(?:todo|to-do|task)\\s*:\\s*)',
   ].join(''),
@@ -85,21 +87,38 @@ const ADD_PREFIX = new RegExp(
 );
 
 /** Cuts the announcing phrase off, wherever a leading recurrence left it ("every monday remind me to ..."). */
-function stripAddPrefix(text: string): { rest: string; explicit: boolean } {
+function stripAddPrefix(text: string): { rest: string; explicit: boolean; remind: boolean } {
   const m = ADD_PREFIX.exec(text);
-  return m ? { rest: text.slice(m[0].length), explicit: true } : { rest: text, explicit: false };
+  return m
+    ? { rest: text.slice(m[0].length), explicit: true, remind: m.groups?.remind !== undefined }
+    : { rest: text, explicit: false, remind: false };
+}
+
+/** ", remind me 30 minutes before" / "and alert me an hour ahead" said with a new task. */
+function extractLead(text: string): { rest: string; minutes?: number } {
+  const m = LEAD_TIME.exec(text);
+  if (!m) return { rest: text };
+  const before = text
+    .slice(0, m.index)
+    .replace(/[\s,;]*(?:\band\s+)?(?:\b(?:remind|ping|alert|notify|nudge)\s+me\s*)?$/i, ' ');
+  return {
+    rest: `${before} ${text.slice(m.index + m[0].length)}`.replace(/\s+/g, ' ').trim(),
+    minutes: leadMinutes(m),
+  };
 }
 
 /**
  * An add_task call. Without an explicit "add"/"remind me to", a message still counts as a new task
  * when it carries a date or a recurrence ("buy milk tomorrow"), which is how people jot todos down.
+ * "remind me to X at T" is a task due at T whose reminder fires at T (lead 0), or the lead asked for.
  */
-function parseAdd(t: string, now: Date): Interpretation | undefined {
+function parseAdd(t: string, now: DateTime): Interpretation | undefined {
   const head = stripAddPrefix(t);
-  const tags = extractTags(head.rest);
+  const lead = extractLead(head.rest);
+  const tags = extractTags(lead.rest);
   const prio = extractPriority(tags.rest);
   const rec = extractRecurrence(prio.rest);
-  const inner = head.explicit ? { rest: rec.rest, explicit: true } : stripAddPrefix(rec.rest);
+  const inner = head.explicit ? { rest: rec.rest, explicit: true, remind: head.remind } : stripAddPrefix(rec.rest);
   const when = extractWhen(inner.rest, now);
   const title = cleanTitle(when.rest);
   const explicit = head.explicit || inner.explicit;
@@ -108,24 +127,26 @@ function parseAdd(t: string, now: Date): Interpretation | undefined {
     return explicit ? unknown('What should the task be called? Try: "add buy milk tomorrow at 5pm".') : undefined;
 
   const fields: TaskFields & { title: string } = { title };
-  let due = when.date;
+  let due: DateTime | undefined = when.date ? DateTime.fromJSDate(when.date, { zone: now.zone }) : undefined;
   const recurrence = rec.pattern?.(due ?? now);
   if (recurrence) {
     // A bare time on a repeating task means the first day the pattern fires, not simply today.
     const time = when.time ?? rec.time;
     if (time && !when.day) due = firstOccurrence(recurrence, now, time);
   }
-  if (due) fields.dueDate = due.toISOString();
+  if (due) fields.dueDate = due.toUTC().toISO()!;
   if (prio.value) fields.priority = prio.value;
   if (tags.value) fields.tags = tags.value;
   if (recurrence) {
     fields.isRecurringTemplate = true;
     fields.recurrencePattern = recurrence;
   }
+  if (lead.minutes !== undefined) fields.reminderLeadMinutes = lead.minutes;
+  else if ((head.remind || inner.remind) && due && !recurrence) fields.reminderLeadMinutes = 0;
   return tools({ tool: 'add_task', args: fields });
 }
 
-function interpretText(t: string, now: Date): Interpretation {
+function interpretText(t: string, now: DateTime): Interpretation {
   if (!t || /^(?:help|\?+|commands|what\s+can\s+you\s+do|how\s+does\s+(?:this|it)\s+work)$/i.test(t))
     return unknown(HELP_TEXT);
 
@@ -145,15 +166,16 @@ function interpretText(t: string, now: Date): Interpretation {
   return parseAdd(t, now) ?? unknown();
 }
 
-/** Deterministic English interpreter: the same message and `ctx.now` always give the same result. */
+/** Deterministic English interpreter: the same message, `ctx.now` and zone always give the same result. */
 export class RuleInterpreter implements Interpreter {
   async interpret(message: string, ctx: ChatContext): Promise<Interpretation> {
     try {
       const raw = typeof message === 'string' ? message : String(message ?? '');
       if (raw.length > MAX_MESSAGE_LENGTH) return unknown(`That message is too long for me. ${HELP_TEXT}`);
-      const now = ctx?.now instanceof Date && !Number.isNaN(ctx.now.getTime()) ? ctx.now : undefined;
-      if (!now) return unknown('I cannot read dates right now (no valid clock was given).');
-      return interpretText(normalize(raw), now);
+      const instant = ctx?.now instanceof Date && !Number.isNaN(ctx.now.getTime()) ? ctx.now : undefined;
+      if (!instant) return unknown('I cannot read dates right now (no valid clock was given).');
+      const zone = canonicalTimeZone(ctx.timeZone) ?? DEFAULT_TIME_ZONE;
+      return interpretText(normalize(raw), DateTime.fromJSDate(instant, { zone }));
     } catch {
       // Any gap in the rules must degrade to "not understood", never to a failed chat request.
       return unknown();

@@ -59,7 +59,10 @@ const CASES: [string, Interpretation][] = [
     'i need to call the plumber tomorrow morning',
     add({ title: 'call the plumber', dueDate: '2026-11-26T09:00:00.000Z' }),
   ],
-  ['remind me to call mom tomorrow evening', add({ title: 'call mom', dueDate: '2026-11-26T18:00:00.000Z' })],
+  [
+    'remind me to call mom tomorrow evening',
+    add({ title: 'call mom', dueDate: '2026-11-26T18:00:00.000Z', reminderLeadMinutes: 0 }),
+  ],
   ["don't forget to pay rent on the 1st", add({ title: 'pay rent', dueDate: '2026-12-01T09:00:00.000Z' })],
   ['buy milk tomorrow', add({ title: 'buy milk', dueDate: '2026-11-26T09:00:00.000Z' })],
   [
@@ -176,10 +179,10 @@ const CASES: [string, Interpretation][] = [
   ['remove dentist', remove('dentist')],
   ['cancel the gym session', remove('gym session')],
   // Updating
-  ['move the report to friday', update('report', { dueDate: '2026-11-27T09:00:00.000Z' })],
+  ['move the report to friday', update('report', { dueDay: '2026-11-27' })],
   ['reschedule dentist to next monday at 2pm', update('dentist', { dueDate: '2026-11-30T14:00:00.000Z' })],
-  ['postpone report until tomorrow', update('report', { dueDate: '2026-11-26T09:00:00.000Z' })],
-  ['change the due date of report to June 3', update('report', { dueDate: '2027-06-03T09:00:00.000Z' })],
+  ['postpone report until tomorrow', update('report', { dueDay: '2026-11-26' })],
+  ['change the due date of report to June 3', update('report', { dueDay: '2027-06-03' })],
   ["change report's due date to friday at 3pm", update('report', { dueDate: '2026-11-27T15:00:00.000Z' })],
   ['remove the due date from report', update('report', { dueDate: null })],
   ['rename report to quarterly report', update('report', { title: 'quarterly report' })],
@@ -207,9 +210,7 @@ describe('RuleInterpreter', () => {
   });
 
   test('a weekday named on that same weekday means next week', async () => {
-    expect(await interpret('move the report to friday', FRIDAY)).toEqual(
-      update('report', { dueDate: '2026-12-04T09:00:00.000Z' }),
-    );
+    expect(await interpret('move the report to friday', FRIDAY)).toEqual(update('report', { dueDay: '2026-12-04' }));
     expect(await interpret('add yoga at 9am', FRIDAY)).toEqual(
       add({ title: 'yoga', dueDate: '2026-11-28T09:00:00.000Z' }),
     );

@@ -29,6 +29,13 @@ export interface TaskFields {
   description?: string | null;
   /** ISO-8601 UTC, e.g. `2026-11-26T17:00:00.000Z`. */
   dueDate?: string | null;
+  /**
+   * A new calendar day (`YYYY-MM-DD`, in the user's time zone) without a time: the task keeps its
+   * time of day (9:00 when it has none). Never together with `dueDate`.
+   */
+  dueDay?: string;
+  /** Minutes before the due date at which its reminder fires (0: at the due time). */
+  reminderLeadMinutes?: number | null;
   priority?: Priority;
   tags?: string[];
   isRecurringTemplate?: boolean;
@@ -38,7 +45,8 @@ export interface TaskFields {
 
 /**
  * One action the task service should perform. `task` is the user's words for an existing task;
- * the service resolves it against titles, because only the service knows which tasks exist.
+ * the service resolves it against titles, because only the service knows which tasks exist
+ * ("it" / "that": the task last touched in the conversation).
  */
 export type ToolCall =
   | { tool: 'add_task'; args: TaskFields & { title: string } }
@@ -69,8 +77,10 @@ export type Interpretation = { kind: 'tools'; calls: ToolCall[] } | { kind: 'unk
 
 /** Per-message context. Interpreters take the clock from here so results are reproducible. */
 export interface ChatContext {
-  /** The current instant; all calendar arithmetic is done in UTC. */
+  /** The current instant. */
   now: Date;
+  /** The user's IANA time zone: every phrase is read on its wall clock. Default UTC. */
+  timeZone?: string;
 }
 
 /** Turns one chat message into tool calls. Implementations must not throw for odd input. */

@@ -2,7 +2,8 @@
  * Messages that change an existing task ("move the report to friday", "rename X to Y", "set X
  * priority to low") or put a reminder on one ("remind me about the report tomorrow at 9am").
  */
-import { extractWhen } from './date-phrases.js';
+import type { DateTime } from 'luxon';
+import { LEAD_TIME, extractWhen, leadMinutes } from './date-phrases.js';
 import { cleanTitle, normalizeTag, priorityWord, taskRef } from './field-phrases.js';
 import { extractRecurrence } from './recurrence-phrases.js';
 import { MAX_TAGS, type Interpretation, type TaskFields, type ToolCall } from './tool-calls.js';
@@ -10,7 +11,7 @@ import { MAX_TAGS, type Interpretation, type TaskFields, type ToolCall } from '.
 type Groups = { task?: string; value?: string; field?: string };
 interface UpdateRule {
   re: RegExp;
-  read(g: Groups, now: Date): TaskFields | undefined;
+  read(g: Groups, now: DateTime): TaskFields | undefined;
 }
 
 const title = (g: Groups): TaskFields | undefined => {
@@ -21,10 +22,16 @@ const priority = (g: Groups): TaskFields | undefined => {
   const p = priorityWord(g.value ?? '');
   return p ? { priority: p } : undefined;
 };
-/** Only a value that is entirely a date counts, so "move X to the top of the list" is not a reschedule. */
-const due = (g: Groups, now: Date): TaskFields | undefined => {
+/**
+ * Only a value that is entirely a date counts, so "move X to the top of the list" is not a
+ * reschedule. A new day without a time keeps the task's time of day (`dueDay`).
+ */
+const due = (g: Groups, now: DateTime): TaskFields | undefined => {
   const when = extractWhen(g.value ?? '', now);
-  return when.date && !cleanTitle(when.rest) ? { dueDate: when.date.toISOString() } : undefined;
+  if (!when.date || cleanTitle(when.rest)) return undefined;
+  return when.day && !when.time && !/\b(?:in|from\s+now|later)\b/i.test(g.value ?? '')
+    ? { dueDay: when.day.toISODate()! }
+    : { dueDate: when.date.toISOString() };
 };
 const tags = (g: Groups): TaskFields | undefined => {
   const list = (g.value ?? '')
@@ -33,7 +40,7 @@ const tags = (g: Groups): TaskFields | undefined => {
     .filter(Boolean);
   return list.length ? { tags: [...new Set(list)].slice(0, MAX_TAGS) } : undefined;
 };
-const repeat = (g: Groups, now: Date): TaskFields | undefined => {
+const repeat = (g: Groups, now: DateTime): TaskFields | undefined => {
   const rec = extractRecurrence(g.value ?? '');
   return rec.pattern && !cleanTitle(rec.rest)
     ? { isRecurringTemplate: true, recurrencePattern: rec.pattern(now) }
@@ -122,7 +129,7 @@ const RULES: UpdateRule[] = [
 ];
 
 /** An update_task call, or undefined when the message is not a recognisable change. */
-export function parseUpdate(t: string, now: Date): ToolCall | undefined {
+export function parseUpdate(t: string, now: DateTime): ToolCall | undefined {
   for (const rule of RULES) {
     const m = rule.re.exec(t);
     const groups = m?.groups as Groups | undefined;
@@ -135,17 +142,30 @@ export function parseUpdate(t: string, now: Date): ToolCall | undefined {
 }
 
 const REMINDER =
-  /^(?:(?:please\s+)?(?:remind|ping|notify|alert)\s+me\b(?!\s+to\b)|(?:set|add|create|schedule|put)\s+(?:up\s+)?(?:a\s+|an\s+)?(?:reminder|alert|notification)(?=\s+(?:for|about|on|regarding|re)\b))(?<rest>.*)$/i;
+  /^(?:(?:please\s+)?(?:remind|ping|notify|alert|nudge)\s+me\b(?!\s+to\b)|(?:set|add|create|schedule|put)\s+(?:up\s+)?(?:a\s+|an\s+)?(?:reminder|alert|notification)(?=\s+(?:for|about|on|regarding|re)\b))(?<rest>.*)$/i;
+
+const ABOUT = /^\s*(?:about|of|regarding|re|for|on|to)(?:\s+|$)/i;
 
 /**
- * "remind me about X <when>" / "set a reminder for X <when>". "remind me to X" is not a reminder on
- * an existing task but a new task, so it is left for the add rules.
+ * "remind me about X <when>" / "set a reminder for X <when>" / "remind me 30 minutes before
+ * [X]". "remind me to X" is not a reminder on an existing task but a new task, so it is left for
+ * the add rules. Without a task named, the reminder is about the task last talked about ("it").
  */
-export function parseReminder(t: string, now: Date): Interpretation | undefined {
+export function parseReminder(t: string, now: DateTime): Interpretation | undefined {
   const m = REMINDER.exec(t);
   if (!m) return undefined;
-  const when = extractWhen(m.groups?.rest ?? '', now);
-  const task = taskRef(when.rest.replace(/^\s*(?:about|of|regarding|re|for|on)(?:\s+|$)/i, ''));
+  let rest = m.groups?.rest ?? '';
+  const lead = LEAD_TIME.exec(rest);
+  if (lead) {
+    rest = `${rest.slice(0, lead.index)} ${rest.slice(lead.index + lead[0].length)}`;
+    const task = taskRef(rest.replace(ABOUT, '').replace(/^\s*(?:the|my)?\s*$/i, '')) || 'it';
+    return {
+      kind: 'tools',
+      calls: [{ tool: 'update_task', args: { task, changes: { reminderLeadMinutes: leadMinutes(lead) } } }],
+    };
+  }
+  const when = extractWhen(rest, now);
+  const task = taskRef(when.rest.replace(ABOUT, '')) || (when.date ? 'it' : '');
   if (!task) {
     return {
       kind: 'unknown',

@@ -61,7 +61,8 @@ describe('chat', () => {
       completed: false,
       version: 1,
     });
-    expect(r.body.response).toBe('Added "buy milk" due 2026-11-26T17:00:00.000Z.');
+    // Local, human form (this user has the default zone, UTC), never a raw ISO string.
+    expect(r.body.response).toBe('Added "buy milk" due Thu 26 Nov, 5:00 PM.');
 
     const rows = await api.database.db.task.findMany({ where: { userId: user } });
     expect(rows).toHaveLength(1);
@@ -127,7 +128,7 @@ describe('chat', () => {
       is_recurring_template: true,
       recurrence_pattern: 'weekly:mon',
     });
-    expect(r.body.response).toBe('Added "water the plants" repeating weekly:mon.');
+    expect(r.body.response).toBe('Added "water the plants", repeating every Mon.');
   });
 
   test('"what\'s due this week?" lists the pending tasks due Monday..Sunday, writes no event', async () => {
@@ -156,7 +157,7 @@ describe('chat', () => {
       'sunday night',
     ]);
     expect(r.body.response).toBe(
-      'You have 3 tasks:\n- monday start (due 2026-11-23T00:00:00.000Z)\n- buy milk (due 2026-11-26T17:00:00.000Z)\n- sunday night (due 2026-11-29T23:59:59.999Z)',
+      'You have 3 tasks:\n- monday start (due Mon 23 Nov, 12:00 AM)\n- buy milk (due Thu 26 Nov, 5:00 PM)\n- sunday night (due Sun 29 Nov, 11:59 PM)',
     );
     const after = await counts(api.database.db);
     expect(after).toEqual({ ...before, conversations: before.conversations + 1, messages: before.messages + 2 });
@@ -217,21 +218,22 @@ describe('chat', () => {
     const report = await task(user, { title: 'write the report', dueDate: '2026-11-25T17:00:00.000Z' });
     const r = await chat(user, 'move the report to friday');
     expect(r.body.tool_calls.map((c) => [c.tool, c.args])).toEqual([
-      ['update_task', { task: 'report', changes: { dueDate: '2026-11-27T09:00:00.000Z' } }],
+      ['update_task', { task: 'report', changes: { dueDay: '2026-11-27' } }],
     ]);
+    // A new day without a time keeps the task's time of day (17:00).
     expect(r.body.tool_calls[0]!.result).toMatchObject({
       id: report.id,
-      dueDate: '2026-11-27T09:00:00.000Z',
+      dueDate: '2026-11-27T17:00:00.000Z',
       version: 2,
     });
-    expect(r.body.response).toBe('Updated "write the report".');
+    expect(r.body.response).toBe('Updated "write the report": now due Fri 27 Nov, 5:00 PM.');
     expect((await api.database.db.task.findUniqueOrThrow({ where: { id: report.id } })).dueDate?.toISOString()).toBe(
-      '2026-11-27T09:00:00.000Z',
+      '2026-11-27T17:00:00.000Z',
     );
     const events = await outboxRows(api.database.db, report.id);
     expect(events.map((e) => `${e.eventType}@${e.aggregateVersion}`)).toEqual(['TaskCreated@1', 'TaskUpdated@2']);
     expect(await decodePayload(events[1]!.payload)).toMatchObject({
-      due_date: Date.parse('2026-11-27T09:00:00.000Z'),
+      due_date: Date.parse('2026-11-27T17:00:00.000Z'),
       changed_fields: ['due_date'],
     });
   });
@@ -246,7 +248,7 @@ describe('chat', () => {
     ]);
     const result = r.body.tool_calls[0]!.result;
     expect(result).toMatchObject({ taskId: report.id, remindAt: '2026-11-26T09:00:00.000Z', status: 'Scheduled' });
-    expect(r.body.response).toBe('I\'ll remind you about "write the report" at 2026-11-26T09:00:00.000Z.');
+    expect(r.body.response).toBe('I\'ll remind you about "write the report" on Thu 26 Nov, 9:00 AM.');
 
     const reminders = await api.database.db.reminder.findMany({ where: { userId: user } });
     expect(reminders).toHaveLength(1);
@@ -453,7 +455,9 @@ describe('chat', () => {
       const since = await rowCount(user);
       const r = await chat(user, 'mark report done');
       expect(r.body.tool_calls[0]).toMatchObject({ tool: 'complete_task', args: { task: 'report' } });
-      expect(r.body.response).toMatch(/^Several tasks match "report": .*"report for (sales|finance)".*\. Which one\?$/);
+      expect(r.body.response).toMatch(
+        /^Several tasks match "report"\. Which one\?\n- "report for (sales|finance)"\n- "report for (sales|finance)"$/,
+      );
       expect(await api.database.db.task.count({ where: { userId: user, completed: true } })).toBe(0);
       expect(await newRows(user, since)).toEqual([]);
     });
