@@ -1,20 +1,90 @@
 /**
  * Turning a Kafka record into a ConsumedEvent. Anything wrong with the record itself (not in the
- * wire format, unknown schema id, undecodable Avro, missing or inconsistent headers) is poison:
- * retrying cannot fix it. A registry that cannot be reached is transient.
+ * wire format, unknown schema id, a registry that refuses the id with a 4xx, undecodable Avro,
+ * missing or inconsistent headers, a record that is not what it says) is poison: retrying cannot
+ * fix it. A registry that cannot be reached, times out or answers 5xx is an outage (transient).
+ *
+ * "What it says" (architecture guarantee 6): the `event-type` header names the writer schema's
+ * record, the key is the aggregate id inside the value, and `user-id` is the payload's user. A
+ * record that fails any of these (a forged or mislabelled one: a real TaskCreated value re-sent as
+ * TaskDeleted) never reaches a handler, so no group acts on it.
  */
 import { headersAsStrings } from '../kafka/headers.js';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { KafkaMessage } from 'kafkajs';
+import { SCHEMA_NAMESPACE } from '../avro/schema-catalog.js';
 import { schemaIdOf } from '../avro/wire-format.js';
 import { AppError, UnavailableError } from '../errors.js';
-import { EVENT_TYPES_BY_TOPIC, type EventTopic } from '../topics.js';
+import { EVENT_TYPES_BY_TOPIC, TOPICS, type EventTopic } from '../topics.js';
 import type { ConsumedEvent } from './consumed-event.js';
 
 export class PoisonEventError extends AppError {
   constructor(message: string, cause?: unknown) {
     super(message, { code: 'poison_event', retriable: false, cause });
   }
+}
+
+// The registry client (mappersmith) reports a connection failure or timeout as an HTTP 400 (or
+// 408) carrying the socket error's message: those are outages, whatever the status says.
+const UNREACHABLE =
+  /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EPIPE|socket|timeout|timed out|fetch failed/i;
+
+/** Unreachable, timed out, throttled or 5xx: the registry may answer later. */
+function isRegistryOutage(status: number | undefined, message: string): boolean {
+  if (UNREACHABLE.test(message)) return true;
+  return status !== undefined && (status >= 500 || status === 408 || status === 429);
+}
+
+/** The writer schema (fetched, or from the client's cache) and the decoded value. */
+async function readValue(
+  registry: SchemaRegistry,
+  value: Buffer,
+  schemaId: number,
+): Promise<{ writerName: string | undefined; payload: Record<string, unknown> }> {
+  try {
+    const writer = (await registry.getSchema(schemaId)) as { name?: unknown };
+    const payload = (await registry.decode(value)) as Record<string, unknown>;
+    return { writerName: typeof writer.name === 'string' ? writer.name : undefined, payload };
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    const message = (err as Error).message ?? String(err);
+    if (isRegistryOutage(status, message)) throw new UnavailableError('schema registry', err);
+    if (status === 404) throw new PoisonEventError(`unknown schema id ${schemaId}`, err);
+    if (status !== undefined)
+      throw new PoisonEventError(`schema registry refused schema id ${schemaId}: HTTP ${status}: ${message}`, err);
+    throw new PoisonEventError(`value does not decode with schema ${schemaId}: ${message}`, err);
+  }
+}
+
+/**
+ * The aggregate id inside a value, which must be the record key: the task's or reminder's `id`;
+ * for TaskChanged (the per-user change feed, keyed by user) its `user_id`.
+ */
+function aggregateIdOf(topic: string, payload: Record<string, unknown>): unknown {
+  return topic === TOPICS.broadcast ? payload.user_id : payload.id;
+}
+
+/** Throws PoisonEventError unless the record is what its headers and key say it is. */
+function checkIdentity(
+  topic: string,
+  eventType: string,
+  writerName: string | undefined,
+  key: string,
+  userId: string | undefined,
+  payload: Record<string, unknown>,
+): void {
+  const expected = `${SCHEMA_NAMESPACE}.${eventType}`;
+  if (writerName !== expected)
+    throw new PoisonEventError(
+      `header event-type "${eventType}" does not match the writer schema's record "${writerName ?? '(none)'}"`,
+    );
+  const aggregateId = aggregateIdOf(topic, payload);
+  if (typeof aggregateId !== 'string' || key !== aggregateId)
+    throw new PoisonEventError(`record key "${key}" is not the aggregate id in the value ("${String(aggregateId)}")`);
+  if (typeof payload.user_id !== 'string' || userId !== payload.user_id)
+    throw new PoisonEventError(
+      `header user-id "${userId ?? ''}" does not match the value's user_id "${String(payload.user_id)}"`,
+    );
 }
 
 export async function decodeEvent(
@@ -28,17 +98,7 @@ export async function decodeEvent(
   const schemaId = schemaIdOf(value);
   if (!value || schemaId === undefined)
     throw new PoisonEventError('value is not in the Confluent wire format (magic byte 0 + schema id)');
-  let payload: Record<string, unknown>;
-  try {
-    payload = (await registry.decode(value)) as Record<string, unknown>;
-  } catch (err) {
-    const status = (err as { status?: number }).status;
-    if (status === 404) throw new PoisonEventError(`unknown schema id ${schemaId}`, err);
-    if (status !== undefined || /ECONNREFUSED|ECONNRESET|socket|timeout|fetch failed/i.test((err as Error).message)) {
-      throw new UnavailableError('schema registry', err);
-    }
-    throw new PoisonEventError(`value does not decode with schema ${schemaId}: ${(err as Error).message}`, err);
-  }
+  const { writerName, payload } = await readValue(registry, value, schemaId);
   const eventId = headers['event-id'];
   const eventType = headers['event-type'];
   if (!eventId || !/^[0-9a-f-]{36}$/i.test(eventId))
@@ -52,13 +112,15 @@ export async function decodeEvent(
   if (!Number.isInteger(version) || Number.isNaN(occurredAt.getTime())) {
     throw new PoisonEventError('headers aggregate-version or occurred-at are missing or malformed');
   }
+  const key = message.key?.toString() ?? '';
+  checkIdentity(topic, eventType, writerName, key, headers['user-id'], payload);
   return {
     eventId,
     eventType,
     topic,
     partition,
     offset: message.offset,
-    key: message.key?.toString() ?? '',
+    key,
     aggregateVersion: version,
     userId: headers['user-id'] ?? '',
     traceparent: headers.traceparent ?? '',
