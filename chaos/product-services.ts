@@ -54,7 +54,10 @@ export class ProductServices {
     groupIdOf: (g: ConsumerGroup) => string;
     relay: 'ts' | 'debezium';
     extraEnv?: Record<string, string>;
+    /** Metrics on the default ports the stack's Prometheus scrapes, instead of any free port. */
+    defaultMetricsPorts?: boolean;
   }): ProductServices {
+    const anyPort = (name: string): Record<string, string> => (opts.defaultMetricsPorts ? {} : { [name]: '0' });
     const common = {
       DATABASE_URL: opts.databaseUrl,
       LOG_LEVEL: 'warn',
@@ -75,7 +78,7 @@ export class ProductServices {
               args: [],
               env: { ...common, DEBEZIUM_JANITOR_MAX_AGE_MS: '1000', DEBEZIUM_JANITOR_INTERVAL_MS: '1000' },
             }
-          : { entry: 'relay/main.ts', args: [], env: { ...common, RELAY_METRICS_PORT: '0' } },
+          : { entry: 'relay/main.ts', args: [], env: { ...common, ...anyPort('RELAY_METRICS_PORT') } },
     };
     for (const g of CONSUMER_GROUPS) {
       specs[g] = {
@@ -83,7 +86,7 @@ export class ProductServices {
         args: [g],
         env: {
           ...common,
-          CONSUMER_METRICS_PORT: '0',
+          ...anyPort('CONSUMER_METRICS_PORT'),
           CONSUMER_KAFKA_GROUP_ID: opts.groupIdOf(g),
           NOTIFY_URL: opts.notifyUrl,
           CONSUMER_SESSION_TIMEOUT_MS: '6000',

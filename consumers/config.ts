@@ -30,7 +30,8 @@ export interface ConsumerConfig extends ConnectionConfig {
   readonly sessionTimeoutMs: number;
 }
 
-const DEFAULT_PORTS: Record<ConsumerGroup, number> = {
+/** Each group's metrics port unless CONSUMER_METRICS_PORT says otherwise (the local Prometheus scrapes these). */
+export const DEFAULT_METRICS_PORTS: Record<ConsumerGroup, number> = {
   'recurring-task-cg': 9470,
   'reminder-scheduler-cg': 9471,
   'reminder-trigger-cg': 9472,
@@ -50,7 +51,7 @@ export function consumerConfig(group: ConsumerGroup): ConsumerConfig {
     fetchMinBytes: envInt('CONSUMER_FETCH_MIN_BYTES', 1, 1),
     fetchMaxWaitMs: envInt('CONSUMER_FETCH_MAX_WAIT_MS', 100, 1),
     metricsHost: envString('CONSUMER_METRICS_HOST', '127.0.0.1'),
-    metricsPort: envInt('CONSUMER_METRICS_PORT', DEFAULT_PORTS[group]),
+    metricsPort: envInt('CONSUMER_METRICS_PORT', DEFAULT_METRICS_PORTS[group]),
     notifyUrl: envOptional('NOTIFY_URL'),
     tickCron: envString('CONSUMER_TICK_CRON', '* * * * * *'),
     recurrenceCatchUpCap: envInt('RECURRENCE_CATCH_UP_CAP', 10, 1),

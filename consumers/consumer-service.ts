@@ -3,8 +3,6 @@
  * scheduler tick, and HTTP probes/metrics. `consumers/main.ts` starts one; tests start them
  * in-process with their own database and clock.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import cron from 'node-cron';
 import { EventCodec } from '../lib/avro/event-codec.js';
@@ -16,6 +14,7 @@ import { createPrismaOnPool, type Db } from '../lib/db/prisma.js';
 import { createServicePool } from '../lib/db/service-pool.js';
 import { createKafka } from '../lib/kafka/kafka-client.js';
 import type { Logger } from '../lib/logger.js';
+import { startProbeServer } from '../lib/service/probe-server.js';
 import type { ConsumerGroup } from '../lib/topics.js';
 import type { ConsumerConfig } from './config.js';
 
@@ -141,28 +140,23 @@ export async function startConsumerService(
   };
   const task = ticker && opts.scheduleTicks !== false ? cron.schedule(config.tickCron, () => void tick()) : undefined;
 
-  const server = http.createServer((req, res) => {
-    const json = (status: number, body: unknown) =>
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (req.url === '/healthz') json(200, { status: 'ok', group: def.group });
-    else if (req.url === '/readyz')
-      pool.query('select 1').then(
-        () => json(200, { database: true }),
-        () => json(503, { database: false }),
+  const probes = await startProbeServer({
+    host: config.metricsHost,
+    port: config.metricsPort,
+    registry: metrics.registry,
+    health: { group: def.group },
+    readiness: async () => {
+      const database = await pool.query('select 1').then(
+        () => true,
+        () => false,
       );
-    else if (req.url === '/metrics') {
-      metrics.registry.metrics().then(
-        (t) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(t),
-        (e: Error) => json(500, { error: e.message }),
-      );
-    } else json(404, { error: 'not found' });
+      return { ready: database, database };
+    },
   });
-  await new Promise<void>((resolve) => server.listen(config.metricsPort, config.metricsHost, resolve));
-  const addr = server.address() as AddressInfo;
-  logger.info({ group: def.group, metrics: `http://${addr.address}:${addr.port}/metrics` }, 'consumer started');
+  logger.info({ group: def.group, metrics: probes.metricsUrl }, 'consumer started');
 
   return {
-    metricsUrl: `http://${addr.address}:${addr.port}/metrics`,
+    metricsUrl: probes.metricsUrl,
     db,
     tick,
     async stop() {
@@ -170,8 +164,7 @@ export async function startConsumerService(
       await ticking;
       await runtime.stop();
       await admin.disconnect();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await probes.close();
       await db.$disconnect();
       await pool.end();
     },

@@ -161,7 +161,12 @@ export class OutboxJanitor {
 }
 
 /** Runs a janitor until SIGTERM/SIGINT (the entry points' shared tail). */
-export function runJanitorUntilSignal(janitor: OutboxJanitor, pool: pg.Pool, logger: Logger): void {
+export function runJanitorUntilSignal(
+  janitor: OutboxJanitor,
+  pool: pg.Pool,
+  logger: Logger,
+  alsoStop: (() => Promise<void>)[] = [],
+): void {
   janitor.start();
   let stopping = false;
   const stop = (signal: string) => {
@@ -170,6 +175,7 @@ export function runJanitorUntilSignal(janitor: OutboxJanitor, pool: pg.Pool, log
     logger.info({ signal }, 'janitor stopping');
     janitor
       .stop()
+      .then(() => Promise.all(alsoStop.map((f) => f())))
       .then(() => pool.end())
       .then(
         () => process.exit(0),

@@ -5,7 +5,11 @@
  * process stops. A failed registration exits non-zero, which stops `npm start` with the reason.
  */
 import pg from 'pg';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { registerReplicationSlotGauge } from '../lib/db/replication-slot-gauge.js';
+import { envInt, envString } from '../lib/env.js';
 import { createLogger } from '../lib/logger.js';
+import { startProbeServer } from '../lib/service/probe-server.js';
 import { janitorSettingsFromEnv, OutboxJanitor, runJanitorUntilSignal } from './outbox-janitor.js';
 import { debeziumRelayOptionsFromEnv, registerDebeziumRelay } from './register.js';
 
@@ -17,7 +21,24 @@ async function main(): Promise<void> {
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 2, application_name: 'debezium-janitor' });
   pool.on('error', (err) => logger.warn({ err: err.message }, 'idle database connection failed'));
   const settings = janitorSettingsFromEnv();
-  runJanitorUntilSignal(new OutboxJanitor({ pool, slotName: opts.names.slotName, logger, ...settings }), pool, logger);
+  // The same probe and metrics port as the TypeScript relay, so monitoring sees a relay either way.
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  registerReplicationSlotGauge(registry, pool);
+  const probes = await startProbeServer({
+    host: envString('RELAY_METRICS_HOST', '127.0.0.1'),
+    port: envInt('RELAY_METRICS_PORT', 9464),
+    registry,
+    readiness: async () => ({
+      ready: await pool.query('select 1').then(
+        () => true,
+        () => false,
+      ),
+    }),
+  });
+  runJanitorUntilSignal(new OutboxJanitor({ pool, slotName: opts.names.slotName, logger, ...settings }), pool, logger, [
+    () => probes.close(),
+  ]);
   logger.info({ slotName: opts.names.slotName, ...settings }, 'Debezium relay registered; janitor running');
 }
 

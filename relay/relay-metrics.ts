@@ -1,6 +1,8 @@
 /** The relay's Prometheus metrics. Backlog figures are read from the database at scrape time. */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type pg from 'pg';
+import { TOPICS } from '../lib/topics.js';
+import { registerReplicationSlotGauge } from '../lib/db/replication-slot-gauge.js';
 import { backlogStats } from './outbox-store.js';
 
 export class RelayMetrics {
@@ -37,6 +39,11 @@ export class RelayMetrics {
 
   constructor(pool: pg.Pool) {
     collectDefaultMetrics({ register: this.registry });
+    // Exported at zero from start-up, so a panel or an alert over them has data before the first event.
+    for (const topic of Object.values(TOPICS)) {
+      this.published.inc({ topic }, 0);
+      this.deadLettered.inc({ topic }, 0);
+    }
     const oldest = new Gauge({
       name: 'relay_oldest_row_age_seconds',
       help: 'Age of the oldest waiting outbox row',
@@ -58,5 +65,6 @@ export class RelayMetrics {
     });
     this.registry.registerMetric(oldest);
     this.registry.registerMetric(held);
+    registerReplicationSlotGauge(this.registry, pool);
   }
 }

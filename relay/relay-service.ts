@@ -3,11 +3,10 @@
  * LISTEN connection that wakes the loop, the publish loop, and the HTTP endpoints for probes and
  * Prometheus. `startRelayService` is what `relay/main.ts` runs and what tests run in-process.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { fastRecordEncoding } from '../lib/kafka/kafka-client.js';
 import type { Logger } from '../lib/logger.js';
+import { startProbeServer } from '../lib/service/probe-server.js';
 import type { RelayConfig } from './config.js';
 import { KafkaPublisher } from './kafka-publisher.js';
 import { LeaderLock } from './leader-lock.js';
@@ -80,42 +79,26 @@ export async function startRelayService(
     }
   };
 
-  const server = http.createServer((req, res) => {
-    if (req.url === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
-    } else if (req.url === '/readyz') {
-      pool.query('select 1').then(
-        () =>
-          res
-            .writeHead(200, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ database: true, active: lock.isHeld })),
-        () =>
-          res
-            .writeHead(503, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ database: false, active: lock.isHeld })),
+  const probes = await startProbeServer({
+    host: cfg.metricsHost,
+    port: cfg.metricsPort,
+    registry: metrics.registry,
+    readiness: async () => {
+      const database = await pool.query('select 1').then(
+        () => true,
+        () => false,
       );
-    } else if (req.url === '/metrics') {
-      metrics.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
-        (err: Error) => res.writeHead(500).end(err.message),
-      );
-    } else {
-      res.writeHead(404).end();
-    }
+      return { ready: database, database, active: lock.isHeld };
+    },
   });
-  await new Promise<void>((resolve) => server.listen(cfg.metricsPort, cfg.metricsHost, resolve));
-  const addr = server.address() as AddressInfo;
 
   await listen().catch((err: Error) => logger.warn({ err: err.message }, 'LISTEN unavailable; polling only'));
   const election = elect();
   relay.start();
-  logger.info(
-    { instance: cfg.instanceId, metrics: `http://${addr.address}:${addr.port}/metrics`, fastRecordEncoding },
-    'relay started',
-  );
+  logger.info({ instance: cfg.instanceId, metrics: probes.metricsUrl, fastRecordEncoding }, 'relay started');
 
   return {
-    metricsUrl: `http://${addr.address}:${addr.port}/metrics`,
+    metricsUrl: probes.metricsUrl,
     isActive: () => lock.isHeld,
     async stop() {
       stopping = true;
@@ -124,8 +107,7 @@ export async function startRelayService(
       await lock.release();
       await listener?.end().catch(() => undefined);
       await publisher.reset();
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
+      await probes.close();
       await pool.end();
     },
   };

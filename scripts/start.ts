@@ -8,6 +8,8 @@ import readline from 'node:readline';
 import { devJwtSecret } from './dev-secrets.js';
 import { CONSUMER_GROUPS } from '../lib/topics.js';
 import { prepareAll } from './prepare.js';
+import { prometheusUrl } from './stack/prometheus-service.js';
+import { stackConfig } from './stack/stack-config.js';
 
 interface ProductService {
   name: string;
@@ -85,6 +87,9 @@ async function main(): Promise<void> {
     `[start] running ${services.map((s) => s.name).join(', ')}; API on http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? 3000} — Ctrl-C to stop`,
   );
   console.log('[start] a token for user "demo": npm run token -- demo');
+  console.log(
+    `[start] Prometheus: ${prometheusUrl(stackConfig())} (lag, throughput, alerts; README "Watching it run")`,
+  );
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
 }

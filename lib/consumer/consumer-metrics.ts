@@ -2,6 +2,9 @@
 import type { Admin } from 'kafkajs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** The `reason` label of consumer_events_dead_lettered_total. */
+export const DEAD_LETTER_REASONS = ['poison', 'attempts_exhausted'] as const;
+
 export class ConsumerMetrics {
   readonly registry = new Registry();
   readonly processed = new Counter({
@@ -51,6 +54,9 @@ export class ConsumerMetrics {
 
   constructor(group: string, kafkaGroupId: string, topics: readonly string[], admin: Admin) {
     collectDefaultMetrics({ register: this.registry });
+    // Exported at zero from start-up, so a panel or an alert over them has data before the first failure.
+    for (const reason of DEAD_LETTER_REASONS) this.deadLettered.inc({ group, reason }, 0);
+    this.duplicates.inc({ group }, 0);
     new Gauge({
       name: 'consumer_lag',
       help: 'Messages not yet committed by the group, per partition',

@@ -28,6 +28,12 @@ function components(cfg: StackConfig): Component[] {
       target: path.join(cfg.jvmDir, 'debezium', 'debezium-connector-postgres'),
     },
     { name: 'registry', pom: pom('registry'), goal: 'unpack-dependencies', target: path.join(cfg.jvmDir, 'registry') },
+    {
+      name: 'jmx-exporter',
+      pom: pom('jmx-exporter'),
+      goal: 'copy-dependencies',
+      target: path.join(cfg.jvmDir, 'jmx-exporter'),
+    },
   ];
 }
 

@@ -63,6 +63,17 @@ function jvmService(
   };
 }
 
+/**
+ * The Prometheus JMX exporter as a Java agent serving `/metrics` on `port`, with the rules the Helm
+ * chart gives Strimzi (one file, so local and Kubernetes dashboards show the same series).
+ */
+export const JMX_RULES_FILE = ['k8s', 'charts', 'todo-platform', 'files', 'jmx-exporter-rules.yaml'];
+
+function jmxAgent(cfg: StackConfig, port: number): string {
+  const jar = path.join(cfg.jvmDir, 'jmx-exporter', 'jmx_prometheus_javaagent-1.0.1.jar');
+  return `-javaagent:${jar}=127.0.0.1:${port}:${path.join(cfg.repoRoot, ...JMX_RULES_FILE)}`;
+}
+
 function heap(envVar: string, fallback: string): string[] {
   return [...(process.env[envVar] ?? fallback).split(/\s+/).filter(Boolean), '-XX:+UseSerialGC'];
 }
@@ -163,6 +174,7 @@ export function kafkaService(cfg: StackConfig): StackService {
         command: java,
         args: [
           ...heap('KAFKA_HEAP_OPTS', '-Xms128m -Xmx512m'),
+          jmxAgent(cfg, cfg.kafkaMetricsPort),
           `-Dlog4j2.configurationFile=${log4j}`,
           '-cp',
           classpath,
@@ -221,6 +233,7 @@ export function connectService(cfg: StackConfig): StackService {
         command: java,
         args: [
           ...heap('CONNECT_HEAP_OPTS', '-Xms128m -Xmx512m'),
+          jmxAgent(cfg, cfg.connectMetricsPort),
           `-Dlog4j2.configurationFile=${log4j}`,
           '-cp',
           path.join(cfg.jvmDir, 'kafka', '*'),

@@ -1,5 +1,6 @@
 /** `npm run stack:up | stack:down | stack:status | stack:fetch`. */
 import { fetchJvmComponents } from './fetch.js';
+import { fetchPrometheus } from './prometheus-service.js';
 import { stackConfig } from './stack-config.js';
 import { ensureStack, stackStatus, stopStack } from './stack.js';
 
@@ -14,12 +15,13 @@ async function main(command: string | undefined): Promise<number> {
       return 0;
     case 'fetch':
       fetchJvmComponents(stackConfig(), (m) => console.log(`[stack] ${m}`));
+      fetchPrometheus(stackConfig(), (m) => console.log(`[stack] ${m}`));
       return 0;
     case 'status': {
       const rows = await stackStatus();
       for (const r of rows) {
         const state = r.ready ? 'ready' : r.running ? 'running, not ready' : 'stopped';
-        console.log(`${r.name.padEnd(9)} ${state.padEnd(19)} ${r.log}`);
+        console.log(`${r.name.padEnd(10)} ${state.padEnd(19)} ${r.log}`);
       }
       return rows.every((r) => r.ready) ? 0 : 3;
     }

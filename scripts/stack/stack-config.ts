@@ -25,6 +25,10 @@ export interface StackConfig {
   readonly connectPort: number;
   readonly registryPort: number;
   readonly registryManagementPort: number;
+  /** The JMX exporter agents' /metrics (Kafka, Connect) and the local Prometheus server. */
+  readonly kafkaMetricsPort: number;
+  readonly connectMetricsPort: number;
+  readonly prometheusPort: number;
   /** How long `up` waits for one service before it gives up, in ms. */
   readonly readyTimeoutMs: number;
 }
@@ -45,6 +49,9 @@ export function stackConfig(): StackConfig {
     connectPort: envInt('CONNECT_PORT', 8083, 1),
     registryPort: envInt('REGISTRY_PORT', 8081, 1),
     registryManagementPort: envInt('REGISTRY_MANAGEMENT_PORT', 9081, 1),
+    kafkaMetricsPort: envInt('KAFKA_METRICS_PORT', 9404, 1),
+    connectMetricsPort: envInt('CONNECT_METRICS_PORT', 9405, 1),
+    prometheusPort: envInt('PROMETHEUS_PORT', 9090, 1),
     readyTimeoutMs: envInt('STACK_READY_TIMEOUT_MS', 180_000, 1000),
   });
 }

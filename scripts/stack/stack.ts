@@ -2,6 +2,7 @@
 import { fetchJvmComponents } from './fetch.js';
 import { connectService, kafkaService, registryService } from './jvm-services.js';
 import { ensureDatabase, postgresService } from './postgres-service.js';
+import { fetchPrometheus, prometheusService } from './prometheus-service.js';
 import { waitUntil } from './processes.js';
 import { stackConfig, type StackConfig } from './stack-config.js';
 import type { StackService } from './stack-service.js';
@@ -12,6 +13,7 @@ export function stackServices(cfg: StackConfig = stackConfig()) {
     kafka: kafkaService(cfg),
     registry: registryService(cfg),
     connect: connectService(cfg),
+    prometheus: prometheusService(cfg),
   };
 }
 
@@ -63,17 +65,18 @@ export async function ensureStack(log: (m: string) => void = (m) => console.log(
   const cfg = stackConfig();
   const s = stackServices(cfg);
   fetchJvmComponents(cfg, log);
+  fetchPrometheus(cfg, log);
   await bringUp(s.postgres, cfg, log);
   await ensureDatabase(cfg, 'registry');
   await bringUp(s.kafka, cfg, log);
   // Registry and Connect are independent of each other: start both, then wait for both.
-  await Promise.all([bringUp(s.registry, cfg, log), bringUp(s.connect, cfg, log)]);
+  await Promise.all([bringUp(s.registry, cfg, log), bringUp(s.connect, cfg, log), bringUp(s.prometheus, cfg, log)]);
 }
 
 /** Stops every service, the last-started first. */
 export async function stopStack(log: (m: string) => void = (m) => console.log(`[stack] ${m}`)): Promise<void> {
   const s = stackServices();
-  for (const svc of [s.connect, s.registry, s.kafka, s.postgres]) {
+  for (const svc of [s.prometheus, s.connect, s.registry, s.kafka, s.postgres]) {
     const stopped = await svc.stop();
     log(`${svc.name}: ${stopped ? 'stopped' : 'not running'}`);
   }

@@ -21,3 +21,13 @@ app.kubernetes.io/component: schema-registry
 app.kubernetes.io/name: apicurio-registry
 app.kubernetes.io/component: schema-registry
 {{- end -}}
+
+{{/* Strimzi's JMX exporter settings for the Kafka nodes and Connect: the rules in files/, the same
+     file the local stack's JVMs load (jmx-metrics.yaml renders it into a ConfigMap). */}}
+{{- define "platform.jmxMetricsConfig" -}}
+type: jmxPrometheusExporter
+valueFrom:
+  configMapKeyRef:
+    name: {{ .Release.Name }}-jmx-metrics
+    key: jmx-exporter-rules.yaml
+{{- end -}}
