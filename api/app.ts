@@ -14,6 +14,7 @@ import { settingsRoutes } from './settings/settings-routes.js';
 import type { ChatService } from './chat/chat-service.js';
 import { requireUser } from './http/auth.js';
 import type { ApiMetrics } from './http/metrics.js';
+import { refuseNulCharacters } from './http/nul-characters.js';
 import { problemHandler } from './http/problem.js';
 import { requestContext } from './http/request-context.js';
 import { taskRoutes } from './tasks/task-routes.js';
@@ -29,6 +30,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: ApiMetrics;
   jwtSecret: string;
+  /** Longest a bearer token may live (`exp` after issue or after now); default JWT_MAX_LIFETIME_SECONDS's. */
+  jwtMaxLifetimeSeconds?: number;
   bodyLimitBytes: number;
   /** The live TaskChanged feed behind GET /api/:userId/events; without it that route answers 503. */
   taskChanges?: TaskChangeHub;
@@ -56,8 +59,9 @@ export function createApp(d: AppDeps): Express {
   });
 
   const api = express.Router({ mergeParams: true });
-  api.use(requireUser(d.jwtSecret));
+  api.use(requireUser(d.jwtSecret, d.jwtMaxLifetimeSeconds));
   api.use(express.json({ limit: d.bodyLimitBytes, strict: true }));
+  api.use(refuseNulCharacters);
   api.use(taskRoutes(d.db, d.pool, d.tasks));
   api.use(chatRoutes(d.db, d.chat));
   api.use(auditRoutes(d.db));

@@ -63,11 +63,12 @@ async function serve(cfg: ApiConfig): Promise<void> {
     logger,
     metrics,
     jwtSecret: cfg.jwtSecret,
+    jwtMaxLifetimeSeconds: cfg.jwtMaxLifetimeSeconds,
     bodyLimitBytes: cfg.bodyLimitBytes,
     taskChanges,
   });
 
-  const server = createExpressServer(app).listen(cfg.port, cfg.host, () =>
+  const server = createExpressServer(app, cfg.httpTimeouts).listen(cfg.port, cfg.host, () =>
     logger.info({ host: cfg.host, port: cfg.port, pid: process.pid }, 'api listening'),
   );
   server.keepAliveTimeout = 65_000;

@@ -5,6 +5,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import pg from 'pg';
 import { createApp } from '../../api/app.js';
 import { ChatService } from '../../api/chat/chat-service.js';
+import type { HttpTimeouts } from '../../api/config.js';
 import { RuleInterpreter } from '../../api/chat/rule-interpreter.js';
 import { TaskChangeHub } from '../../api/events/task-change-hub.js';
 import { signToken } from '../../api/http/auth.js';
@@ -48,6 +49,10 @@ export async function startTestApi(
     interpreter?: Interpreter;
     tasks?: (deps: TaskServiceDeps) => TaskService;
     pool?: Pick<pg.PoolConfig, 'max' | 'connectionTimeoutMillis'>;
+    /** The server's header and request timeouts (API_HEADERS_TIMEOUT_MS, API_REQUEST_TIMEOUT_MS). */
+    httpTimeouts?: HttpTimeouts;
+    /** JWT_MAX_LIFETIME_SECONDS. */
+    jwtMaxLifetimeSeconds?: number;
   } = {},
 ): Promise<TestApi> {
   const database = await createTestDatabase();
@@ -86,11 +91,12 @@ export async function startTestApi(
     logger,
     metrics,
     jwtSecret: TEST_JWT_SECRET,
+    jwtMaxLifetimeSeconds: opts.jwtMaxLifetimeSeconds,
     bodyLimitBytes: 64 * 1024,
     taskChanges,
   });
   const server: Server = await new Promise((resolve) => {
-    const s = createExpressServer(app).listen(0, '127.0.0.1', () => resolve(s));
+    const s = createExpressServer(app, opts.httpTimeouts).listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const token = (userId: string, expiresIn: string | number = '1h') => signToken(TEST_JWT_SECRET, userId, expiresIn);
