@@ -9,7 +9,6 @@ import type pg from 'pg';
 import type { Db, Tx } from '../../lib/db/prisma.js';
 import type { ActorContext } from '../tasks/task-service.js';
 import {
-  bodyHashOf,
   claimIdempotencyKey,
   idempotencyKeyOf,
   storeIdempotentResponse,
@@ -56,9 +55,7 @@ async function run<T>(
 ): Promise<void> {
   const actor = actorOf(res);
   const key = req.method === 'POST' ? idempotencyKeyOf(req.header('idempotency-key')) : undefined;
-  const claim = key
-    ? { userId: actor.userId, key, method: req.method, path: req.baseUrl + req.path, bodyHash: bodyHashOf(req.body) }
-    : undefined;
+  const claim = key ? { userId: actor.userId, key, method: req.method, path: req.baseUrl + req.path } : undefined;
   const { result, replayed } = await (claim ? inTransaction : alone)((tx, sql) =>
     claimedRun(tx, sql, claim, actor, command),
   );
