@@ -9,19 +9,16 @@ import { auditRoutes } from './audit/audit-routes.js';
 import { chatRoutes } from './chat/chat-routes.js';
 import { eventStreamRoutes } from './events/event-stream-routes.js';
 import type { TaskChangeHub } from './events/task-change-hub.js';
-import type { NotificationFeed } from './notifications/notification-feed.js';
 import { notificationRoutes } from './notifications/notification-routes.js';
-import { notificationStreamRoutes } from './notifications/notification-stream-routes.js';
 import { settingsRoutes } from './settings/settings-routes.js';
 import type { ChatService } from './chat/chat-service.js';
+import type { Admission } from './http/admission.js';
 import { requireUser } from './http/auth.js';
-import { devTokenRoutes } from './http/dev-token-routes.js';
 import type { ApiMetrics } from './http/metrics.js';
 import { problemHandler } from './http/problem.js';
 import { requestContext } from './http/request-context.js';
 import { taskRoutes } from './tasks/task-routes.js';
 import type { TaskService } from './tasks/task-service.js';
-import { webRoutes } from './web/web-routes.js';
 
 export interface AppDeps {
   db: Db;
@@ -36,16 +33,16 @@ export interface AppDeps {
   bodyLimitBytes: number;
   /** The live TaskChanged feed behind GET /api/:userId/events; without it that route answers 503. */
   taskChanges?: TaskChangeHub;
-  /** New in-app notifications behind GET /api/:userId/notifications/events; without it that route answers 503. */
-  notificationFeed?: NotificationFeed;
-  /** POST /api/dev/token signs tokens for anyone: only when NODE_ENV is not production. */
-  devTokens?: boolean;
+  /** Admission control under /api: 503 at once past the bounds (api/http/admission.ts); without it, no bound. */
+  admission?: Admission;
 }
 
 export function createApp(d: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Before anything else: a refusal under overload must cost next to nothing (no log line, no body read).
+  if (d.admission) app.use('/api', d.admission.limit);
   app.use(requestContext(d.logger, d.metrics));
 
   app.get('/healthz', (_req, res) => {
@@ -63,9 +60,6 @@ export function createApp(d: AppDeps): Express {
     res.type(d.metrics.registry.contentType).send(await d.metrics.exposition());
   });
 
-  app.use(webRoutes());
-  if (d.devTokens) app.use('/api/dev', devTokenRoutes(d.jwtSecret, d.bodyLimitBytes));
-
   const api = express.Router({ mergeParams: true });
   api.use(requireUser(d.jwtSecret));
   api.use(express.json({ limit: d.bodyLimitBytes, strict: true }));
@@ -73,12 +67,12 @@ export function createApp(d: AppDeps): Express {
   api.use(chatRoutes(d.db, d.chat));
   api.use(auditRoutes(d.db));
   api.use(notificationRoutes(d.db));
-  api.use(notificationStreamRoutes(d.db, d.notificationFeed));
   api.use(settingsRoutes(d.db));
   api.use(eventStreamRoutes(d.taskChanges));
   app.use('/api/:userId', api);
 
   app.use((_req, _res, next) => next(new NotFoundError('route')));
+  if (d.admission) app.use(d.admission.connectionWait);
   app.use(problemHandler(d.logger));
   return app;
 }

@@ -15,7 +15,7 @@ import { interpreterFromConfig } from './chat/interpreter-from-env.js';
 import { clusterExposition, runPrimary } from './cluster.js';
 import { apiConfig, type ApiConfig } from './config.js';
 import { TaskChangeHub } from './events/task-change-hub.js';
-import { NotificationFeed } from './notifications/notification-feed.js';
+import { Admission } from './http/admission.js';
 import { createExpressServer } from './http/express-server.js';
 import { ApiMetrics } from './http/metrics.js';
 import { ReminderService } from './reminders/reminder-service.js';
@@ -30,12 +30,15 @@ async function serve(cfg: ApiConfig): Promise<void> {
     max: cfg.dbPoolMax,
     applicationName: 'todo-api',
     logger,
+    // Admission control: a request that cannot get a connection soon is refused with 503 (api/http/admission.ts).
+    connectionTimeoutMillis: cfg.admission.dbWaitMs,
   });
   const db = createPrismaOnPool(pool);
   const codec = EventCodec.forUrl(cfg.schemaRegistryUrl);
   // Resolve schema ids before taking traffic; later writes never ask the registry again.
   await codec.resolveAll();
   const metrics = new ApiMetrics(cluster.isWorker ? clusterExposition : undefined);
+  const admission = new Admission(cfg.admission, metrics.registry);
   const onEventWritten = (eventType: string) => metrics.outboxRows.inc({ event_type: eventType });
   const tasks = new TaskService({ codec, onEventWritten, outboxEnabled: !cfg.outboxDisabled });
   const reminders = new ReminderService({ codec, onEventWritten });
@@ -55,8 +58,6 @@ async function serve(cfg: ApiConfig): Promise<void> {
     logger,
   });
   void taskChanges.start();
-  const notificationFeed = new NotificationFeed({ databaseUrl: cfg.databaseUrl, db, logger });
-  void notificationFeed.start();
   const app = createApp({
     db,
     pool,
@@ -68,8 +69,7 @@ async function serve(cfg: ApiConfig): Promise<void> {
     jwtSecret: cfg.jwtSecret,
     bodyLimitBytes: cfg.bodyLimitBytes,
     taskChanges,
-    notificationFeed,
-    devTokens: cfg.devTokens,
+    admission,
   });
 
   const server = createExpressServer(app).listen(cfg.port, cfg.host, () =>
@@ -83,7 +83,6 @@ async function serve(cfg: ApiConfig): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'api stopping');
     void taskChanges.stop().catch(() => undefined);
-    void notificationFeed.stop();
     server.close(() => {
       void db
         .$disconnect()

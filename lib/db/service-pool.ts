@@ -7,6 +7,8 @@ export function createServicePool(o: {
   max: number;
   applicationName: string;
   logger: Logger;
+  /** Longest wait for a connection, pooled or new, before `connect` fails; default 10 s. */
+  connectionTimeoutMillis?: number;
 }): pg.Pool {
   const pool = new pg.Pool({
     connectionString: o.databaseUrl,
@@ -14,7 +16,7 @@ export function createServicePool(o: {
     application_name: o.applicationName,
     // These bound what Prisma's transaction timeout used to: a stuck statement or an abandoned
     // transaction must not hold row locks (and every later write to those rows) for long.
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: o.connectionTimeoutMillis ?? 10_000,
     statement_timeout: 20_000,
     idle_in_transaction_session_timeout: 30_000,
     // Kept open: the default 10 s idle timeout closed warm connections mid-run and reopened them

@@ -7,9 +7,9 @@ import { createApp } from '../../api/app.js';
 import { ChatService } from '../../api/chat/chat-service.js';
 import { RuleInterpreter } from '../../api/chat/rule-interpreter.js';
 import { TaskChangeHub } from '../../api/events/task-change-hub.js';
-import { NotificationFeed } from '../../api/notifications/notification-feed.js';
 import { signToken } from '../../api/http/auth.js';
 import { createExpressServer } from '../../api/http/express-server.js';
+import { Admission, type AdmissionSettings } from '../../api/http/admission.js';
 import { ApiMetrics } from '../../api/http/metrics.js';
 import { ReminderService } from '../../api/reminders/reminder-service.js';
 import { TaskService, type TaskServiceDeps } from '../../api/tasks/task-service.js';
@@ -22,14 +22,14 @@ import { createTestDatabase, type TestDatabase } from '../../scripts/test-databa
 
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef';
 
+const TEST_ADMISSION: AdmissionSettings = { maxInFlight: 1000, dbWaitMs: 30_000, retryAfterSeconds: 1 };
+
 export interface TestApi {
   baseUrl: string;
   database: TestDatabase;
   codec: EventCodec;
   /** The live TaskChanged feed behind GET /api/:userId/events (only with the `sse` option). */
   taskChanges?: TaskChangeHub;
-  /** The feed behind GET /api/:userId/notifications/events (only with the `notifications` option). */
-  notificationFeed?: NotificationFeed;
   token(userId: string, expiresIn?: string | number): Promise<string>;
   /** fetch with the user's token and a JSON body. */
   call(
@@ -42,26 +42,21 @@ export interface TestApi {
   stop(): Promise<void>;
 }
 
-/**
- * `sse`: also start the TaskChangeHub (a Kafka consumer) for GET /api/:userId/events.
- * `notifications`: also start the NotificationFeed for GET /api/:userId/notifications/events.
- * `database`: run on that database (another API's) instead of a new one; stop() then leaves it.
- * `port`: listen there instead of an ephemeral port (an API restarted at the same address).
- */
+/** `sse`: also start the TaskChangeHub (a Kafka consumer) for GET /api/:userId/events. */
 export async function startTestApi(
   opts: {
     clock?: () => Date;
     codec?: EventCodec;
     sse?: boolean | { heartbeatMs?: number };
-    notifications?: boolean;
-    database?: TestDatabase;
-    port?: number;
     interpreter?: Interpreter;
     tasks?: (deps: TaskServiceDeps) => TaskService;
-    pool?: Pick<pg.PoolConfig, 'max' | 'connectionTimeoutMillis'>;
+    /** Connections of the REST pool; default 10. */
+    poolMax?: number;
+    /** Admission control; default bounds no test reaches (one file's requests never queue for long). */
+    admission?: Partial<AdmissionSettings>;
   } = {},
 ): Promise<TestApi> {
-  const database = opts.database ?? (await createTestDatabase());
+  const database = await createTestDatabase();
   const codec = opts.codec ?? EventCodec.forUrl(connectionConfig().schemaRegistryUrl);
   await codec.resolveAll();
   const metrics = new ApiMetrics();
@@ -86,13 +81,14 @@ export async function startTestApi(
     });
     await taskChanges.start();
   }
-  let notificationFeed: NotificationFeed | undefined;
-  if (opts.notifications) {
-    notificationFeed = new NotificationFeed({ databaseUrl: database.url, db: database.db, logger });
-    await notificationFeed.start();
-  }
   // REST writes run on their own pool here; in production it is the pool under Prisma.
-  const pool = new pg.Pool({ connectionString: database.url, max: 10, ...opts.pool });
+  const admission = new Admission({ ...TEST_ADMISSION, ...opts.admission }, metrics.registry);
+  // As in api/main.ts, the pool's connection timeout is admission control's bound on the wait.
+  const pool = new pg.Pool({
+    connectionString: database.url,
+    max: opts.poolMax ?? 10,
+    connectionTimeoutMillis: admission.settings.dbWaitMs,
+  });
   const app = createApp({
     db: database.db,
     pool,
@@ -104,12 +100,10 @@ export async function startTestApi(
     jwtSecret: TEST_JWT_SECRET,
     bodyLimitBytes: 64 * 1024,
     taskChanges,
-    notificationFeed,
-    devTokens: true,
+    admission,
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = createExpressServer(app).listen(opts.port ?? 0, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
+  const server: Server = await new Promise((resolve) => {
+    const s = createExpressServer(app).listen(0, '127.0.0.1', () => resolve(s));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const token = (userId: string, expiresIn: string | number = '1h') => signToken(TEST_JWT_SECRET, userId, expiresIn);
@@ -118,7 +112,6 @@ export async function startTestApi(
     database,
     codec,
     taskChanges,
-    notificationFeed,
     token,
     async call(userId, method, path, body, headers = {}) {
       const res = await fetch(`${baseUrl}/api/${userId}${path}`, {
@@ -135,11 +128,10 @@ export async function startTestApi(
     },
     async stop() {
       await taskChanges?.stop();
-      await notificationFeed?.stop();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await pool.end();
-      if (!opts.database) await database.drop();
+      await database.drop();
     },
   };
 }
