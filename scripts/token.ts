@@ -1,4 +1,9 @@
-/** `npm run token -- <userId> [--expires 12h]`: prints a development bearer token for that user. */
+/**
+ * `npm run token -- <userId> [--expires 12h]`: prints a development bearer token for that user.
+ * The API refuses tokens that live longer than JWT_MAX_LIFETIME_SECONDS, so this refuses to print one.
+ */
+import { decodeJwt } from 'jose';
+import { jwtMaxLifetimeSeconds } from '../api/config.js';
 import { signToken } from '../api/http/auth.js';
 import { devJwtSecret } from './dev-secrets.js';
 
@@ -11,4 +16,11 @@ if (flag !== undefined && flag !== '--expires') {
   console.error(`token: unknown option ${flag}`);
   process.exit(2);
 }
-console.log(await signToken(devJwtSecret(), userId, expires ?? '12h'));
+const maxLifetime = jwtMaxLifetimeSeconds();
+const token = await signToken(devJwtSecret(), userId, expires);
+const { exp, iat } = decodeJwt(token);
+if (exp! - iat! > maxLifetime) {
+  console.error(`token: --expires ${expires} is longer than JWT_MAX_LIFETIME_SECONDS (${maxLifetime} s)`);
+  process.exit(2);
+}
+console.log(token);
