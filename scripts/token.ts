@@ -17,7 +17,8 @@ if (flag !== undefined && flag !== '--expires') {
   process.exit(2);
 }
 const maxLifetime = jwtMaxLifetimeSeconds();
-const token = await signToken(devJwtSecret(), userId, expires);
+// Twelve hours unless the API accepts less.
+const token = await signToken(devJwtSecret(), userId, expires ?? Math.min(12 * 3600, maxLifetime) + 's');
 const { exp, iat } = decodeJwt(token);
 if (exp! - iat! > maxLifetime) {
   console.error(`token: --expires ${expires} is longer than JWT_MAX_LIFETIME_SECONDS (${maxLifetime} s)`);

@@ -13,9 +13,46 @@
  * changes nothing (expressjs/express#5998 describes the same cure).
  */
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
+import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from '../config.js';
 
-export function createExpressServer(app: Express): http.Server {
+/** What node:http answers a request it gave up on, as problem+json like every other error. */
+const CLIENT_ERRORS: Record<string, { status: number; reason: string; title: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    status: 408,
+    reason: 'Request Timeout',
+    title: 'the request was not received in time (API_HEADERS_TIMEOUT_MS, API_REQUEST_TIMEOUT_MS)',
+  },
+  HPE_HEADER_OVERFLOW: { status: 431, reason: 'Request Header Fields Too Large', title: 'request headers too large' },
+};
+const MALFORMED = { status: 400, reason: 'Bad Request', title: 'malformed HTTP request' };
+
+/**
+ * Node's own answer to a client error, with a problem+json body. As node:http does by default, it
+ * is written only while no response to the request has started, and the connection is closed.
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const { status, reason, title } = CLIENT_ERRORS[err.code ?? ''] ?? MALFORMED;
+  const body = JSON.stringify({ type: 'about:blank', title, status });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/problem+json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    // Closed both ways once written: the server's sockets are half-open, a trickling client would keep it.
+    () => socket.destroy(),
+  );
+}
+
+/**
+ * `timeouts`: a request whose headers, or whole body, take longer is answered 408 and its
+ * connection closed; its handler never sees a complete body, so nothing is written.
+ */
+export function createExpressServer(app: Express, timeouts: HttpTimeouts = DEFAULT_HTTP_TIMEOUTS): http.Server {
   // Plain constructor functions: a class's `prototype` cannot be replaced, and it must be Express's.
   function AppRequest(this: unknown, socket: unknown): http.IncomingMessage {
     return Reflect.construct(http.IncomingMessage, [socket], new.target ?? AppRequest) as http.IncomingMessage;
@@ -25,11 +62,17 @@ export function createExpressServer(app: Express): http.Server {
     return Reflect.construct(http.ServerResponse, [req, options], new.target ?? AppResponse) as http.ServerResponse;
   }
   AppResponse.prototype = app.response;
-  return http.createServer(
+  const server = http.createServer(
     {
       IncomingMessage: AppRequest as unknown as typeof http.IncomingMessage,
       ServerResponse: AppResponse as unknown as typeof http.ServerResponse,
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      // How often node:http looks for requests past those timeouts (its default is every 30 s).
+      connectionsCheckingInterval: Math.min(1_000, timeouts.headersTimeoutMs),
     },
     app,
   );
+  server.on('clientError', answerClientError);
+  return server;
 }

@@ -9,6 +9,7 @@ import type pg from 'pg';
 import type { Db, Tx } from '../../lib/db/prisma.js';
 import type { ActorContext } from '../tasks/task-service.js';
 import {
+  bodyHashOf,
   claimIdempotencyKey,
   idempotencyKeyOf,
   storeIdempotentResponse,
@@ -55,7 +56,9 @@ async function run<T>(
 ): Promise<void> {
   const actor = actorOf(res);
   const key = req.method === 'POST' ? idempotencyKeyOf(req.header('idempotency-key')) : undefined;
-  const claim = key ? { userId: actor.userId, key, method: req.method, path: req.baseUrl + req.path } : undefined;
+  const claim = key
+    ? { userId: actor.userId, key, method: req.method, path: req.baseUrl + req.path, bodyHash: bodyHashOf(req.body) }
+    : undefined;
   const { result, replayed } = await (claim ? inTransaction : alone)((tx, sql) =>
     claimedRun(tx, sql, claim, actor, command),
   );

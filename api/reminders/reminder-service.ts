@@ -5,6 +5,7 @@ import type { Tx } from '../../lib/db/prisma.js';
 import { ValidationError } from '../../lib/errors.js';
 import { prismaSqlTx } from '../../lib/db/sql-tx.js';
 import { appendOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
+import { DATE_RANGE_MESSAGE, isSupportedDate } from '../tasks/task-input.js';
 import type { ActorContext } from '../tasks/task-service.js';
 
 export class ReminderService {
@@ -13,6 +14,7 @@ export class ReminderService {
   async schedule(tx: Tx, ctx: ActorContext, task: Task, remindAt: Date): Promise<Reminder> {
     if (Number.isNaN(remindAt.getTime()))
       throw new ValidationError([{ field: 'remindAt', message: 'must be a date-time' }]);
+    if (!isSupportedDate(remindAt)) throw new ValidationError([{ field: 'remindAt', message: DATE_RANGE_MESSAGE }]);
     const reminder = await tx.reminder.create({
       data: { taskId: task.id, userId: ctx.userId, remindAt, source: 'explicit' },
     });

@@ -12,7 +12,26 @@ function isIsoDate(s: string): boolean {
   const date = new Date(Date.UTC(year, month - 1, day));
   return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
-const isoDate = z.string().refine(isIsoDate, 'must be an ISO-8601 date-time');
+
+/**
+ * The instants a task's dates may take: every part stores, renders and schedules them. From the
+ * Unix epoch to the last millisecond of year 9999, the last year ISO-8601 writes with four digits;
+ * year 0 and earlier come back from PostgreSQL as BC dates that JavaScript cannot render.
+ */
+export const EARLIEST_DATE = new Date(Date.UTC(1970, 0, 1));
+export const LATEST_DATE = new Date(Date.UTC(9999, 11, 31, 23, 59, 59, 999));
+export const DATE_RANGE_MESSAGE = `must be between ${EARLIEST_DATE.toISOString()} and ${LATEST_DATE.toISOString()}`;
+
+/** Whether `d` is a date inside the supported range (false for an invalid Date). */
+export function isSupportedDate(d: Date): boolean {
+  const ms = d.getTime();
+  return ms >= EARLIEST_DATE.getTime() && ms <= LATEST_DATE.getTime();
+}
+
+const isoDate = z.string().superRefine((s, ctx) => {
+  if (!isIsoDate(s)) ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 date-time' });
+  else if (!isSupportedDate(new Date(s))) ctx.addIssue({ code: 'custom', message: DATE_RANGE_MESSAGE });
+});
 const tag = z
   .string()
   .trim()

@@ -15,7 +15,7 @@ async function main(command: string | undefined): Promise<number> {
       return 0;
     case 'fetch':
       fetchJvmComponents(stackConfig(), (m) => console.log(`[stack] ${m}`));
-      fetchPrometheus(stackConfig(), (m) => console.log(`[stack] ${m}`));
+      fetchPrometheus((m) => console.log(`[stack] ${m}`));
       return 0;
     case 'status': {
       const rows = await stackStatus();

@@ -1,12 +1,12 @@
 /**
- * The stack's Prometheus: Debian's `prometheus` package (binary and `promtool`), scraping every
- * service of the product and of the stack on loopback, with the alert rules the Helm chart ships.
- * When the machine has no `prometheus` on its PATH, the package is downloaded with `apt-get download`
- * and unpacked into the stack folder (no service is installed or started system-wide); `apt-get
- * update` is run first as root when the package lists do not know it yet.
+ * The stack's Prometheus: Debian's `prometheus` package (binary, `promtool` and the web UI), scraping
+ * every service of the product and of the stack on loopback, with the alert rules the Helm chart
+ * ships. A machine without it gets it the way the stack gets its other parts: as root, `apt-get
+ * install` (the package's own system service is kept from starting: this server is the stack's);
+ * otherwise one line says what to install.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONSUMER_GROUPS } from '../../lib/topics.js';
 import { DEFAULT_METRICS_PORTS } from '../../consumers/config.js';
@@ -25,42 +25,45 @@ function onPath(bin: string): string | undefined {
   return undefined;
 }
 
-function unpackedDir(cfg: StackConfig): string {
-  return path.join(cfg.dir, 'prometheus', 'dist');
-}
-
-/** Path of `prometheus` or `promtool`: PROMETHEUS_BIN's folder, the PATH, or the unpacked package. */
-export function prometheusBinary(cfg: StackConfig, name: 'prometheus' | 'promtool'): string | undefined {
+/** Path of `prometheus` or `promtool`: in PROMETHEUS_BIN's folder, or on the PATH. */
+export function prometheusBinary(name: 'prometheus' | 'promtool'): string | undefined {
   if (process.env.PROMETHEUS_BIN) return path.join(process.env.PROMETHEUS_BIN, name);
-  const unpacked = path.join(unpackedDir(cfg), 'usr', 'bin', name);
-  return onPath(name) ?? (existsSync(unpacked) ? unpacked : undefined);
+  return onPath(name);
 }
 
 const INSTALL_HINT =
   "Prometheus not found: install Debian's package (apt-get install prometheus) or set PROMETHEUS_BIN to the folder of prometheus and promtool";
 
-/** Makes `prometheus` and `promtool` available, unpacking Debian's package into the stack folder. */
-export function fetchPrometheus(cfg: StackConfig, log: (m: string) => void): void {
-  if (prometheusBinary(cfg, 'prometheus') && prometheusBinary(cfg, 'promtool')) return;
-  log("fetching Prometheus (Debian's package, first run only)…");
-  const dist = unpackedDir(cfg);
-  const debs = path.join(cfg.dir, 'prometheus', 'deb');
-  rmSync(debs, { recursive: true, force: true });
-  mkdirSync(debs, { recursive: true });
-  const download = () => spawnSync('apt-get', ['download', 'prometheus'], { cwd: debs, encoding: 'utf8' });
-  let res = download();
-  if (res.status !== 0 && process.getuid?.() === 0) {
-    spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
-    res = download();
+/**
+ * Installs Debian's package when the machine has no Prometheus and we are root. A `policy-rc.d`
+ * that denies every action keeps the package's init script from starting a second server on :9090
+ * (the usual way to install services in a container); it is removed afterwards.
+ */
+export function fetchPrometheus(log: (m: string) => void): void {
+  if (prometheusBinary('prometheus') && prometheusBinary('promtool')) return;
+  if (process.getuid?.() !== 0) throw new Error(INSTALL_HINT);
+  log("installing Debian's prometheus package (first run only)…");
+  const policy = '/usr/sbin/policy-rc.d';
+  const ownPolicy = !existsSync(policy);
+  if (ownPolicy) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+  try {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const install = () =>
+      spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], {
+        env,
+        encoding: 'utf8',
+      });
+    let res = install();
+    if (res.status !== 0) {
+      spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+      res = install();
+    }
+    if (res.error || res.status !== 0)
+      throw new Error(`${INSTALL_HINT} (apt-get: ${(res.stderr ?? '').trim().split('\n').pop()})`);
+  } finally {
+    if (ownPolicy) rmSync(policy, { force: true });
   }
-  const deb = readdirSync(debs).find((f) => f.endsWith('.deb'));
-  if (res.error || res.status !== 0 || !deb)
-    throw new Error(`${INSTALL_HINT} (apt-get download: ${res.stderr?.trim()})`);
-  rmSync(dist, { recursive: true, force: true });
-  mkdirSync(dist, { recursive: true });
-  execFileSync('dpkg-deb', ['-x', path.join(debs, deb), dist]);
-  rmSync(debs, { recursive: true, force: true });
-  if (!prometheusBinary(cfg, 'prometheus')) throw new Error(INSTALL_HINT);
+  if (!prometheusBinary('prometheus')) throw new Error(INSTALL_HINT);
 }
 
 interface ScrapeJob {
@@ -126,7 +129,7 @@ export function prometheusService(cfg: StackConfig): StackService {
     },
     isRunning: () => runningPid(pidFile) !== undefined,
     async start() {
-      const bin = prometheusBinary(cfg, 'prometheus');
+      const bin = prometheusBinary('prometheus');
       if (!bin) throw new Error(INSTALL_HINT);
       const dataDir = path.join(cfg.dir, 'prometheus', 'data');
       mkdirSync(dataDir, { recursive: true });

@@ -65,7 +65,7 @@ export async function ensureStack(log: (m: string) => void = (m) => console.log(
   const cfg = stackConfig();
   const s = stackServices(cfg);
   fetchJvmComponents(cfg, log);
-  fetchPrometheus(cfg, log);
+  fetchPrometheus(log);
   await bringUp(s.postgres, cfg, log);
   await ensureDatabase(cfg, 'registry');
   await bringUp(s.kafka, cfg, log);

@@ -1,4 +1,5 @@
 /** Authentication and per-user isolation, plus the unauthenticated health and metrics endpoints. */
+import { spawnSync } from 'node:child_process';
 import { SignJWT } from 'jose';
 import { startTestApi, TEST_JWT_SECRET, type TestApi } from '../helpers/test-api.js';
 import { counts, newUser, outboxRows, scrapeMetrics } from './api-checks.js';
@@ -190,6 +191,86 @@ describe('auth', () => {
         title: "alice's secret",
         completed: false,
         version: 1,
+      });
+    });
+  });
+
+  describe('token lifetime (exp required, JWT_MAX_LIFETIME_SECONDS)', () => {
+    const now = () => Math.floor(Date.now() / 1000);
+
+    test('a token without exp: 401 "token has no expiry", on reads and writes, nothing written', async () => {
+      const user = newUser();
+      const forever = await sign(TEST_JWT_SECRET, (j) => j.setSubject(user).setIssuedAt());
+      const bare = await sign(TEST_JWT_SECRET, (j) => j.setSubject(user));
+      const before = await counts(api.database.db);
+      for (const token of [forever, bare]) {
+        expect401(await raw(user, 'GET', '/tasks', `Bearer ${token}`), /token has no expiry \(exp\)/);
+        expect401(await raw(user, 'POST', '/tasks', `Bearer ${token}`, { title: 'immortal' }), /no expiry/);
+        expect401(
+          await raw(user, 'POST', '/chat', `Bearer ${token}`, { message: 'add immortal tomorrow' }),
+          /no expiry/,
+        );
+      }
+      expect(await counts(api.database.db)).toEqual(before);
+    });
+
+    test('a token living longer than the default day: 401 naming the limit, nothing written', async () => {
+      const user = newUser();
+      const before = await counts(api.database.db);
+      for (const token of [
+        await sign(TEST_JWT_SECRET, (j) => j.setSubject(user).setIssuedAt().setExpirationTime('30d')),
+        // No iat: counted from now.
+        await sign(TEST_JWT_SECRET, (j) => j.setSubject(user).setExpirationTime('25h')),
+        // Issued two days ago for 49 hours: one hour left, but a lifetime over the cap.
+        await sign(TEST_JWT_SECRET, (j) =>
+          j
+            .setSubject(user)
+            .setIssuedAt(now() - 48 * 3600)
+            .setExpirationTime(now() + 3600),
+        ),
+      ]) {
+        expect401(await raw(user, 'GET', '/tasks', `Bearer ${token}`), /lifetime exceeds the maximum of 86400 s/);
+        expect401(await raw(user, 'POST', '/tasks', `Bearer ${token}`, { title: 'long-lived' }), /lifetime/);
+      }
+      expect(await counts(api.database.db)).toEqual(before);
+      const aDay = await sign(TEST_JWT_SECRET, (j) => j.setSubject(user).setIssuedAt().setExpirationTime('24h'));
+      expect((await raw(user, 'GET', '/tasks', `Bearer ${aDay}`)).status).toBe(200);
+    });
+
+    describe('with JWT_MAX_LIFETIME_SECONDS=600', () => {
+      let capped: TestApi;
+      beforeAll(async () => {
+        capped = await startTestApi({ jwtMaxLifetimeSeconds: 600 });
+      });
+      afterAll(async () => {
+        await capped?.stop();
+      });
+
+      const get = async (user: string, token: string) =>
+        (await fetch(`${capped.baseUrl}/api/${user}/tasks`, { headers: { authorization: `Bearer ${token}` } })).status;
+
+      test('a token of an hour is refused, one of ten minutes accepted', async () => {
+        const user = newUser();
+        expect(await get(user, await capped.token(user, '1h'))).toBe(401);
+        expect(await get(user, await capped.token(user, '10m'))).toBe(200);
+      });
+
+      /** `npm run token -- <args>` with the test secret and that cap. */
+      const npmRunToken = (...args: string[]) =>
+        spawnSync(process.execPath, ['--import', 'tsx', 'scripts/token.ts', ...args], {
+          encoding: 'utf8',
+          env: { ...process.env, JWT_SECRET: TEST_JWT_SECRET, JWT_MAX_LIFETIME_SECONDS: '600' },
+        });
+
+      test('npm run token prints a token the API accepts, and refuses to print one beyond the cap', async () => {
+        const user = newUser();
+        const ok = npmRunToken(user);
+        expect(ok.status).toBe(0);
+        expect(await get(user, ok.stdout.trim())).toBe(200);
+        const tooLong = npmRunToken(user, '--expires', '2h');
+        expect(tooLong.status).toBe(2);
+        expect(tooLong.stdout).toBe('');
+        expect(tooLong.stderr).toMatch(/JWT_MAX_LIFETIME_SECONDS \(600 s\)/);
       });
     });
   });

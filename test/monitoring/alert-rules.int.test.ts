@@ -11,7 +11,7 @@ import { stackConfig } from '../../scripts/stack/stack-config.js';
 const cfg = stackConfig();
 
 function promtool(args: string[]): { status: number | null; output: string } {
-  const bin = prometheusBinary(cfg, 'promtool');
+  const bin = prometheusBinary('promtool');
   if (!bin) throw new Error('promtool not found: `npm run stack:up` fetches Prometheus');
   const res = spawnSync(bin, args, { cwd: cfg.repoRoot, encoding: 'utf8' });
   return { status: res.status, output: `${res.stdout}${res.stderr}` };
