@@ -17,8 +17,7 @@ if (flag !== undefined && flag !== '--expires') {
   process.exit(2);
 }
 const maxLifetime = jwtMaxLifetimeSeconds();
-// Twelve hours unless the API accepts less.
-const token = await signToken(devJwtSecret(), userId, expires ?? Math.min(12 * 3600, maxLifetime) + 's');
+const token = await signToken(devJwtSecret(), userId, expires);
 const { exp, iat } = decodeJwt(token);
 if (exp! - iat! > maxLifetime) {
   console.error(`token: --expires ${expires} is longer than JWT_MAX_LIFETIME_SECONDS (${maxLifetime} s)`);

@@ -7,7 +7,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { jwtVerify, SignJWT } from 'jose';
 import { AppError, NotFoundError, ValidationError } from '../../lib/errors.js';
-import { DEFAULT_JWT_MAX_LIFETIME_SECONDS } from '../config.js';
+import { DEFAULT_JWT_MAX_LIFETIME_SECONDS, jwtMaxLifetimeSeconds } from '../config.js';
 import { hasNul, NUL_MESSAGE } from './nul-characters.js';
 
 export class UnauthorizedError extends AppError {
@@ -90,8 +90,15 @@ export function requireUser(secret: string, maxLifetimeSeconds = DEFAULT_JWT_MAX
   };
 }
 
-/** A development token for `userId` (used by `npm run token` and the tests). */
-export async function signToken(secret: string, userId: string, expiresIn: string | number = '12h'): Promise<string> {
+/**
+ * A development token for `userId` (used by `npm run token`, the web page's sign-in and the tests),
+ * by default valid 12 h, or JWT_MAX_LIFETIME_SECONDS when that is shorter, so the API accepts it.
+ */
+export async function signToken(
+  secret: string,
+  userId: string,
+  expiresIn: string | number = `${Math.min(12 * 3600, jwtMaxLifetimeSeconds())}s`,
+): Promise<string> {
   return new SignJWT({})
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(userId)
