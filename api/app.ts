@@ -9,16 +9,21 @@ import { auditRoutes } from './audit/audit-routes.js';
 import { chatRoutes } from './chat/chat-routes.js';
 import { eventStreamRoutes } from './events/event-stream-routes.js';
 import type { TaskChangeHub } from './events/task-change-hub.js';
+import type { NotificationFeed } from './notifications/notification-feed.js';
 import { notificationRoutes } from './notifications/notification-routes.js';
 import { settingsRoutes } from './settings/settings-routes.js';
+import { notificationStreamRoutes } from './notifications/notification-stream-routes.js';
 import type { ChatService } from './chat/chat-service.js';
 import type { Admission } from './http/admission.js';
 import { requireUser } from './http/auth.js';
+import { devTokenRoutes } from './http/dev-token-routes.js';
 import type { ApiMetrics } from './http/metrics.js';
+import { refuseNulCharacters } from './http/nul-characters.js';
 import { problemHandler } from './http/problem.js';
 import { requestContext } from './http/request-context.js';
 import { taskRoutes } from './tasks/task-routes.js';
 import type { TaskService } from './tasks/task-service.js';
+import { webRoutes } from './web/web-routes.js';
 
 export interface AppDeps {
   db: Db;
@@ -30,11 +35,17 @@ export interface AppDeps {
   logger: Logger;
   metrics: ApiMetrics;
   jwtSecret: string;
+  /** Longest a bearer token may live (`exp` after issue or after now); default JWT_MAX_LIFETIME_SECONDS's. */
+  jwtMaxLifetimeSeconds?: number;
   bodyLimitBytes: number;
   /** The live TaskChanged feed behind GET /api/:userId/events; without it that route answers 503. */
   taskChanges?: TaskChangeHub;
   /** Admission control under /api: 503 at once past the bounds (api/http/admission.ts); without it, no bound. */
   admission?: Admission;
+  /** New in-app notifications behind GET /api/:userId/notifications/events; without it that route answers 503. */
+  notificationFeed?: NotificationFeed;
+  /** POST /api/dev/token signs tokens for anyone: only when NODE_ENV is not production. */
+  devTokens?: boolean;
 }
 
 export function createApp(d: AppDeps): Express {
@@ -60,14 +71,19 @@ export function createApp(d: AppDeps): Express {
     res.type(d.metrics.registry.contentType).send(await d.metrics.exposition());
   });
 
+  app.use(webRoutes());
+  if (d.devTokens) app.use('/api/dev', devTokenRoutes(d.jwtSecret, d.bodyLimitBytes));
+
   const api = express.Router({ mergeParams: true });
-  api.use(requireUser(d.jwtSecret));
+  api.use(requireUser(d.jwtSecret, d.jwtMaxLifetimeSeconds));
   api.use(express.json({ limit: d.bodyLimitBytes, strict: true }));
+  api.use(refuseNulCharacters);
   api.use(taskRoutes(d.db, d.pool, d.tasks));
   api.use(chatRoutes(d.db, d.chat));
   api.use(auditRoutes(d.db));
   api.use(notificationRoutes(d.db));
   api.use(settingsRoutes(d.db));
+  api.use(notificationStreamRoutes(d.db, d.notificationFeed));
   api.use(eventStreamRoutes(d.taskChanges));
   app.use('/api/:userId', api);
 

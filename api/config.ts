@@ -10,6 +10,40 @@ import {
 } from '../lib/env.js';
 import type { AdmissionSettings } from './http/admission.js';
 
+/** Longest a bearer token may live, in seconds: a day. */
+export const DEFAULT_JWT_MAX_LIFETIME_SECONDS = 24 * 3600;
+
+/** JWT_MAX_LIFETIME_SECONDS: tokens whose `exp` lies further from their issue (or from now) are refused. */
+export function jwtMaxLifetimeSeconds(): number {
+  return envInt('JWT_MAX_LIFETIME_SECONDS', DEFAULT_JWT_MAX_LIFETIME_SECONDS, 1);
+}
+
+/**
+ * How long a client may take to send a request's headers, and the whole request: a client that
+ * trickles its bytes gets 408 then, instead of holding a connection for Node's default 300 s.
+ */
+export interface HttpTimeouts {
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = Object.freeze({
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 30_000,
+});
+
+function httpTimeouts(): HttpTimeouts {
+  const requestTimeoutMs = envInt('API_REQUEST_TIMEOUT_MS', DEFAULT_HTTP_TIMEOUTS.requestTimeoutMs, 1);
+  const headersTimeoutMs = envInt('API_HEADERS_TIMEOUT_MS', DEFAULT_HTTP_TIMEOUTS.headersTimeoutMs, 1);
+  // node:http refuses a headers timeout longer than the request timeout.
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(
+      `API_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed API_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`,
+    );
+  }
+  return Object.freeze({ headersTimeoutMs, requestTimeoutMs });
+}
+
 /** Admission control (api/http/admission.ts): sized for one API process on a 20-connection pool. */
 export const DEFAULT_ADMISSION: AdmissionSettings = Object.freeze({
   maxInFlight: 64,
@@ -29,6 +63,8 @@ export interface ApiConfig extends ConnectionConfig {
   readonly host: string;
   readonly port: number;
   readonly jwtSecret: string;
+  readonly jwtMaxLifetimeSeconds: number;
+  readonly httpTimeouts: HttpTimeouts;
   /** Largest accepted JSON body, in bytes. */
   readonly bodyLimitBytes: number;
   /** Connections per API process (each cluster worker has its own pool). */
@@ -40,6 +76,8 @@ export interface ApiConfig extends ConnectionConfig {
   /** Benchmark switch only: write no outbox rows, to measure what they cost. */
   readonly outboxDisabled: boolean;
   readonly llm: { baseUrl?: string; apiKey?: string; model?: string };
+  /** POST /api/dev/token (the web page's development sign-in): on unless NODE_ENV is production. */
+  readonly devTokens: boolean;
 }
 
 export function apiConfig(): ApiConfig {
@@ -52,11 +90,14 @@ export function apiConfig(): ApiConfig {
     host: envString('HOST', '127.0.0.1'),
     port: envInt('PORT', 3000),
     jwtSecret,
+    jwtMaxLifetimeSeconds: jwtMaxLifetimeSeconds(),
+    httpTimeouts: httpTimeouts(),
     bodyLimitBytes: envInt('API_BODY_LIMIT_BYTES', 64 * 1024, 1),
     dbPoolMax: envInt('API_DB_POOL_MAX', 20, 1),
     admission: admission(),
     workers: envInt('API_WORKERS', 1, 1),
     outboxDisabled: envBool('API_OUTBOX_DISABLED', false),
     llm: { baseUrl: envOptional('LLM_BASE_URL'), apiKey: envOptional('LLM_API_KEY'), model: envOptional('LLM_MODEL') },
+    devTokens: envString('NODE_ENV', 'development') !== 'production',
   });
 }

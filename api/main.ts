@@ -15,6 +15,7 @@ import { interpreterFromConfig } from './chat/interpreter-from-env.js';
 import { clusterExposition, runPrimary } from './cluster.js';
 import { apiConfig, type ApiConfig } from './config.js';
 import { TaskChangeHub } from './events/task-change-hub.js';
+import { NotificationFeed } from './notifications/notification-feed.js';
 import { Admission } from './http/admission.js';
 import { createExpressServer } from './http/express-server.js';
 import { ApiMetrics } from './http/metrics.js';
@@ -58,6 +59,8 @@ async function serve(cfg: ApiConfig): Promise<void> {
     logger,
   });
   void taskChanges.start();
+  const notificationFeed = new NotificationFeed({ databaseUrl: cfg.databaseUrl, db, logger });
+  void notificationFeed.start();
   const app = createApp({
     db,
     pool,
@@ -67,12 +70,15 @@ async function serve(cfg: ApiConfig): Promise<void> {
     logger,
     metrics,
     jwtSecret: cfg.jwtSecret,
+    jwtMaxLifetimeSeconds: cfg.jwtMaxLifetimeSeconds,
     bodyLimitBytes: cfg.bodyLimitBytes,
     taskChanges,
     admission,
+    notificationFeed,
+    devTokens: cfg.devTokens,
   });
 
-  const server = createExpressServer(app).listen(cfg.port, cfg.host, () =>
+  const server = createExpressServer(app, cfg.httpTimeouts).listen(cfg.port, cfg.host, () =>
     logger.info({ host: cfg.host, port: cfg.port, pid: process.pid }, 'api listening'),
   );
   server.keepAliveTimeout = 65_000;
@@ -83,6 +89,7 @@ async function serve(cfg: ApiConfig): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'api stopping');
     void taskChanges.stop().catch(() => undefined);
+    void notificationFeed.stop();
     server.close(() => {
       void db
         .$disconnect()

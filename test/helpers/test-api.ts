@@ -5,8 +5,10 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import pg from 'pg';
 import { createApp } from '../../api/app.js';
 import { ChatService } from '../../api/chat/chat-service.js';
+import type { HttpTimeouts } from '../../api/config.js';
 import { RuleInterpreter } from '../../api/chat/rule-interpreter.js';
 import { TaskChangeHub } from '../../api/events/task-change-hub.js';
+import { NotificationFeed } from '../../api/notifications/notification-feed.js';
 import { signToken } from '../../api/http/auth.js';
 import { createExpressServer } from '../../api/http/express-server.js';
 import { Admission, type AdmissionSettings } from '../../api/http/admission.js';
@@ -30,6 +32,8 @@ export interface TestApi {
   codec: EventCodec;
   /** The live TaskChanged feed behind GET /api/:userId/events (only with the `sse` option). */
   taskChanges?: TaskChangeHub;
+  /** The feed behind GET /api/:userId/notifications/events (only with the `notifications` option). */
+  notificationFeed?: NotificationFeed;
   token(userId: string, expiresIn?: string | number): Promise<string>;
   /** fetch with the user's token and a JSON body. */
   call(
@@ -42,21 +46,35 @@ export interface TestApi {
   stop(): Promise<void>;
 }
 
-/** `sse`: also start the TaskChangeHub (a Kafka consumer) for GET /api/:userId/events. */
+/**
+ * `sse`: also start the TaskChangeHub (a Kafka consumer) for GET /api/:userId/events.
+ * `notifications`: also start the NotificationFeed for GET /api/:userId/notifications/events.
+ * `database`: run on that database (another API's) instead of a new one; stop() then leaves it.
+ * `port`: listen there instead of an ephemeral port (an API restarted at the same address).
+ */
 export async function startTestApi(
   opts: {
     clock?: () => Date;
     codec?: EventCodec;
     sse?: boolean | { heartbeatMs?: number };
+    notifications?: boolean;
+    database?: TestDatabase;
+    port?: number;
+    /** The chat's interpreter; default the offline rules. */
     interpreter?: Interpreter;
+    /** Builds the task service (a test may wrap the real one); default `new TaskService(deps)`. */
     tasks?: (deps: TaskServiceDeps) => TaskService;
     /** Connections of the REST pool; default 10. */
     poolMax?: number;
     /** Admission control; default bounds no test reaches (one file's requests never queue for long). */
     admission?: Partial<AdmissionSettings>;
+    /** The server's header and request timeouts (API_HEADERS_TIMEOUT_MS, API_REQUEST_TIMEOUT_MS). */
+    httpTimeouts?: HttpTimeouts;
+    /** JWT_MAX_LIFETIME_SECONDS. */
+    jwtMaxLifetimeSeconds?: number;
   } = {},
 ): Promise<TestApi> {
-  const database = await createTestDatabase();
+  const database = opts.database ?? (await createTestDatabase());
   const codec = opts.codec ?? EventCodec.forUrl(connectionConfig().schemaRegistryUrl);
   await codec.resolveAll();
   const metrics = new ApiMetrics();
@@ -81,6 +99,11 @@ export async function startTestApi(
     });
     await taskChanges.start();
   }
+  let notificationFeed: NotificationFeed | undefined;
+  if (opts.notifications) {
+    notificationFeed = new NotificationFeed({ databaseUrl: database.url, db: database.db, logger });
+    await notificationFeed.start();
+  }
   // REST writes run on their own pool here; in production it is the pool under Prisma.
   const admission = new Admission({ ...TEST_ADMISSION, ...opts.admission }, metrics.registry);
   // As in api/main.ts, the pool's connection timeout is admission control's bound on the wait.
@@ -98,12 +121,16 @@ export async function startTestApi(
     logger,
     metrics,
     jwtSecret: TEST_JWT_SECRET,
+    jwtMaxLifetimeSeconds: opts.jwtMaxLifetimeSeconds,
     bodyLimitBytes: 64 * 1024,
     taskChanges,
+    notificationFeed,
+    devTokens: true,
     admission,
   });
-  const server: Server = await new Promise((resolve) => {
-    const s = createExpressServer(app).listen(0, '127.0.0.1', () => resolve(s));
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = createExpressServer(app, opts.httpTimeouts).listen(opts.port ?? 0, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const token = (userId: string, expiresIn: string | number = '1h') => signToken(TEST_JWT_SECRET, userId, expiresIn);
@@ -112,6 +139,7 @@ export async function startTestApi(
     database,
     codec,
     taskChanges,
+    notificationFeed,
     token,
     async call(userId, method, path, body, headers = {}) {
       const res = await fetch(`${baseUrl}/api/${userId}${path}`, {
@@ -128,10 +156,11 @@ export async function startTestApi(
     },
     async stop() {
       await taskChanges?.stop();
+      await notificationFeed?.stop();
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
       await pool.end();
-      await database.drop();
+      if (!opts.database) await database.drop();
     },
   };
 }
