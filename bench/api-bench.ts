@@ -4,7 +4,9 @@
  * Two API processes on one dedicated database, one writing outbox rows and one not
  * (API_OUTBOX_DISABLED=true), loaded in alternating rounds so drift (caches, autovacuum, the
  * machine's other work) falls on both alike. Then the NOTIFY trigger on/off against the outbox
- * API, and a fixed-rate (open-loop) run for the latency goal. No relay runs: the outbox only
+ * API, a fixed-rate (open-loop) run for the latency goal, and overload: open loop at 2× and 5× the
+ * measured capacity, where admission control (api/http/admission.ts) must refuse the excess with
+ * 503 at once and keep the accepted requests fast and as many as at capacity. No relay runs: the outbox only
  * grows, so every round starts from truncated tables. A LISTEN connection is held open all along,
  * as the relay's would be, so NOTIFY's cost includes signalling and draining a real listener.
  */
@@ -58,8 +60,23 @@ const P = {
   /** Fixed-rate steps below the measured capacity: what rate does keep p99 under the goal. */
   sweepFractions: [0.5, 0.8],
   sweepMs: quick ? 3_000 : 10_000,
+  /** Overload: open loop at these multiples of the closed-loop capacity (with outbox). */
+  overloadFactors: [2, 5],
+  overloadMs: quick ? 5_000 : 10_000,
+  /** Client connections for the overload runs: many, as a crowd of clients would open. */
+  overloadSockets: 512,
 };
-const GOALS = { maxThroughputCostPct: 15, maxP99AtRateMs: 50 };
+const GOALS = {
+  maxThroughputCostPct: 15,
+  maxP99AtRateMs: 50,
+  /** Under overload, the accepted requests' p99 (from their scheduled send time). */
+  maxOverloadAcceptedP99Ms: 200,
+  /**
+   * Under overload, accepted req/s as a % of the closed-loop capacity: shedding must not cost the
+   * throughput the API sustains at its limit (10 % allows for the run-to-run spread of capacity).
+   */
+  minOverloadThroughputPct: 90,
+};
 const DATABASE = 'todo_bench_api';
 const TABLES = ['tasks', 'outbox', 'idempotent_requests'];
 
@@ -152,6 +169,25 @@ interface VariantFigures {
   pgCpuMsPerRequest: number;
   non2xx: number;
   errors: number;
+}
+
+/** One overload run: what was offered, what was accepted and how fast, what was refused. */
+interface OverloadFigures {
+  factor: number;
+  offeredRps: number;
+  acceptedRps: number;
+  acceptedVsCapacityPct: number;
+  accepted: number;
+  acceptedLatencyMs: LatencySummary;
+  /** 503 answers (admission control). */
+  shed: number;
+  shedLatencyMs: LatencySummary;
+  otherFailures: number;
+  /** Rows in tasks and outbox after the run (emptied before it): must equal `accepted`. */
+  tasksWritten: number;
+  outboxRowsWritten: number;
+  maxInFlight: number;
+  met: boolean;
 }
 
 function figures(v: Variant): VariantFigures {
@@ -301,6 +337,40 @@ async function main(): Promise<void> {
       });
     }
 
+    // Overload, open loop: the excess must be refused at once and write nothing.
+    const capacity = figures(outboxOn).rps;
+    const overloadT = new HttpTarget(withApi.port, P.overloadSockets);
+    targets.push(overloadT);
+    const overload: OverloadFigures[] = [];
+    for (const factor of P.overloadFactors) {
+      const rate = Math.round(capacity * factor);
+      await resetTables(admin, TABLES);
+      progress(
+        `overload: ${rate} req/s (${factor}× capacity) for ${P.overloadMs / 1000} s, ${P.overloadSockets} connections`,
+      );
+      const r = await openLoop(overloadT, rate, P.overloadMs, next);
+      const count = async (table: string) =>
+        Number((await admin.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0]!.n);
+      const accepted = summarize(r.latenciesMs);
+      const acceptedRps = Math.round(r.ok / r.elapsedS);
+      const acceptedVsCapacityPct = Math.round((acceptedRps / capacity) * 1000) / 10;
+      overload.push({
+        factor,
+        offeredRps: rate,
+        acceptedRps,
+        acceptedVsCapacityPct,
+        accepted: r.ok,
+        acceptedLatencyMs: accepted,
+        shed: r.shed ?? 0,
+        shedLatencyMs: summarize(r.shedLatenciesMs ?? []),
+        otherFailures: r.non2xx - (r.shed ?? 0) + r.errors,
+        tasksWritten: await count('tasks'),
+        outboxRowsWritten: await count('outbox'),
+        maxInFlight: r.maxInFlight ?? 0,
+        met: accepted.p99 < GOALS.maxOverloadAcceptedP99Ms && acceptedVsCapacityPct >= GOALS.minOverloadThroughputPct,
+      });
+    }
+
     const busiest = busiestSince(procs0, 8);
 
     const on = figures(outboxOn);
@@ -363,6 +433,31 @@ async function main(): Promise<void> {
       ],
     );
     printTable(
+      `Overload, open loop on ${P.overloadSockets} connections (capacity ${capacity} req/s, closed loop with outbox); latency from the scheduled send time`,
+      [
+        'offered req/s',
+        'accepted req/s',
+        '% of capacity',
+        'accepted p50 ms',
+        'accepted p99 ms',
+        '503 answered',
+        '503 p99 ms',
+        'other failures',
+        'tasks / outbox rows written',
+      ],
+      overload.map((o) => [
+        `${o.offeredRps} (${o.factor}×)`,
+        o.acceptedRps,
+        o.acceptedVsCapacityPct,
+        o.acceptedLatencyMs.p50,
+        o.acceptedLatencyMs.p99,
+        o.shed,
+        o.shedLatencyMs.p99,
+        o.otherFailures,
+        `${o.tasksWritten} / ${o.outboxRowsWritten} (accepted ${o.accepted})`,
+      ]),
+    );
+    printTable(
       'Outbox cost and goals',
       ['figure', 'measured', 'goal', 'met'],
       [
@@ -386,6 +481,26 @@ async function main(): Promise<void> {
           `< ${GOALS.maxP99AtRateMs}`,
           openLat.p99 < GOALS.maxP99AtRateMs ? 'yes' : 'NO',
         ],
+        ...overload.flatMap((o) => [
+          [
+            `overload ${o.factor}×: accepted p99 ms`,
+            o.acceptedLatencyMs.p99,
+            `< ${GOALS.maxOverloadAcceptedP99Ms}`,
+            o.acceptedLatencyMs.p99 < GOALS.maxOverloadAcceptedP99Ms ? 'yes' : 'NO',
+          ],
+          [
+            `overload ${o.factor}×: accepted req/s, % of capacity`,
+            o.acceptedVsCapacityPct,
+            `≥ ${GOALS.minOverloadThroughputPct}`,
+            o.acceptedVsCapacityPct >= GOALS.minOverloadThroughputPct ? 'yes' : 'NO',
+          ],
+          [
+            `overload ${o.factor}×: rows written = requests accepted`,
+            `${o.tasksWritten} = ${o.accepted}`,
+            'equal',
+            o.tasksWritten === o.accepted && o.outboxRowsWritten === o.accepted ? 'yes' : 'NO',
+          ],
+        ]),
       ],
     );
     printBusiest(
@@ -411,6 +526,14 @@ async function main(): Promise<void> {
       api: {
         withOutbox: { rps: on.rps, p99Ms: on.latencyMs.p99 },
         withoutOutbox: { rps: off.rps, p99Ms: off.latencyMs.p99 },
+        overload: overload.map((o) => ({
+          factor: o.factor,
+          offeredRps: o.offeredRps,
+          acceptedRps: o.acceptedRps,
+          acceptedP99Ms: o.acceptedLatencyMs.p99,
+          acceptedVsCapacityPct: o.acceptedVsCapacityPct,
+          met: o.met,
+        })),
       },
       outboxCostPct: costPct,
       throughput: {
@@ -423,6 +546,7 @@ async function main(): Promise<void> {
       },
       notify: { on: nOn, off: nOff, costPct: notifyCostPct, notificationsReceived: notesDuringNotifyRounds },
       sweep,
+      overload: { capacityRps: capacity, sockets: P.overloadSockets, durationS: P.overloadMs / 1000, runs: overload },
       openLoop: {
         targetRps: P.openRate,
         achievedRps: openRate,

@@ -28,6 +28,10 @@ export interface LoadResult {
   latenciesMs: number[];
   /** Open loop only: the most requests that were waiting for an answer at once. */
   maxInFlight?: number;
+  /** Open loop only: answers 503 (the API's admission control refusing), counted in non2xx too. */
+  shed?: number;
+  /** Open loop only: latencies of the 503 answers, in milliseconds. */
+  shedLatenciesMs?: number[];
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -178,7 +182,16 @@ export async function openLoop(
   durationMs: number,
   next: (i: number) => RequestSpec,
 ): Promise<LoadResult> {
-  const out: LoadResult = { ok: 0, non2xx: 0, errors: 0, elapsedS: 0, latenciesMs: [], maxInFlight: 0 };
+  const out: LoadResult = {
+    ok: 0,
+    non2xx: 0,
+    errors: 0,
+    elapsedS: 0,
+    latenciesMs: [],
+    maxInFlight: 0,
+    shed: 0,
+    shedLatenciesMs: [],
+  };
   const total = Math.round((ratePerS * durationMs) / 1000);
   const interval = 1000 / ratePerS;
   const start = performance.now() + 5;
@@ -203,7 +216,13 @@ export async function openLoop(
                 if (status >= 200 && status < 300) {
                   out.ok++;
                   out.latenciesMs.push(performance.now() - due);
-                } else out.non2xx++;
+                } else {
+                  out.non2xx++;
+                  if (status === 503) {
+                    out.shed!++;
+                    out.shedLatenciesMs!.push(performance.now() - due);
+                  }
+                }
               },
               () => {
                 out.errors++;
