@@ -263,16 +263,31 @@ function leadText(minutes: number): string {
 }
 
 /**
- * Task fields with a `dueDay` (a new local day, no time) turned into a `dueDate`: the day at the
- * task's current local time of day, else 9:00, in the user's zone.
+ * Task fields with a `dueDay` (a new local day, no time) or a `dueTime` (a new local time, same
+ * day) turned into a `dueDate` in the user's zone: the other half comes from the task's current due
+ * date, else 9:00 for a day, else the next such time for a time. An invalid value is passed on as
+ * `dueDate` so validation names the field.
  */
-function withDueDay<T extends TaskFields>(fields: T, currentDue: Date | null, ctx: TurnContext): Omit<T, 'dueDay'> {
-  const { dueDay, ...rest } = fields;
-  if (dueDay === undefined || rest.dueDate !== undefined) return rest;
-  const day = DateTime.fromISO(dueDay, { zone: ctx.timeZone });
-  if (!day.isValid) return { ...rest, dueDate: dueDay };
-  const keep = currentDue ? DateTime.fromJSDate(currentDue, { zone: ctx.timeZone }) : undefined;
-  const at = day.set({ hour: keep?.hour ?? 9, minute: keep?.minute ?? 0, second: 0, millisecond: 0 });
+function withDueDay<T extends TaskFields>(
+  fields: T,
+  currentDue: Date | null,
+  ctx: TurnContext,
+): Omit<T, 'dueDay' | 'dueTime'> {
+  const { dueDay, dueTime, ...rest } = fields;
+  if ((dueDay === undefined && dueTime === undefined) || rest.dueDate !== undefined) return rest;
+  const now = DateTime.fromJSDate(ctx.now, { zone: ctx.timeZone });
+  const current = currentDue ? DateTime.fromJSDate(currentDue, { zone: ctx.timeZone }) : undefined;
+  const day = dueDay !== undefined ? DateTime.fromISO(dueDay, { zone: ctx.timeZone }) : (current ?? now);
+  const time = dueTime !== undefined ? /^([01]\d|2[0-3]):([0-5]\d)$/.exec(dueTime) : undefined;
+  if (!day.isValid || time === null) return { ...rest, dueDate: dueDay ?? dueTime ?? null };
+  let at = day.set({
+    hour: time ? Number(time[1]) : (current?.hour ?? 9),
+    minute: time ? Number(time[2]) : (current?.minute ?? 0),
+    second: 0,
+    millisecond: 0,
+  });
+  // A new time for a task with no day yet means its next occurrence.
+  if (!current && dueDay === undefined && at <= now) at = at.plus({ days: 1 });
   return { ...rest, dueDate: at.toUTC().toISO()! };
 }
 

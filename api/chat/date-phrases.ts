@@ -102,6 +102,14 @@ const EXTRA_PARSERS: chrono.Parser[] = [
     },
   },
   {
+    // chrono reads "day after tomorrow" without "the" as plain "tomorrow".
+    pattern: () => /\b(?:the\s+)?day\s+after\s+(?:tomorrow|tomorow|tmrw|tmr)\b/i,
+    extract: (context) => {
+      const day = DateTime.fromJSDate(context.refDate, { zone: 'utc' }).plus({ days: 2 });
+      return { year: day.year, month: day.month, day: day.day };
+    },
+  },
+  {
     pattern: () => /\b(?:eod|cob|end\s+of\s+(?:the\s+)?(?:day|business\s+day|work\s*day))\b/i,
     extract: (context) => {
       const ref = DateTime.fromJSDate(context.refDate, { zone: 'utc' });
@@ -120,7 +128,8 @@ const NOT_A_DATE = new RegExp(
 );
 
 /** A relative phrase must say from when: "in 3 days", "3 days from now", not "3 days of exercise". */
-const RELATIVE_ANCHORED = /^(?:in|within|after|next|this|coming|last)\s|\b(?:from\s+now|later|hence)$/i;
+const RELATIVE_ANCHORED =
+  /^(?:in|within|after|next|this|coming|last|(?:the\s+)?day\s+after)\s|\b(?:from\s+now|later|hence)$/i;
 
 function isDatePhrase(r: chrono.ParsedResult): boolean {
   const text = r.text.trim();
@@ -135,7 +144,8 @@ function wallClock(now: DateTime): Date {
   return new Date(Date.UTC(now.year, now.month - 1, now.day, now.hour, now.minute, now.second, now.millisecond));
 }
 
-const CONNECTOR_TAIL = /(?:[\s,]*\b(?:on|by|at|due|for|until|till|before|from|starting|beginning|around)\b)+[\s,]*$/i;
+const CONNECTOR_TAIL =
+  /(?:[\s,]*\b(?:on|by|at|due|for|until|till|before|from|starting|beginning|around|the)\b)+[\s,]*$/i;
 
 /** Removes [start, end) from `text`, plus the preposition that introduced it ("due by", "on", "at"). */
 function cut(text: string, start: number, end: number): string {
@@ -198,8 +208,17 @@ function readingOf(r: chrono.ParsedResult, now: DateTime): Reading {
     s.isCertain('month') ||
     !s.isCertain('hour') ||
     /\b(?:today|tonight|tomorrow|tmrw|tmr)\b/.test(text)
-  )
+  ) {
     day = local(s.get('year')!, s.get('month')!, s.get('day')!);
+    // A month and day without a year is the next one not already past (today counts).
+    if (s.isCertain('month') && !s.isCertain('year')) {
+      const thisYear = local(now.year, s.get('month')!, s.get('day')!);
+      day =
+        thisYear.isValid && thisYear >= now.startOf('day')
+          ? thisYear
+          : local(now.year + 1, s.get('month')!, s.get('day')!);
+    }
+  }
   return { ...(day && { day }), ...(time && { time }) };
 }
 

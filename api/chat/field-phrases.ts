@@ -123,11 +123,13 @@ export function taskRef(text: string): string {
   for (let prev = ''; prev !== s;) {
     prev = s;
     s = s
-      .replace(/^(?:the|my|a|an|that|this|our)\s+/i, '')
+      .replace(/^(?:the|my|a|an|our)\s+/i, '')
+      .replace(/^(?:that|this)\s+(?!one$)/i, '')
       .replace(/^(?:task|todo|to-do|item)\b\s*(?:called|named|titled|:)?\s*/i, '')
-      .replace(/\s+(?:task|todo|to-do|item)$/i, '')
+      .replace(/\s+(?:task|todo|to-do|item|thing|stuff|one)$/i, '')
       .replace(/\s+(?:as\s+)?(?:well|too|now|already)$/i, '');
     s = cleanTitle(s);
   }
-  return s;
+  // "that", "this one", "the same one": the task last talked about, which the service knows as "it".
+  return /^(?:it|that|this|that\s+one|this\s+one|(?:the\s+)?same\s+one|(?:the\s+)?last\s+one)$/i.test(s) ? 'it' : s;
 }

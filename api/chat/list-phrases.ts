@@ -17,10 +17,10 @@ const LIST_NOUN =
 export function isListRequest(t: string): boolean {
   if (/^(?:show|list|display|view|see)\b/i.test(t)) return true;
   if (/^(?:find|search|look\s+(?:for|up))\b/i.test(t)) return true;
-  if (/^(?:what|which|whats|anything|is\s+there|are\s+there|do\s+i\s+have|have\s+i|how\s+many)\b/i.test(t)) {
+  if (/^(?:what|which|whats|anything|any|is\s+there|are\s+there|do\s+i\s+have|have\s+i|how\s+many)\b/i.test(t)) {
     return (
       LIST_NOUN.test(t) ||
-      /\b(?:completed|done|finished|today|tomorrow|tonight|this\s+week|next\s+week|weekend|tagged|urgent|important|priority)\b|#[\p{L}\p{N}]/iu.test(
+      /\b(?:completed|done|finished|today|tomorrow|tonight|this\s+week|next\s+week|weekend|tagged|urgent|important|priority|coming\s+up|upcoming|soon)\b|#[\p{L}\p{N}]/iu.test(
         t,
       )
     );

@@ -118,6 +118,7 @@ describe('LlmInterpreter', () => {
       'description',
       'dueDate',
       'dueDay',
+      'dueTime',
       'reminderLeadMinutes',
       'priority',
       'tags',

@@ -58,6 +58,11 @@ const taskFields = {
     .regex(/^\d{4}-\d{2}-\d{2}$/)
     .optional()
     .describe("A new due day (YYYY-MM-DD, user's zone) that keeps the task's time of day; instead of dueDate"),
+  dueTime: z
+    .string()
+    .regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/)
+    .optional()
+    .describe("A new time of day (HH:mm, user's zone) that keeps the task's day; instead of dueDate"),
   reminderLeadMinutes: z
     .number()
     .int()

@@ -87,6 +87,7 @@ const RULES: Rule[] = [
   [new RegExp(`\\b(?:${EVERY}|weekly\\s+on)\\s+(${DAY_LIST})\\b`, 'i'), (m) => ({ pattern: fixed(weeklyOf(m[1]!)) })],
   [new RegExp(`\\b(?:on\\s+)?(${PLURAL_LIST})\\b`, 'i'), (m) => ({ pattern: fixed(weeklyOf(m[1]!)) })],
   [/\bevery\s+other\s+(day|week|month)\b/i, (m) => interval(2, m[1]!)],
+  [/\b(?:(?:every|each)\s+hour|hourly)\b/i, () => interval(1, 'hour')],
   [
     new RegExp(`\\bevery\\s+${COUNT}\\s+(hours?|days?|weeks?|months?)\\b`, 'i'),
     (m) => interval(countValue(m[1]!), m[2]!),

@@ -50,6 +50,53 @@ function normalize(raw: string): string {
   return s;
 }
 
+/** Past tenses people use for "I did the task" whose stem does not meet the present ("paid" → "pay"). */
+const IRREGULAR_PAST: Record<string, string> = {
+  paid: 'pay',
+  bought: 'buy',
+  sent: 'send',
+  wrote: 'write',
+  did: 'do',
+  made: 'make',
+  took: 'take',
+  went: 'go',
+  got: 'get',
+  sold: 'sell',
+  fed: 'feed',
+  met: 'meet',
+  ran: 'run',
+  swept: 'sweep',
+  brought: 'bring',
+  cleaned: 'clean',
+  rang: 'ring',
+  read: 'read',
+  gave: 'give',
+  found: 'find',
+  left: 'leave',
+  picked: 'pick',
+  hung: 'hang',
+  drove: 'drive',
+  ate: 'eat',
+  spoke: 'speak',
+  taught: 'teach',
+  fixed: 'fix',
+};
+/** Past tenses that announce intentions or other things, never a task done. */
+const NOT_DONE_VERBS =
+  'wanted|needed|planned|decided|started|tried|forgot|hoped|meant|used|liked|loved|hated|wondered|asked|added|created|scheduled|moved|rescheduled|renamed|deleted|removed|changed|set|put|got\\s+to|have|had';
+/** "I called mom", "I've paid the rent": the task, with an irregular verb put back in its present form. */
+const DID_IT = new RegExp(
+  `^i(?:'ve|\\s+have)?\\s+(?:just\\s+|already\\s+|finally\\s+|now\\s+)?(?!(?:${NOT_DONE_VERBS})\\b)(?<verb>[a-z]+ed|${Object.keys(IRREGULAR_PAST).join('|')})\\s+(?<rest>(?!to\\b).+)$`,
+  'i',
+);
+
+function didIt(t: string): string | undefined {
+  const m = DID_IT.exec(t);
+  if (!m?.groups) return undefined;
+  const verb = m.groups.verb!.toLowerCase();
+  return `${IRREGULAR_PAST[verb] ?? verb} ${m.groups.rest}`;
+}
+
 const COMPLETE_RULES: RegExp[] = [
   /^mark\s+(?<task>.+?)\s+(?:as\s+)?(?:done|complete|completed|finished)$/i,
   /^(?:check|tick|cross)\s+off\s+(?<task>.+)$/i,
@@ -157,8 +204,17 @@ function interpretText(t: string, now: DateTime): Interpretation {
   const update = parseUpdate(t, now);
   if (update) return tools(update);
   if (!/\b(?:not\s+done|undone|incomplete|unfinished)\b/i.test(t)) {
+    if (
+      /^(?:that|it|this)(?:'s|\s+is|\s+was)\s+(?:now\s+|all\s+|already\s+)?(?:done|finished|complete|completed)$/i.test(
+        t,
+      )
+    )
+      return tools({ tool: 'complete_task', args: { task: 'it' } });
     const done = matchTask(t, COMPLETE_RULES, now, true);
     if (done) return tools({ tool: 'complete_task', args: { task: done } });
+    const did = didIt(t);
+    const ref = did && !extractWhen(did, now).date ? taskRef(did) : undefined;
+    if (ref) return tools({ tool: 'complete_task', args: { task: ref } });
   }
   const gone = matchTask(t, [DELETE_RULE], now);
   if (gone) return tools({ tool: 'delete_task', args: { task: gone } });

@@ -34,6 +34,11 @@ export interface TaskFields {
    * time of day (9:00 when it has none). Never together with `dueDate`.
    */
   dueDay?: string;
+  /**
+   * A new time of day (`HH:mm`, in the user's zone) without a day: the task keeps its day (the
+   * next such time when it has no due date). Never together with `dueDate`.
+   */
+  dueTime?: string;
   /** Minutes before the due date at which its reminder fires (0: at the due time). */
   reminderLeadMinutes?: number | null;
   priority?: Priority;

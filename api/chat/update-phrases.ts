@@ -29,10 +29,12 @@ const priority = (g: Groups): TaskFields | undefined => {
 const due = (g: Groups, now: DateTime): TaskFields | undefined => {
   const when = extractWhen(g.value ?? '', now);
   if (!when.date || cleanTitle(when.rest)) return undefined;
-  return when.day && !when.time && !/\b(?:in|from\s+now|later)\b/i.test(g.value ?? '')
-    ? { dueDay: when.day.toISODate()! }
-    : { dueDate: when.date.toISOString() };
+  const relative = /\b(?:in|within|from\s+now|later)\b/i.test(g.value ?? '');
+  if (!relative && when.day && !when.time) return { dueDay: when.day.toISODate()! };
+  if (!relative && !when.day && when.time) return { dueTime: `${pad(when.time.h)}:${pad(when.time.m)}` };
+  return { dueDate: when.date.toISOString() };
 };
+const pad = (n: number): string => String(n).padStart(2, '0');
 const tags = (g: Groups): TaskFields | undefined => {
   const list = (g.value ?? '')
     .split(/\s*(?:,|\band\b|&|\s)\s*/i)
@@ -84,6 +86,14 @@ const RULES: UpdateRule[] = [
     read: () => ({ priority: 'High' }),
   },
   { re: /^(?:de-?prioriti[sz]e)\s+(?<task>.+)$/i, read: () => ({ priority: 'Low' }) },
+  {
+    re: /^(?:lower|decrease|reduce|drop)\s+(?:the\s+)?priority\s+(?:of|on|for)\s+(?<task>.+)$/i,
+    read: () => ({ priority: 'Low' }),
+  },
+  {
+    re: /^(?:raise|increase|bump(?:\s+up)?|up)\s+(?:the\s+)?priority\s+(?:of|on|for)\s+(?<task>.+)$/i,
+    read: () => ({ priority: 'High' }),
+  },
   { re: /^prioriti[sz]e\s+(?<task>.+)$/i, read: () => ({ priority: 'High' }) },
   {
     re: /^(?:move|reschedule|postpone|push(?:\s+back)?|shift|delay|defer|bump)\s+(?<task>.+)\s+(?:to|until|till|for|back\s+to|out\s+to)\s+(?<value>.+)$/i,
@@ -105,6 +115,8 @@ const RULES: UpdateRule[] = [
     read: due,
   },
   { re: /^make\s+(?<task>.+)\s+due\s+(?<value>.+)$/i, read: due },
+  // "change the gym to 6pm": only a value that is entirely a date or time (see `due`).
+  { re: new RegExp(`^(?:${CHANGE}|switch)\\s+(?<task>.+?)\\s+to\\s+(?<value>.+)$`, 'i'), read: due },
   { re: /^(?<task>.+?)\s+is\s+(?:now\s+)?due\s+(?<value>.+)$/i, read: due },
   {
     re: /^(?:remove|clear|delete|drop|unset)\s+(?:the\s+)?(?<field>due\s*date|deadline|description|notes?|recurrence|repeat|tags)\s+(?:from|of|for|on)\s+(?<task>.+)$/i,
