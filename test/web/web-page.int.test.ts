@@ -213,7 +213,21 @@ describe('the web page', () => {
     await taskItem(other, 'bob’s own task').waitFor({ timeout: 5_000 });
     expect(await other.getByText(title).count()).toBe(0);
     expect(seenAfterMs).toBeLessThan(1_000);
-    await Promise.all([first.close(), second.close(), other.close()]);
+  });
+
+  it('four tabs of one user in one browser share one set of streams and all stay live', async () => {
+    // Two streams per tab would need eight connections; Chromium gives an origin six.
+    const tabs = [];
+    for (let i = 0; i < 4; i++) tabs.push(await openPage(alice));
+    const title = `feed the cat ${randomUUID().slice(0, 6)}`;
+    expect((await api.call(alice, 'POST', '/tasks', { title })).status).toBe(201);
+    for (const tab of tabs) await taskItem(tab, title).waitFor({ timeout: 5_000 });
+    // The tab holding the streams closes: another takes them over.
+    await tabs[0]!.close();
+    const next = `feed the dog ${randomUUID().slice(0, 6)}`;
+    await waitFor(async () => (await tabs[1]!.locator('#connection').textContent()) === 'Live', { what: 'live' });
+    expect((await api.call(alice, 'POST', '/tasks', { title: next })).status).toBe(201);
+    for (const tab of tabs.slice(1)) await taskItem(tab, next).waitFor({ timeout: 10_000 });
   });
 
   it('completes and deletes from the list by keyboard; the audit endpoint shows the events', async () => {

@@ -1,7 +1,7 @@
 // The page: sign-in, then the chat, the live task list and reminders for the signed-in user.
 import { apiClient, devToken } from './api.js';
 import { createChat } from './chat.js';
-import { openEventStream } from './event-stream.js';
+import { openLiveStreams } from './live.js';
 import { browserTimeZone } from './format.js';
 import { createNotifications } from './notifications.js';
 import { createTaskList } from './tasks.js';
@@ -118,23 +118,26 @@ function signIn(token) {
   showState();
   const onUnauthorized = () => signOut('Your session has ended: sign in again.');
   // Each (re)connection refetches first: whatever changed while the stream was down is caught up.
-  const streams = [
-    openEventStream(`${api.base}/events`, {
-      token,
-      onOpen: () => tasks.load(),
-      onEvent: (event, data) => event === 'TaskChanged' && tasks.applyChange(data),
-      onState: (s) => ((states.tasks = s), showState()),
-      onUnauthorized,
-    }),
-    openEventStream(`${api.base}/notifications/events`, {
-      token,
-      onOpen: () => notifications.load(),
-      onEvent: (event, data) => event === 'Notification' && notifications.add(data),
-      onState: (s) => ((states.notifications = s), showState()),
-      onUnauthorized,
-    }),
-  ];
-  session = { close: () => streams.forEach((s) => s.close()) };
+  const live = openLiveStreams(
+    userId,
+    token,
+    {
+      tasks: {
+        url: `${api.base}/events`,
+        onOpen: () => tasks.load(),
+        onEvent: (event, data) => event === 'TaskChanged' && tasks.applyChange(data),
+        onState: (s) => ((states.tasks = s), showState()),
+      },
+      notifications: {
+        url: `${api.base}/notifications/events`,
+        onOpen: () => notifications.load(),
+        onEvent: (event, data) => event === 'Notification' && notifications.add(data),
+        onState: (s) => ((states.notifications = s), showState()),
+      },
+    },
+    onUnauthorized,
+  );
+  session = live;
   $('message').focus();
 }
 
