@@ -26,6 +26,8 @@ export interface ServiceDeps {
   config: ConsumerConfig;
   logger: Logger;
   clock: () => Date;
+  /** The service's metrics (tickers count what they set aside); absent when a test builds a ticker alone. */
+  metrics?: ConsumerMetrics;
 }
 
 /** Periodic work of a group beyond consuming (due recurrences, due reminders). */
@@ -127,7 +129,7 @@ export async function startConsumerService(
   });
   await untilReachable('Kafka', logger, () => runtime.start());
 
-  const ticker = def.createTicker?.(deps);
+  const ticker = def.createTicker?.({ ...deps, metrics });
   let ticking: Promise<void> | undefined;
   const tick = async () => {
     if (!ticker) return;

@@ -2,9 +2,11 @@
  * Claiming one due trigger for this transaction: `FOR UPDATE SKIP LOCKED`, so concurrent tickers
  * (replicas, overlapping ticks) each take a different trigger and never fire one twice; the lock is
  * held until the transaction that delivers and marks it triggered commits (or rolls back).
- * Triggers whose deliveries failed more often come last, so they cannot crowd out fresh ones.
+ * Triggers whose deliveries failed more often come last, so they cannot crowd out fresh ones. A
+ * remind_at the ticker cannot carry is never claimed (set-aside-trigger.ts sets those aside).
  */
 import type { Tx } from '../../lib/db/prisma.js';
+import { FIREABLE_FROM, FIREABLE_UNTIL } from './set-aside-trigger.js';
 
 export interface ClaimedTrigger {
   reminderId: string;
@@ -33,6 +35,7 @@ export async function claimDueTrigger(
   >`
     select reminder_id::text, task_id::text, user_id, task_title, remind_at, attempts from reminder_triggers
     where state = 'pending' and remind_at <= ${now}
+      and remind_at between ${FIREABLE_FROM}::timestamptz and ${FIREABLE_UNTIL}::timestamptz
       and not (reminder_id::text = any(${exclude}::text[]))
     order by attempts, remind_at
     limit 1

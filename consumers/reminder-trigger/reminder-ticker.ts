@@ -1,14 +1,19 @@
 /**
- * reminder-trigger-cg's scheduler side. Each tick takes the due triggers (pending, remind_at <=
- * now) one at a time, each in its own transaction holding the trigger's row lock (`FOR UPDATE
- * SKIP LOCKED`) and the reminder's, and fires it (fire-trigger.ts). A delivery that fails after
- * its retries rolls that trigger's transaction back; its attempts are then counted in a second,
- * small transaction and it is skipped for the rest of the tick, so a failing receiver or one bad
- * reminder cannot hold up the others; the next tick tries it again.
+ * reminder-trigger-cg's scheduler side. Each tick first sets aside, in one statement, the due
+ * triggers whose remind_at it can never fire (set-aside-trigger.ts), then takes the due triggers
+ * (pending, remind_at <= now) one at a time, each in its own transaction holding the trigger's row
+ * lock (`FOR UPDATE SKIP LOCKED`) and the reminder's, and fires it (fire-trigger.ts). A delivery
+ * that fails after its retries rolls that trigger's transaction back; its attempts are then
+ * counted in a second, small transaction and it is skipped for the rest of the tick, so a failing
+ * receiver cannot hold up the others; the next tick tries it again. A trigger whose firing fails
+ * for any other reason (not an outage) is set aside once — state `failed`, the reason, the
+ * `consumer_ticker_set_aside_total` metric, one log line — and never claimed again, so one user's
+ * unfireable reminders cannot make every tick fail or delay anyone else's.
  */
 import type { EventCodec } from '../../lib/avro/event-codec.js';
 import { isTransient } from '../../lib/consumer/consumer-runtime.js';
 import type { Db } from '../../lib/db/prisma.js';
+import type { ConsumerMetrics } from '../../lib/consumer/consumer-metrics.js';
 import type { Logger } from '../../lib/logger.js';
 import { traceFrom } from '../../lib/trace.js';
 import type { Ticker } from '../consumer-service.js';
@@ -20,6 +25,7 @@ import {
   type DeliveryPolicy,
 } from './deliver-notification.js';
 import { fireTrigger, type FireOutcome } from './fire-trigger.js';
+import { setAsideTrigger, setAsideUnfireableTriggers } from './set-aside-trigger.js';
 
 export interface ReminderTickerDeps {
   db: Db;
@@ -31,6 +37,8 @@ export interface ReminderTickerDeps {
   delivery?: DeliveryPolicy;
   /** Bound on the work of one tick; the rest waits for the next tick. */
   maxTriggersPerTick?: number;
+  /** Counts the triggers set aside (consumer_ticker_set_aside_total). */
+  metrics?: ConsumerMetrics;
 }
 
 /** Counts the failed calls of a delivery whose transaction rolled back; the trigger stays pending. */
@@ -51,6 +59,17 @@ export function createReminderTicker(d: ReminderTickerDeps): Ticker {
   return {
     async tick() {
       const now = d.clock();
+      const setAside = (
+        reminderId: string,
+        userId: string,
+        reason: string,
+        why: 'unfireable_remind_at' | 'fire_failed',
+      ) => {
+        d.metrics?.setAside.inc({ group: 'reminder-trigger-cg', reason: why });
+        d.logger.error({ reminderId, userId, reason }, 'reminder trigger set aside: it cannot be fired');
+      };
+      for (const t of await setAsideUnfireableTriggers(d.db, now))
+        setAside(t.reminderId, t.userId, t.reason, 'unfireable_remind_at');
       // Triggers this tick already handled or failed on: never twice in one tick.
       const seen: string[] = [];
       while (seen.length < max) {
@@ -80,13 +99,12 @@ export function createReminderTicker(d: ReminderTickerDeps): Ticker {
             seen.push(claimed.reminderId);
             continue;
           }
-          // An outage ends the tick (the next one retries); any other fault of one trigger is
-          // logged and skipped for this tick so it cannot block the others.
+          // An outage ends the tick (the next one retries); any other fault of one trigger is not
+          // going away by itself: the trigger is set aside once, so it cannot fail every tick.
           if (!claimed || isTransient(err)) throw err;
-          d.logger.error(
-            { reminderId: claimed.reminderId, err: (err as Error).message },
-            'firing a reminder failed; retried next tick',
-          );
+          const reason = `firing failed: ${(err as Error).name}: ${(err as Error).message}`;
+          if (await setAsideTrigger(d.db, claimed.reminderId, reason, now))
+            setAside(claimed.reminderId, claimed.userId, reason, 'fire_failed');
           seen.push(claimed.reminderId);
           continue;
         }

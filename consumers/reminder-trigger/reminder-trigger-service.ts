@@ -12,11 +12,12 @@ export const reminderTriggerService: ConsumerServiceDefinition = {
   group: 'reminder-trigger-cg',
   createHandler: ({ logger }) =>
     createReminderTriggerHandler({ logger: logger.child({ component: 'reminder-trigger' }) }),
-  createTicker: ({ db, codec, logger, clock, config }) =>
+  createTicker: ({ db, codec, logger, clock, config, metrics }) =>
     createReminderTicker({
       db,
       codec,
       clock,
+      metrics,
       notifyUrl: config.notifyUrl,
       logger: logger.child({ component: 'reminder-ticker' }),
     }),

@@ -31,6 +31,12 @@ export class ConsumerMetrics {
     labelNames: ['group', 'reason'],
     registers: [this.registry],
   });
+  readonly setAside = new Counter({
+    name: 'consumer_ticker_set_aside_total',
+    help: 'Due items a scheduler tick cannot fire, set aside once for good (never retried), by reason',
+    labelNames: ['group', 'reason'],
+    registers: [this.registry],
+  });
   readonly batches = new Counter({
     name: 'consumer_chunks_total',
     help: "Chunks of a partition's records, by path: one transaction (batch) or, after a failure in it, one record at a time",
