@@ -4,12 +4,16 @@ import { ValidationError } from '../../lib/errors.js';
 import { isValidRecurrencePattern } from '../../lib/recurrence.js';
 import { pageLimit } from '../http/pagination.js';
 
-/** An ISO-8601 date-time whose calendar date exists: Date.parse alone turns 2026-02-30 into March 2. */
+/**
+ * An ISO-8601 date-time whose calendar date exists: Date.parse alone turns 2026-02-30 into March 2.
+ * Expanded years (`+010000-01-01`) are ISO too; the range check then refuses them by name.
+ */
 function isIsoDate(s: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(s);
+  const m = /^(\d{4}|[+-]\d{6})-(\d{2})-(\d{2})/.exec(s);
   if (!m || Number.isNaN(Date.parse(s))) return false;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
   return date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 

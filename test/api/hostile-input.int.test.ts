@@ -71,7 +71,7 @@ describe('hostile input', () => {
       '1969-12-31T23:59:59.999Z',
       '1970-01-01T00:30:00+01:00',
       '+010000-01-01T00:00:00Z',
-      '275760-09-13T00:00:00Z',
+      '-000001-01-01T00:00:00Z',
     ];
 
     test.each(outOfRange)('REST create with dueDate %s: 400 naming dueDate, nothing written', async (dueDate) => {
@@ -79,6 +79,7 @@ describe('hostile input', () => {
       await writesNothing(api, async () => {
         const r = await api.call(user, 'POST', '/tasks', { title: 'out of range', dueDate });
         expect400(r, ['dueDate']);
+        expect(r.body.errors[0].message).toBe('must be between 1970-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z');
       });
       // The user's own list keeps working.
       expect((await api.call(user, 'GET', '/tasks')).status).toBe(200);
@@ -121,13 +122,15 @@ describe('hostile input', () => {
       ]);
     });
 
-    test('chat: a task due in 1900 is refused naming dueDate; no task, no outbox row', async () => {
+    // The rule interpreter reads only years 1970 to 9999 as dates; at the ends of that range a person's
+    // zone moves the instant outside it, which the shared validation refuses.
+    test('chat: a task due on 1970-01-01 at 1am in Tokyo (1969 in UTC) is refused naming dueDate; no task, no outbox row', async () => {
       const user = newUser();
+      expect((await api.call(user, 'PUT', '/settings', { timeZone: 'Asia/Tokyo' })).status).toBe(200);
       const before = await counts(api.database.db);
-      const r = await api.call(user, 'POST', '/chat', { message: 'add dig up the time capsule on 1900-01-01' });
+      const r = await api.call(user, 'POST', '/chat', { message: 'add dig up the time capsule on 1970-01-01 at 1am' });
       expect(r.status).toBe(200);
-      expect(r.body.tool_calls).toHaveLength(1);
-      expect(r.body.tool_calls[0].tool).toBe('add_task');
+      expect(r.body.tool_calls.map((c: any) => c.tool)).toEqual(['add_task']);
       expect(r.body.tool_calls[0].result.error).toMatch(/dueDate must be between 1970/);
       const after = await counts(api.database.db);
       expect({ tasks: after.tasks, outbox: after.outbox }).toEqual({ tasks: before.tasks, outbox: before.outbox });
@@ -135,11 +138,24 @@ describe('hostile input', () => {
       expect((await api.call(user, 'POST', '/chat', { message: 'show my tasks' })).status).toBe(200);
     });
 
-    test('chat: a reminder in 1900 is refused naming remindAt; no reminder, no outbox row', async () => {
+    test('chat: a task due on 9999-12-31 at 11pm in UTC-12 (year 10000 in UTC) is refused naming dueDate', async () => {
       const user = newUser();
+      expect((await api.call(user, 'PUT', '/settings', { timeZone: 'Etc/GMT+12' })).status).toBe(200);
+      const before = await counts(api.database.db);
+      const r = await api.call(user, 'POST', '/chat', { message: 'add open the vault on 9999-12-31 at 11pm' });
+      expect(r.status).toBe(200);
+      expect(r.body.tool_calls.map((c: any) => c.tool)).toEqual(['add_task']);
+      expect(r.body.tool_calls[0].result.error).toMatch(/dueDate must be between 1970/);
+      const after = await counts(api.database.db);
+      expect({ tasks: after.tasks, outbox: after.outbox }).toEqual({ tasks: before.tasks, outbox: before.outbox });
+    });
+
+    test('chat: a reminder on 1970-01-01 at 1am in Tokyo is refused naming remindAt; no reminder, no outbox row', async () => {
+      const user = newUser();
+      expect((await api.call(user, 'PUT', '/settings', { timeZone: 'Asia/Tokyo' })).status).toBe(200);
       const t = (await api.call(user, 'POST', '/tasks', { title: 'report' })).body;
       const before = await counts(api.database.db);
-      const r = await api.call(user, 'POST', '/chat', { message: 'remind me about the report on 1900-01-01 at 9am' });
+      const r = await api.call(user, 'POST', '/chat', { message: 'remind me about the report on 1970-01-01 at 1am' });
       expect(r.status).toBe(200);
       expect(r.body.tool_calls.map((c: any) => c.tool)).toEqual(['set_reminder']);
       expect(r.body.tool_calls[0].result.error).toMatch(/remindAt must be between 1970/);
