@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { formatRecurrencePattern, isValidRecurrencePattern, parseRecurrencePattern } from '../../lib/recurrence.js';
+import { nulFields } from '../http/nul-characters.js';
 import {
   MAX_SEARCH_LENGTH,
   MAX_TAG_LENGTH,
@@ -150,6 +151,8 @@ export function toToolCall(name: unknown, rawArgs: unknown): ToolCall | undefine
       return undefined;
     }
   }
+  // PostgreSQL text cannot hold U+0000; requests carrying it are refused at the API's edge, and so is a model's call.
+  if (nulFields(args).length > 0) return undefined;
   const parsed = SCHEMAS[name].safeParse(args);
   if (!parsed.success) return undefined;
   return compact({ tool: name, args: parsed.data } as ToolCall);

@@ -259,6 +259,23 @@ describe('hostile input', () => {
       });
     });
 
+    test("LLM tool path: a model's call carrying NUL is not run (no 500); no task or outbox row written", async () => {
+      const user = newUser();
+      await llmApi.call(user, 'POST', '/tasks', { title: 'report' });
+      modelReplies.push(
+        { name: 'add_task', args: { title: 'milk\u0000' } },
+        { name: 'complete_task', args: { task: 'rep\u0000ort' } },
+        { name: 'list_tasks', args: { search: '\u0000' } },
+      );
+      const before = await counts(llmApi.database.db);
+      for (const message of ['add milk', 'finish the report', 'find it']) {
+        const r = await llmApi.call(user, 'POST', '/chat', { message });
+        expect([message, r.status, r.body.tool_calls]).toEqual([message, 200, []]);
+      }
+      const after = await counts(llmApi.database.db);
+      expect({ tasks: after.tasks, outbox: after.outbox }).toEqual({ tasks: before.tasks, outbox: before.outbox });
+    });
+
     test('the path user id with NUL: never reaches the database (404 for a token of another user)', async () => {
       const user = newUser();
       await writesNothing(api, async () => {
