@@ -54,7 +54,7 @@ async function serve(cfg: ApiConfig): Promise<void> {
   });
   // Live updates (SSE): reading the broadcast topic must not hold up the REST API, so it starts in the background.
   const taskChanges = new TaskChangeHub({
-    kafka: createKafka({ brokers: cfg.kafkaBrokers, clientId: 'api-sse' }),
+    kafka: createKafka({ brokers: cfg.kafkaBrokers, clientId: 'api-sse', principal: 'api' }),
     registry: new SchemaRegistry({ host: cfg.schemaRegistryUrl }),
     logger,
   });

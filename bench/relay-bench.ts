@@ -474,7 +474,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const busyAtStartPct = await busyBeforeStart();
   const log = new TopicLog(
-    createKafka({ brokers: connectionConfig().kafkaBrokers, clientId: 'relay-bench', retries: 2 }),
+    createKafka({ brokers: connectionConfig().kafkaBrokers, clientId: 'relay-bench', principal: 'admin', retries: 2 }),
     P.topic,
   );
   await log.connect();

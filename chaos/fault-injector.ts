@@ -8,7 +8,8 @@
  */
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connectService, kafkaService } from '../scripts/stack/jvm-services.js';
+import { connectService } from '../scripts/stack/jvm-services.js';
+import { kafkaService } from '../scripts/stack/kafka-nodes.js';
 import { waitUntil } from '../scripts/stack/processes.js';
 import { stackConfig, stackDatabaseUrl } from '../scripts/stack/stack-config.js';
 import type { StackService } from '../scripts/stack/stack-service.js';

@@ -4,7 +4,8 @@
  * synchronously (a JVM, seconds on a busy machine), which would freeze the harness's workload
  * clients and notification receiver if done in-process.
  */
-import { connectService, kafkaService } from '../scripts/stack/jvm-services.js';
+import { connectService } from '../scripts/stack/jvm-services.js';
+import { kafkaService } from '../scripts/stack/kafka-nodes.js';
 import { stackConfig } from '../scripts/stack/stack-config.js';
 
 const name = process.argv[2];

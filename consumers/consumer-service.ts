@@ -101,7 +101,7 @@ export async function startConsumerService(
   await untilReachable('schema registry', logger, () => codec.resolveAll());
   const deps: ServiceDeps = { db, codec, config, logger, clock };
   const handler = def.createHandler(deps);
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: def.group });
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: def.group, principal: def.group });
   const admin = kafka.admin();
   await untilReachable('Kafka', logger, () => admin.connect());
   const kafkaGroupId = opts.kafkaGroupId ?? config.kafkaGroupId;

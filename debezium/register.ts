@@ -126,7 +126,7 @@ export async function waitUntilRunning(base: string, name: string, timeoutMs = 9
 
 /** The heartbeat topic (one partition, one hour of retention), created if missing: the broker auto-creates nothing. */
 export async function ensureHeartbeatTopic(brokers: string[], topic = HEARTBEAT_TOPIC): Promise<void> {
-  const admin = createKafka({ brokers, clientId: 'debezium-register', retries: 3 }).admin();
+  const admin = createKafka({ brokers, clientId: 'debezium-register', principal: 'operator', retries: 3 }).admin();
   try {
     await admin.connect();
     await provisionTopics(admin, [{ name: topic, partitions: 1, retentionMs: 60 * 60 * 1000, extraConfig: {} }]);

@@ -43,14 +43,30 @@ export interface ConnectionConfig {
 
 /**
  * The defaults point at the local stack, following its port overrides (STACK_PG_PORT, KAFKA_PORT,
- * REGISTRY_PORT), so moving the stack's ports moves every client with it.
+ * STACK_KAFKA_NODES, REGISTRY_PORT), so moving the stack's ports moves every client with it.
  */
 export const DEFAULT_DATABASE_URL = `postgresql://postgres@127.0.0.1:${envString('STACK_PG_PORT', '5433')}/todo`;
+
+/**
+ * The client ports of the local stack's Kafka nodes: STACK_KAFKA_NODES of them (default 3, or 1
+ * for the small form), the first on KAFKA_PORT (default 9092), each next one 2 higher (the odd port
+ * between is that node's controller listener).
+ */
+export function localKafkaPorts(): number[] {
+  const nodes = envInt('STACK_KAFKA_NODES', 3, 1);
+  const first = envInt('KAFKA_PORT', 9092, 1);
+  return Array.from({ length: nodes }, (_, i) => first + 2 * i);
+}
 
 export function connectionConfig(): ConnectionConfig {
   return Object.freeze({
     databaseUrl: envString('DATABASE_URL', DEFAULT_DATABASE_URL),
-    kafkaBrokers: envString('KAFKA_BROKERS', `127.0.0.1:${envString('KAFKA_PORT', '9092')}`)
+    kafkaBrokers: envString(
+      'KAFKA_BROKERS',
+      localKafkaPorts()
+        .map((p) => `127.0.0.1:${p}`)
+        .join(','),
+    )
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),

@@ -22,6 +22,19 @@ export const TOPICS = {
 } as const;
 export type EventTopic = (typeof TOPICS)[keyof typeof TOPICS];
 
+/**
+ * The topics each group subscribes to: the `topics` of each handler under consumers/ (audit-log
+ * reads every event topic); the brokers' ACLs and the chart's replica bounds follow it, and
+ * `npm run k8s:check` checks it against the handlers.
+ */
+export const CONSUMED_TOPICS: Record<ConsumerGroup, readonly EventTopic[]> = {
+  'recurring-task-cg': [TOPICS.tasks],
+  'reminder-scheduler-cg': [TOPICS.tasks],
+  'reminder-trigger-cg': [TOPICS.reminders],
+  'task-broadcaster-cg': [TOPICS.tasks],
+  'audit-log-cg': [TOPICS.tasks, TOPICS.reminders, TOPICS.broadcast],
+};
+
 export const EVENT_TYPES_BY_TOPIC = {
   [TOPICS.tasks]: ['TaskCreated', 'TaskUpdated', 'TaskCompleted', 'TaskDeleted'],
   [TOPICS.reminders]: ['ReminderScheduled', 'ReminderTriggered', 'ReminderDismissed'],

@@ -74,7 +74,7 @@ export class KafkaPublisher {
     clientId: string,
     private readonly lanes = 1,
   ) {
-    this.kafka = createKafka({ brokers, clientId, retries: 3 });
+    this.kafka = createKafka({ brokers, clientId, principal: 'relay', retries: 3 });
     this.producers = new Array(lanes).fill(undefined);
   }
 

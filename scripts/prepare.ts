@@ -35,6 +35,7 @@ async function warmUpKafka(): Promise<void> {
   const producer = createKafka({
     brokers: connectionConfig().kafkaBrokers,
     clientId: 'prepare',
+    principal: 'operator',
     retries: 10,
     quiet: true,
   }).producer({ idempotent: true });
@@ -63,7 +64,9 @@ export async function prepareAll(
   }
   await warmUpKafka();
   const topics = await provisionAllTopics();
-  log(`topics ready (created ${topics.created.length}, corrected ${topics.configsCorrected.length})`);
+  log(
+    `topics ready (created ${topics.created.length}, corrected ${topics.configsCorrected.length}, replicas added ${topics.replicationRaised.length})`,
+  );
   const schemas = await registerAllSchemas();
   log(`schemas registered (${schemas.length})`);
 }

@@ -8,7 +8,7 @@ import { topicSpecs } from '../lib/topics.js';
 export async function provisionAllTopics(
   brokers: string[] = connectionConfig().kafkaBrokers,
 ): Promise<ProvisionReport> {
-  const admin = createKafka({ brokers, clientId: 'provision-topics' }).admin();
+  const admin = createKafka({ brokers, clientId: 'provision-topics', principal: 'operator' }).admin();
   await admin.connect();
   try {
     return await provisionTopics(admin, topicSpecs());
@@ -23,6 +23,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       console.log(`[topics] created: ${r.created.join(', ') || 'none'}`);
       console.log(`[topics] partitions raised: ${r.partitionsRaised.join(', ') || 'none'}`);
       console.log(`[topics] configs corrected: ${r.configsCorrected.join(', ') || 'none'}`);
+      console.log(`[topics] replicas added: ${r.replicationRaised.join(', ') || 'none'}`);
       for (const w of r.warnings) console.warn(`[topics] warning: ${w}`);
     },
     (err: Error) => {

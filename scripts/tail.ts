@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   if (!topic) usage('missing the topic name');
 
   const cfg = connectionConfig();
-  const kafka = createKafka({ brokers: cfg.kafkaBrokers, clientId: 'tail' });
+  const kafka = createKafka({ brokers: cfg.kafkaBrokers, clientId: 'tail', principal: 'operator' });
   const admin = kafka.admin();
   await admin.connect();
   const topics = await admin.listTopics();

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CONSUMER_GROUPS, TOPICS } from '../../lib/topics.js';
 import { finding, type Finding } from './model.js';
-import { CONSUMED_TOPICS } from './policy-kafka.js';
+import { CONSUMED_TOPICS } from '../../lib/topics.js';
 
 /** The metrics the dashboard must chart (the issue's list). */
 export const DASHBOARD_METRICS = [
@@ -154,7 +154,7 @@ export function checkConsumedTopics(root: string): Finding[] {
         finding(
           'consumers',
           `consumers/${path.basename(dir)}`,
-          `${group} subscribes to [${topics.join(', ')}]; k8s/check/policy-kafka.ts CONSUMED_TOPICS says [${CONSUMED_TOPICS[group].join(', ')}]`,
+          `${group} subscribes to [${topics.join(', ')}]; lib/topics.ts CONSUMED_TOPICS says [${CONSUMED_TOPICS[group].join(', ')}]`,
         ),
       );
     }

@@ -3,7 +3,14 @@
  * them (partitions, retention, configs, replication 3), consumers that never scale past the
  * partitions they can use, topic names in the ConfigMap, the Kafka cluster's durability settings.
  */
-import { CONSUMER_GROUPS, TOPICS, topicSpecs, type ConsumerGroup, type EventTopic } from '../../lib/topics.js';
+import {
+  CONSUMED_TOPICS,
+  CONSUMER_GROUPS,
+  TOPICS,
+  topicSpecs,
+  type ConsumerGroup,
+  type EventTopic,
+} from '../../lib/topics.js';
 import { finding, subjectOf, type Finding, type K8sObject } from './model.js';
 
 /** Replication factor of every topic (architecture: 3 in production; every render here is). */
@@ -12,19 +19,9 @@ export const REPLICATION_FACTOR = 3;
 const KEDA_DEFAULT_MAX = 100;
 
 /**
- * The topics each group subscribes to: mirrors the `topics` of each handler under consumers/
- * (audit-log reads every event topic). A group's replicas beyond the partitions of the smallest
- * topic it reads would idle on that topic, so that is its bound.
+ * The largest replica count a group may reach: the smallest partition count among the topics it
+ * reads (lib/topics.ts CONSUMED_TOPICS); replicas beyond it would idle on that topic.
  */
-export const CONSUMED_TOPICS: Record<ConsumerGroup, readonly EventTopic[]> = {
-  'recurring-task-cg': [TOPICS.tasks],
-  'reminder-scheduler-cg': [TOPICS.tasks],
-  'reminder-trigger-cg': [TOPICS.reminders],
-  'task-broadcaster-cg': [TOPICS.tasks],
-  'audit-log-cg': [TOPICS.tasks, TOPICS.reminders, TOPICS.broadcast],
-};
-
-/** The largest replica count a group may reach: the smallest partition count among its topics. */
 export function replicaBound(group: ConsumerGroup): number {
   const partitions = new Map(topicSpecs().map((s) => [s.name, s.partitions]));
   return Math.min(...CONSUMED_TOPICS[group].map((t) => partitions.get(t) ?? 1));

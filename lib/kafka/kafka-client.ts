@@ -1,5 +1,6 @@
 /** One way to build kafkajs clients, with logging routed to our logger's level. */
 import { Kafka, logLevel } from 'kafkajs';
+import { kafkaSasl, type KafkaPrincipal } from './kafka-credentials.js';
 import { installRecordEncoder } from './record-encoder.js';
 import { installRequestQueueFix } from './request-queue-fix.js';
 
@@ -10,6 +11,8 @@ installRequestQueueFix();
 export interface KafkaClientOptions {
   brokers: string[];
   clientId: string;
+  /** Whom the client authenticates as (kafka-credentials.ts). */
+  principal: KafkaPrincipal;
   /** kafkajs's own retry for a request; the services add their own backoff around it. */
   retries?: number;
   /** Overrides KAFKAJS_LOG_LEVEL for this client. */
@@ -36,5 +39,6 @@ export function createKafka(opts: KafkaClientOptions): Kafka {
     logLevel: opts.quiet ? logLevel.NOTHING : kafkaLogLevel(process.env.KAFKAJS_LOG_LEVEL),
     retry: { retries: opts.retries ?? 5, initialRetryTime: 100, maxRetryTime: 5_000 },
     connectionTimeout: 3_000,
+    sasl: kafkaSasl(opts.principal),
   });
 }

@@ -1,6 +1,7 @@
 /**
- * Idempotent topic provisioning: creates missing topics, raises partition counts that are too low,
- * and puts retention, cleanup policy and extra configs back where drift moved them. It never deletes
+ * Idempotent topic provisioning: creates missing topics, raises partition counts and replica counts
+ * that are too low, and puts retention, cleanup policy, min.insync.replicas, unclean leader
+ * election and extra configs back where drift moved them. It never deletes
  * a topic and never lowers partitions (Kafka cannot), so no data is lost by running it.
  */
 import kafkajs, { type Admin } from 'kafkajs';
@@ -13,18 +14,37 @@ export interface ProvisionReport {
   created: string[];
   partitionsRaised: string[];
   configsCorrected: string[];
+  /** Topics whose partitions had fewer replicas than the replication factor, given more. */
+  replicationRaised: string[];
   /** Drift provisioning cannot fix (more partitions than the table asks for). */
   warnings: string[];
 }
 
-function desiredConfig(spec: TopicSpec): Record<string, string> {
-  return { 'cleanup.policy': 'delete', 'retention.ms': String(spec.retentionMs), ...spec.extraConfig };
+/**
+ * Every topic's configs: its retention, and the replication guarantees of the architecture
+ * (`acks=all` waits for min.insync.replicas, 2 of 3; an out-of-sync replica never becomes leader).
+ */
+function desiredConfig(spec: TopicSpec, replicationFactor: number): Record<string, string> {
+  return {
+    'cleanup.policy': 'delete',
+    'retention.ms': String(spec.retentionMs),
+    'min.insync.replicas': String(Math.min(2, replicationFactor)),
+    'unclean.leader.election.enable': 'false',
+    ...spec.extraConfig,
+  };
 }
 
 export async function provisionTopics(admin: Admin, specs: TopicSpec[]): Promise<ProvisionReport> {
-  const report: ProvisionReport = { created: [], partitionsRaised: [], configsCorrected: [], warnings: [] };
+  const report: ProvisionReport = {
+    created: [],
+    partitionsRaised: [],
+    configsCorrected: [],
+    replicationRaised: [],
+    warnings: [],
+  };
   const { brokers } = await admin.describeCluster();
   const replicationFactor = Math.min(3, brokers.length);
+  const brokerIds = brokers.map((b) => b.nodeId).sort((a, b) => a - b);
   const existing = new Set(await admin.listTopics());
 
   const missing = specs.filter((s) => !existing.has(s.name));
@@ -35,7 +55,7 @@ export async function provisionTopics(admin: Admin, specs: TopicSpec[]): Promise
         topic: s.name,
         numPartitions: s.partitions,
         replicationFactor,
-        configEntries: Object.entries(desiredConfig(s)).map(([name, value]) => ({ name, value })),
+        configEntries: Object.entries(desiredConfig(s, replicationFactor)).map(([name, value]) => ({ name, value })),
       })),
     });
     report.created.push(...missing.map((s) => s.name));
@@ -56,13 +76,32 @@ export async function provisionTopics(admin: Admin, specs: TopicSpec[]): Promise
     report.partitionsRaised.push(...raise.map((r) => r.topic));
   }
 
+  // Replicas added to partitions that have too few (a topic created on a smaller cluster, or
+  // changed by hand); the current replicas stay, so the leader and its data do not move.
+  const reassign: { topic: string; partitionAssignment: { partition: number; replicas: number[] }[] }[] = [];
+  for (const t of meta.topics) {
+    const partitions = t.partitions
+      .filter((p) => p.replicas.length < replicationFactor)
+      .map((p) => {
+        const extra = brokerIds.filter((id) => !p.replicas.includes(id));
+        const start = p.partitionId % Math.max(1, extra.length);
+        const rotated = [...extra.slice(start), ...extra.slice(0, start)];
+        return { partition: p.partitionId, replicas: [...p.replicas, ...rotated].slice(0, replicationFactor) };
+      });
+    if (partitions.length > 0) reassign.push({ topic: t.name, partitionAssignment: partitions });
+  }
+  if (reassign.length > 0) {
+    await admin.alterPartitionReassignments({ topics: reassign });
+    report.replicationRaised.push(...reassign.map((r) => r.topic));
+  }
+
   const described = await admin.describeConfigs({
     includeSynonyms: false,
     resources: present.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.name })),
   });
   const drifted = present.filter((s) => {
     const entries = described.resources.find((r) => r.resourceName === s.name)?.configEntries ?? [];
-    return Object.entries(desiredConfig(s)).some(
+    return Object.entries(desiredConfig(s, replicationFactor)).some(
       ([k, v]) => entries.find((e) => e.configName === k)?.configValue !== v,
     );
   });
@@ -73,7 +112,7 @@ export async function provisionTopics(admin: Admin, specs: TopicSpec[]): Promise
       resources: drifted.map((s) => ({
         type: ConfigResourceTypes.TOPIC,
         name: s.name,
-        configEntries: Object.entries(desiredConfig(s)).map(([name, value]) => ({ name, value })),
+        configEntries: Object.entries(desiredConfig(s, replicationFactor)).map(([name, value]) => ({ name, value })),
       })),
     });
     report.configsCorrected.push(...drifted.map((s) => s.name));

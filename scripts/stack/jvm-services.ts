@@ -1,21 +1,20 @@
 /**
- * The JVM services of the stack, run from the jars `fetch.ts` put in `.stack/jvm`: a one-node
- * KRaft Kafka broker, a Kafka Connect worker (distributed mode, so connectors are managed over
+ * The JVM services of the stack, run from the jars `fetch.ts` put in `.stack/jvm`: the Kafka nodes
+ * (kafka-nodes.ts), a Kafka Connect worker (distributed mode, so connectors are managed over
  * REST and their offsets live in Kafka) with the Debezium plugin, and Apicurio Registry storing
  * its schemas in PostgreSQL so schema ids survive restarts. Heaps are bounded: without -Xmx each
  * JVM would reserve a quarter of the machine's memory.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createKafka } from '../../lib/kafka/kafka-client.js';
+import { clientSasl, replicationFactor } from './kafka-nodes.js';
 import { findJava } from './java.js';
 import { killProcess, runningPid, startDetached, stopProcess } from './processes.js';
 import type { StackConfig } from './stack-config.js';
 import { stackDatabaseUrl } from './stack-config.js';
 import type { StackService } from './stack-service.js';
 
-const LOG4J = `status = warn
+export const LOG4J = `status = warn
 appender.console.type = Console
 appender.console.name = STDOUT
 appender.console.layout.type = PatternLayout
@@ -32,7 +31,7 @@ logger.reflections.name = org.reflections
 logger.reflections.level = ERROR
 `;
 
-function writeConf(cfg: StackConfig, name: string, text: string): string {
+export function writeConf(cfg: StackConfig, name: string, text: string): string {
   const dir = path.join(cfg.dir, 'conf');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, name);
@@ -40,7 +39,7 @@ function writeConf(cfg: StackConfig, name: string, text: string): string {
   return file;
 }
 
-function jvmService(
+export function jvmService(
   cfg: StackConfig,
   name: string,
   isReady: () => Promise<boolean>,
@@ -69,122 +68,13 @@ function jvmService(
  */
 export const JMX_RULES_FILE = ['k8s', 'charts', 'todo-platform', 'files', 'jmx-exporter-rules.yaml'];
 
-function jmxAgent(cfg: StackConfig, port: number): string {
+export function jmxAgent(cfg: StackConfig, port: number): string {
   const jar = path.join(cfg.jvmDir, 'jmx-exporter', 'jmx_prometheus_javaagent-1.0.1.jar');
   return `-javaagent:${jar}=127.0.0.1:${port}:${path.join(cfg.repoRoot, ...JMX_RULES_FILE)}`;
 }
 
-function heap(envVar: string, fallback: string): string[] {
+export function heap(envVar: string, fallback: string): string[] {
   return [...(process.env[envVar] ?? fallback).split(/\s+/).filter(Boolean), '-XX:+UseSerialGC'];
-}
-
-export function kafkaService(cfg: StackConfig): StackService {
-  const classpath = path.join(cfg.jvmDir, 'kafka', '*');
-  const dataDir = path.join(cfg.dir, 'kafka', 'data');
-  return jvmService(
-    cfg,
-    'kafka',
-    async () => {
-      const admin = createKafka({
-        brokers: [`127.0.0.1:${cfg.kafkaPort}`],
-        clientId: 'stack',
-        quiet: true,
-        retries: 0,
-      }).admin();
-      try {
-        await admin.connect();
-        const c = await admin.describeCluster();
-        return c.brokers.length > 0;
-      } finally {
-        await admin.disconnect();
-      }
-    },
-    () => {
-      const java = findJava(17, 'KAFKA_JAVA_HOME');
-      const log4j = writeConf(cfg, 'log4j2.properties', LOG4J);
-      const props = writeConf(
-        cfg,
-        'kafka.properties',
-        [
-          'process.roles=broker,controller',
-          'node.id=1',
-          `controller.quorum.voters=1@127.0.0.1:${cfg.kafkaControllerPort}`,
-          `listeners=PLAINTEXT://127.0.0.1:${cfg.kafkaPort},CONTROLLER://127.0.0.1:${cfg.kafkaControllerPort}`,
-          `advertised.listeners=PLAINTEXT://127.0.0.1:${cfg.kafkaPort}`,
-          'controller.listener.names=CONTROLLER',
-          'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-          'inter.broker.listener.name=PLAINTEXT',
-          `log.dirs=${dataDir}`,
-          // Topics are a contract: provisioning creates them, a typo must not.
-          'auto.create.topics.enable=false',
-          'offsets.topic.replication.factor=1',
-          'offsets.topic.num.partitions=1',
-          'transaction.state.log.replication.factor=1',
-          'transaction.state.log.min.isr=1',
-          'share.coordinator.state.topic.replication.factor=1',
-          'share.coordinator.state.topic.min.isr=1',
-          'group.initial.rebalance.delay.ms=0',
-          // A broker restarted after a crash (SIGKILL, as the chaos run does) is refused as a
-          // duplicate registration until its previous session expires: the default 9 s session
-          // made every such restart ~5 s longer. 4 s with a heartbeat each second still leaves
-          // room for a GC pause or a busy machine.
-          'broker.heartbeat.interval.ms=1000',
-          'broker.session.timeout.ms=4000',
-          // The relay's DLQ test needs a record the broker refuses as too large: keep the default
-          // 1 MiB limit explicit.
-          'message.max.bytes=1048588',
-          '',
-        ].join('\n'),
-      );
-      const idFile = path.join(cfg.dir, 'kafka', 'cluster-id');
-      mkdirSync(dataDir, { recursive: true });
-      if (!existsSync(idFile)) {
-        const id = execFileSync(java, ['-cp', classpath, 'kafka.tools.StorageTool', 'random-uuid'], {
-          encoding: 'utf8',
-          stdio: ['ignore', 'pipe', 'ignore'],
-        })
-          .trim()
-          .split('\n')
-          .pop()!;
-        writeFileSync(idFile, id);
-      }
-      const clusterId = readFileSync(idFile, 'utf8').trim();
-      // A formatted log dir has its meta.properties; `--ignore-formatted` would make the format a
-      // no-op then, but still cost a whole JVM start (seconds on a busy machine, and every
-      // restart after a chaos SIGKILL waits for it).
-      if (!existsSync(path.join(dataDir, 'meta.properties'))) {
-        execFileSync(
-          java,
-          [
-            `-Dlog4j2.configurationFile=${log4j}`,
-            '-cp',
-            classpath,
-            'kafka.tools.StorageTool',
-            'format',
-            '-t',
-            clusterId,
-            '-c',
-            props,
-            '--ignore-formatted',
-          ],
-          { stdio: ['ignore', 'ignore', 'pipe'] },
-        );
-      }
-      return {
-        command: java,
-        args: [
-          ...heap('KAFKA_HEAP_OPTS', '-Xms128m -Xmx512m'),
-          jmxAgent(cfg, cfg.kafkaMetricsPort),
-          `-Dlog4j2.configurationFile=${log4j}`,
-          '-cp',
-          classpath,
-          'kafka.Kafka',
-          props,
-        ],
-        cwd: cfg.dir,
-      };
-    },
-  );
 }
 
 export function connectService(cfg: StackConfig): StackService {
@@ -205,7 +95,12 @@ export function connectService(cfg: StackConfig): StackService {
         cfg,
         'connect.properties',
         [
-          `bootstrap.servers=127.0.0.1:${cfg.kafkaPort}`,
+          `bootstrap.servers=${cfg.kafkaNodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`,
+          // Connect authenticates as its own principal for its worker, producer, consumer and admin.
+          ...['', 'producer.', 'consumer.', 'admin.'].flatMap((prefix) => clientSasl(prefix, 'connect')),
+          // Debezium's records: every replica acknowledges, and a retried send is not doubled.
+          'producer.acks=all',
+          'producer.enable.idempotence=true',
           'group.id=todo-connect',
           `listeners=http://127.0.0.1:${cfg.connectPort}`,
           'rest.advertised.host.name=127.0.0.1',
@@ -213,9 +108,9 @@ export function connectService(cfg: StackConfig): StackService {
           'config.storage.topic=_connect-configs',
           'offset.storage.topic=_connect-offsets',
           'status.storage.topic=_connect-status',
-          'config.storage.replication.factor=1',
-          'offset.storage.replication.factor=1',
-          'status.storage.replication.factor=1',
+          `config.storage.replication.factor=${replicationFactor(cfg)}`,
+          `offset.storage.replication.factor=${replicationFactor(cfg)}`,
+          `status.storage.replication.factor=${replicationFactor(cfg)}`,
           'offset.storage.partitions=1',
           'status.storage.partitions=1',
           // A short flush interval narrows the window of re-sent records after a crash.

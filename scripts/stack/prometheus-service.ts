@@ -79,7 +79,7 @@ function scrapeJobs(cfg: StackConfig): ScrapeJob[] {
     { job: 'api', targets: [env('PORT', 3000)] },
     { job: 'relay', targets: [env('RELAY_METRICS_PORT', 9464)] },
     { job: 'consumers', targets: CONSUMER_GROUPS.map((g) => DEFAULT_METRICS_PORTS[g]) },
-    { job: 'kafka', targets: [cfg.kafkaMetricsPort] },
+    { job: 'kafka', targets: cfg.kafkaNodes.map((n) => n.metricsPort) },
     { job: 'connect', targets: [cfg.connectMetricsPort] },
     { job: 'registry', targets: [cfg.registryManagementPort] },
     { job: 'prometheus', targets: [cfg.prometheusPort] },

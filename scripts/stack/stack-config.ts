@@ -4,10 +4,19 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { envInt, envOptional, envString } from '../../lib/env.js';
+import { envInt, envOptional, envString, localKafkaPorts } from '../../lib/env.js';
 import { stackDir } from '../../lib/stack-secret.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface KafkaNode {
+  readonly id: number;
+  /** Client listener (SASL/SCRAM); the controller listener is the port after it. */
+  readonly port: number;
+  readonly controllerPort: number;
+  /** The JMX exporter agent's /metrics. */
+  readonly metricsPort: number;
+}
 
 export interface StackConfig {
   readonly repoRoot: string;
@@ -20,13 +29,12 @@ export interface StackConfig {
   readonly externalDatabaseUrl: string | undefined;
   readonly pgPort: number;
   readonly pgUser: string;
-  readonly kafkaPort: number;
-  readonly kafkaControllerPort: number;
+  /** The Kafka nodes (combined broker and controller): STACK_KAFKA_NODES of them, default 3. */
+  readonly kafkaNodes: readonly KafkaNode[];
   readonly connectPort: number;
   readonly registryPort: number;
   readonly registryManagementPort: number;
-  /** The JMX exporter agents' /metrics (Kafka, Connect) and the local Prometheus server. */
-  readonly kafkaMetricsPort: number;
+  /** The JMX exporter agent's /metrics of Connect (each Kafka node has its own), and Prometheus. */
   readonly connectMetricsPort: number;
   readonly prometheusPort: number;
   /** How long `up` waits for one service before it gives up, in ms. */
@@ -44,12 +52,15 @@ export function stackConfig(): StackConfig {
     externalDatabaseUrl: envOptional('DATABASE_URL'),
     pgPort: envInt('STACK_PG_PORT', 5433, 1),
     pgUser: envString('STACK_PG_OS_USER', 'postgres'),
-    kafkaPort: envInt('KAFKA_PORT', 9092, 1),
-    kafkaControllerPort: envInt('KAFKA_CONTROLLER_PORT', 9093, 1),
+    kafkaNodes: localKafkaPorts().map((port, i) => ({
+      id: i + 1,
+      port,
+      controllerPort: port + 1,
+      metricsPort: envInt('KAFKA_METRICS_PORT', 9404, 1) + 2 * i,
+    })),
     connectPort: envInt('CONNECT_PORT', 8083, 1),
     registryPort: envInt('REGISTRY_PORT', 8081, 1),
     registryManagementPort: envInt('REGISTRY_MANAGEMENT_PORT', 9081, 1),
-    kafkaMetricsPort: envInt('KAFKA_METRICS_PORT', 9404, 1),
     connectMetricsPort: envInt('CONNECT_METRICS_PORT', 9405, 1),
     prometheusPort: envInt('PROMETHEUS_PORT', 9090, 1),
     readyTimeoutMs: envInt('STACK_READY_TIMEOUT_MS', 180_000, 1000),

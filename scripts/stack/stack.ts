@@ -1,6 +1,8 @@
 /** Bringing the whole local stack up, down, and reporting on it. `up` is idempotent. */
 import { fetchJvmComponents } from './fetch.js';
-import { connectService, kafkaService, registryService } from './jvm-services.js';
+import { connectService, registryService } from './jvm-services.js';
+import { applyKafkaAcls } from './kafka-acls.js';
+import { ensureKafkaUsers, kafkaService } from './kafka-nodes.js';
 import { ensureDatabase, postgresService } from './postgres-service.js';
 import { fetchPrometheus, prometheusService } from './prometheus-service.js';
 import { waitUntil } from './processes.js';
@@ -65,10 +67,12 @@ export async function ensureStack(log: (m: string) => void = (m) => console.log(
   const cfg = stackConfig();
   const s = stackServices(cfg);
   fetchJvmComponents(cfg, log);
+  ensureKafkaUsers();
   fetchPrometheus(log);
   await bringUp(s.postgres, cfg, log);
   await ensureDatabase(cfg, 'registry');
   await bringUp(s.kafka, cfg, log);
+  log(`kafka: ${cfg.kafkaNodes.length} node(s), ${await applyKafkaAcls(cfg)} ACL entries in place`);
   // Registry and Connect are independent of each other: start both, then wait for both.
   await Promise.all([bringUp(s.registry, cfg, log), bringUp(s.connect, cfg, log), bringUp(s.prometheus, cfg, log)]);
 }

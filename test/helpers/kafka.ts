@@ -6,7 +6,7 @@ import { headersAsStrings } from '../../lib/kafka/headers.js';
 import { createKafka } from '../../lib/kafka/kafka-client.js';
 
 export function testKafka(clientId = 'test'): Kafka {
-  return createKafka({ brokers: connectionConfig().kafkaBrokers, clientId });
+  return createKafka({ brokers: connectionConfig().kafkaBrokers, clientId, principal: 'admin' });
 }
 
 export interface CollectedRecord {

@@ -92,7 +92,7 @@ export async function startTestApi(
   if (opts.sse) {
     const c = connectionConfig();
     taskChanges = new TaskChangeHub({
-      kafka: createKafka({ brokers: c.kafkaBrokers, clientId: 'api-sse-test' }),
+      kafka: createKafka({ brokers: c.kafkaBrokers, clientId: 'api-sse-test', principal: 'api' }),
       registry: new SchemaRegistry({ host: c.schemaRegistryUrl }),
       logger,
       heartbeatMs: typeof opts.sse === 'object' ? opts.sse.heartbeatMs : undefined,

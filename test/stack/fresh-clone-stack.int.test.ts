@@ -27,10 +27,12 @@ const repoRoot = stackConfig().repoRoot;
 const PORTS = {
   STACK_PG_PORT: '15433',
   KAFKA_PORT: '19092',
-  KAFKA_CONTROLLER_PORT: '19093',
+  KAFKA_METRICS_PORT: '19404',
   CONNECT_PORT: '18083',
+  CONNECT_METRICS_PORT: '19405',
   REGISTRY_PORT: '18081',
   REGISTRY_MANAGEMENT_PORT: '19081',
+  PROMETHEUS_PORT: '19090',
 };
 
 function freshCopy(): string {
@@ -55,7 +57,15 @@ function freshCopy(): string {
 function copyEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...PORTS };
   // Whatever points at this checkout's stack must not leak into the copy's.
-  for (const k of ['STACK_DIR', 'DATABASE_URL', 'KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'CONNECT_URL']) delete env[k];
+  for (const k of [
+    'STACK_DIR',
+    'DATABASE_URL',
+    'KAFKA_BROKERS',
+    'SCHEMA_REGISTRY_URL',
+    'CONNECT_URL',
+    'KAFKA_SASL_USERNAME',
+  ])
+    delete env[k];
   return env;
 }
 

@@ -1,5 +1,7 @@
 /** Provisioning creates the architecture's topics exactly, corrects drift, and is idempotent. */
 import kafkajs from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import { provisionTopics } from '../../lib/kafka/provision-topics.js';
 import { provisionAllTopics } from '../../scripts/provision-topics.js';
 import { topicSpecs, TOPICS } from '../../lib/topics.js';
 import { testKafka } from '../helpers/kafka.js';
@@ -42,7 +44,13 @@ describe('topic provisioning', () => {
   it('changes nothing when run again', async () => {
     await provisionAllTopics();
     const again = await provisionAllTopics();
-    expect(again).toEqual({ created: [], partitionsRaised: [], configsCorrected: [], warnings: [] });
+    expect(again).toEqual({
+      created: [],
+      partitionsRaised: [],
+      configsCorrected: [],
+      replicationRaised: [],
+      warnings: [],
+    });
   });
 
   it('puts a retention changed by hand back without touching data', async () => {
@@ -63,5 +71,49 @@ describe('topic provisioning', () => {
     const report = await provisionAllTopics();
     expect(report.configsCorrected).toEqual([TOPICS.reminders]);
     expect((await configOf(TOPICS.reminders))['retention.ms']).toBe(String(3 * 24 * 3600 * 1000));
+  });
+
+  it('reports and corrects replication settings that drifted: replicas, min.insync.replicas, unclean election', async () => {
+    const { brokers } = await admin.describeCluster();
+    const rf = Math.min(3, brokers.length);
+    const spec = { name: `todo.test.drift-${randomUUID()}`, partitions: 2, retentionMs: 3_600_000, extraConfig: {} };
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic: spec.name,
+          numPartitions: 2,
+          replicationFactor: 1,
+          configEntries: [
+            { name: 'retention.ms', value: String(spec.retentionMs) },
+            { name: 'min.insync.replicas', value: '1' },
+            { name: 'unclean.leader.election.enable', value: 'true' },
+          ],
+        },
+      ],
+    });
+    try {
+      const report = await provisionTopics(admin, [spec]);
+      expect(report.configsCorrected).toEqual([spec.name]);
+      expect(report.replicationRaised).toEqual(rf > 1 ? [spec.name] : []);
+      const cfg = await configOf(spec.name);
+      expect([cfg['min.insync.replicas'], cfg['unclean.leader.election.enable']]).toEqual([
+        String(Math.min(2, rf)),
+        'false',
+      ]);
+      // The reassignment completes in the background: every partition ends with rf replicas in sync.
+      const deadline = Date.now() + 60_000;
+      let isr: number[] = [];
+      do {
+        const meta = await admin.fetchTopicMetadata({ topics: [spec.name] });
+        isr = meta.topics[0]!.partitions.map((p) => Math.min(p.replicas.length, p.isr.length));
+        if (isr.every((n) => n === rf)) break;
+        await new Promise((r) => setTimeout(r, 500));
+      } while (Date.now() < deadline);
+      expect(isr).toEqual([rf, rf]);
+      expect(await provisionTopics(admin, [spec])).toMatchObject({ configsCorrected: [], replicationRaised: [] });
+    } finally {
+      await admin.deleteTopics({ topics: [spec.name] });
+    }
   });
 });

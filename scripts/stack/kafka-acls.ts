@@ -1,0 +1,52 @@
+/** Applies lib/kafka/kafka-acls.ts to the local cluster, as the super user; idempotent. */
+import kafkajs from 'kafkajs';
+import { createKafka } from '../../lib/kafka/kafka-client.js';
+import { aclTable, type AclOperation, type AclResource } from '../../lib/kafka/kafka-acls.js';
+import type { StackConfig } from './stack-config.js';
+
+// kafkajs is CommonJS: its enums are reachable through the default export only under ESM.
+const { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } = kafkajs;
+
+const RESOURCE: Record<AclResource, number> = {
+  topic: AclResourceTypes.TOPIC,
+  group: AclResourceTypes.GROUP,
+  cluster: AclResourceTypes.CLUSTER,
+};
+
+const OPERATION: Record<AclOperation, number> = {
+  Read: AclOperationTypes.READ,
+  Write: AclOperationTypes.WRITE,
+  Create: AclOperationTypes.CREATE,
+  Describe: AclOperationTypes.DESCRIBE,
+  DescribeConfigs: AclOperationTypes.DESCRIBE_CONFIGS,
+  AlterConfigs: AclOperationTypes.ALTER_CONFIGS,
+  Alter: AclOperationTypes.ALTER,
+  All: AclOperationTypes.ALL,
+};
+
+export async function applyKafkaAcls(cfg: StackConfig): Promise<number> {
+  const admin = createKafka({
+    brokers: cfg.kafkaNodes.map((n) => `127.0.0.1:${n.port}`),
+    clientId: 'stack-acls',
+    principal: 'admin',
+    quiet: true,
+  }).admin();
+  await admin.connect();
+  try {
+    const acl = aclTable().flatMap((g) =>
+      g.operations.map((op) => ({
+        resourceType: RESOURCE[g.resource],
+        resourceName: g.name,
+        resourcePatternType: g.prefixed ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
+        principal: `User:${g.principal}`,
+        host: '*',
+        operation: OPERATION[op],
+        permissionType: AclPermissionTypes.ALLOW,
+      })),
+    );
+    await admin.createAcls({ acl } as never);
+    return acl.length;
+  } finally {
+    await admin.disconnect();
+  }
+}
