@@ -93,7 +93,12 @@ const BACKLOG_ORDER: ConsumerGroup[] = [
 type Offsets = Map<string, { partition: number; offset: string }[]>;
 
 const runId = randomUUID().slice(0, 8);
-const kafka = createKafka({ brokers: connectionConfig().kafkaBrokers, clientId: 'consumer-bench', principal: 'admin', retries: 3 });
+const kafka = createKafka({
+  brokers: connectionConfig().kafkaBrokers,
+  clientId: 'consumer-bench',
+  principal: 'admin',
+  retries: 3,
+});
 const admin = kafka.admin();
 
 async function endOffsets(): Promise<Offsets> {

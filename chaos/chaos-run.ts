@@ -195,7 +195,12 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void = stamp
   phases.next('database');
   const db = await ChaosDatabase.create();
   log(`run ${runId}: database ${db.name}, relay ${o.relay}, seed ${o.seed}`);
-  const kafka = createKafka({ brokers: connectionConfig().kafkaBrokers, clientId: 'chaos', principal: 'admin', retries: 10 });
+  const kafka = createKafka({
+    brokers: connectionConfig().kafkaBrokers,
+    clientId: 'chaos',
+    principal: 'admin',
+    retries: 10,
+  });
   const admin = kafka.admin();
   const receiver = new NotificationReceiver();
   let services: ProductServices | undefined;

@@ -19,7 +19,12 @@ async function main(argv: string[]): Promise<void> {
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n${USAGE}`);
   }
-  const kafka = createKafka({ brokers: connectionConfig().kafkaBrokers, clientId: 'consumer-dlq', principal: 'operator', quiet: true });
+  const kafka = createKafka({
+    brokers: connectionConfig().kafkaBrokers,
+    clientId: 'consumer-dlq',
+    principal: 'operator',
+    quiet: true,
+  });
   if (command === 'list') {
     const rows = await readDeadLetters(kafka, group);
     if (rows.length === 0) console.log(`todo.${group}.dlq is empty`);

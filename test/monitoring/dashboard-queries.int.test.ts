@@ -80,7 +80,12 @@ describe('the Grafana dashboard against the local Prometheus', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const kafka = createKafka({ brokers: connectionConfig().kafkaBrokers, clientId: 'dashboard-test', principal: 'admin', quiet: true });
+    const kafka = createKafka({
+      brokers: connectionConfig().kafkaBrokers,
+      clientId: 'dashboard-test',
+      principal: 'admin',
+      quiet: true,
+    });
     const admin = kafka.admin();
     await admin.connect();
     const topics = Object.values(TOPICS);
