@@ -290,4 +290,44 @@ describe('recurring-task-cg', () => {
     for (const t of made) expect(t.dueDate!.getUTCDay()).toBe(1);
     await expectOnKafka(template.id, expected(now.getTime()));
   });
+
+  it('"every monday at 9am standup" said in Berlin fires at 9:00 Berlin time on both sides of the DST change, once', async () => {
+    const berliner = `${user}-berlin`;
+    expect((await api.call(berliner, 'PUT', '/settings', { timeZone: 'Europe/Berlin' })).status).toBe(200);
+    now = new Date('2027-03-19T10:00:00.000Z'); // Friday 11:00 CET; clocks go forward on Sunday 28 March
+    const res = await api.call(berliner, 'POST', '/chat', { message: 'every monday at 9am standup' });
+    expect(res.status).toBe(200);
+    const template = res.body.tool_calls[0].result;
+    expect(template).toEqual(
+      expect.objectContaining({
+        title: 'standup',
+        dueDate: '2027-03-22T08:00:00.000Z',
+        isRecurringTemplate: true,
+        recurrencePattern: 'weekly:mon',
+      }),
+    );
+    const s = await waitFor(() => schedule(template.id).then((x) => x ?? undefined), { what: 'the Berlin schedule' });
+    expect(s).toEqual(expect.objectContaining({ pattern: 'weekly:mon', timeZone: 'Europe/Berlin' }));
+    expect(s.nextOccurrenceAt!.toISOString()).toBe('2027-03-22T08:00:00.000Z');
+
+    const dueDates = async () => (await instances(template.id)).map((t) => t.dueDate!.toISOString());
+    for (const [at, want] of [
+      ['2027-03-22T08:00:00.000Z', ['2027-03-22T08:00:00.000Z']],
+      // 07:00Z is 9:00 CEST: the first Monday after the change fires an hour earlier in UTC…
+      ['2027-03-29T06:59:00.000Z', ['2027-03-22T08:00:00.000Z']],
+      ['2027-03-29T07:00:00.000Z', ['2027-03-22T08:00:00.000Z', '2027-03-29T07:00:00.000Z']],
+      // …and not again at 08:00Z.
+      ['2027-03-29T08:30:00.000Z', ['2027-03-22T08:00:00.000Z', '2027-03-29T07:00:00.000Z']],
+      [
+        '2027-04-05T07:00:00.000Z',
+        ['2027-03-22T08:00:00.000Z', '2027-03-29T07:00:00.000Z', '2027-04-05T07:00:00.000Z'],
+      ],
+    ] as const) {
+      now = new Date(at);
+      await service.tick();
+      expect(await dueDates()).toEqual(want);
+    }
+    const next = (await schedule(template.id))!.nextOccurrenceAt!.toISOString();
+    expect(next).toBe('2027-04-12T07:00:00.000Z');
+  });
 });
