@@ -163,10 +163,15 @@ describe('the web page', () => {
     const page = await context.newPage();
     opened.push(page);
     await page.goto(`${api.baseUrl}/`);
+    // Signed out, the page shows the sign-in only.
+    await page.getByLabel('User id').waitFor();
+    expect(await page.getByRole('textbox', { name: 'Message' }).isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(false);
     await page.getByLabel('User id').fill(alice);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('textbox', { name: 'Message' }).waitFor();
     await textShows(page.locator('#who'), alice);
+    expect(await page.getByLabel('User id').isVisible()).toBe(false);
     await page.close();
 
     const byHash = await openPage(alice);
