@@ -99,6 +99,12 @@ describe('slow clients', () => {
     expect(await counts(api.database.db)).toEqual(before);
   });
 
+  test('a connection that sends nothing is closed once the headers timeout has passed', async () => {
+    const r = await trickle(port, '', '', 250, 15_000);
+    expect(r.sent).toBe(0);
+    expect(parse(r.response).status).toBe(408);
+  });
+
   test('/healthz and ordinary requests keep answering while 20 slow clients hang on, and then', async () => {
     const user = newUser();
     const before = await counts(api.database.db);
