@@ -36,7 +36,7 @@ import { FaultInjector } from './fault-injector.js';
 import { gatherSideEffects } from './gather-facts.js';
 import { endOffsets, readRange, seedGroup, type TopicOffsets } from './kafka-range.js';
 import { NotificationReceiver } from './notification-receiver.js';
-import { waitForQuiescence } from './quiescence.js';
+import { waitForQuiescence, waitForRecurrences } from './quiescence.js';
 import type { ChaosOptions } from './options.js';
 import { ProductServices } from './product-services.js';
 import { Random } from './random.js';
@@ -275,11 +275,9 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void = stamp
     await faults.stop();
     await workload.stop();
     const workloadSeconds = (Date.now() - started) / 1000;
-    log(`deleted ${await workload.finish()} recurring templates`);
-
-    phases.next('quiescence');
-    const quiesceStart = Date.now();
-    const quiesced = await waitForQuiescence({
+    // The instance check expects every occurrence up to the moment recurring-task-cg caught up.
+    const templates = await workload.templates();
+    const recurrencesCaughtUpAt = await waitForRecurrences({
       db,
       admin,
       groupIds,
@@ -287,6 +285,21 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void = stamp
       timeoutMs: o.quiesceTimeoutS * 1000,
       log,
     });
+    log(
+      `recurrences caught up at ${recurrencesCaughtUpAt.toISOString()}; deleted ${await workload.finish()} recurring templates`,
+    );
+
+    phases.next('quiescence');
+    const quiesceStart = Date.now();
+    const quietAt = await waitForQuiescence({
+      db,
+      admin,
+      groupIds,
+      topicsByGroup,
+      timeoutMs: o.quiesceTimeoutS * 1000,
+      log,
+    });
+    const quiesced = quietAt !== undefined;
     const quiesceSeconds = (Date.now() - quiesceStart) / 1000;
     log(
       quiesced
@@ -312,6 +325,10 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void = stamp
       poison: { eventId: poisonId, expectedGroups: poisonGroups },
       effects: await gatherSideEffects(db, topicsByGroup),
       notificationCalls: receiver.calls,
+      templates,
+      recurrencesCaughtUpAt,
+      quietAt,
+      defaultLeadMinutes: consumerConfig('reminder-scheduler-cg').reminderLeadMinutes,
     });
     if (!quiesced) {
       verdict.violations.push(`the system did not become quiet within ${o.quiesceTimeoutS} s after the workload`);

@@ -6,9 +6,45 @@
  * Pure functions over the gathered facts (gather-facts.ts does the I/O), so each rule reads as
  * what it checks. Duplicated Kafka records (at-least-once redelivery) are allowed and counted;
  * they are deduplicated by event id before the order check, as consumers do.
+ *
+ * Side effects are counted where they land, never from `processed_events` alone (a consumer that
+ * records an event as processed without doing its work must fail the run): recurring instances
+ * against the occurrences the templates and the clock call for, each task's reminders against
+ * what its final state calls for, notifications at the receiver per reminder id.
  */
+import { occurrencesBetween, parseRecurrencePattern } from '../lib/recurrence.js';
 import type { LoggedEvent } from './chaos-database.js';
 import type { KafkaRecordInfo } from './kafka-range.js';
+
+/** A recurring template of the run, as the API listed it before the run deleted it. */
+export interface TemplateFact {
+  id: string;
+  pattern: string;
+  /** Its due date, else its creation time (recurring-task-cg's anchor rule). */
+  anchor: Date;
+  /** Its TaskCreated's occurred-at: the first occurrence is the first one after it. */
+  createdAt: Date;
+}
+
+/** A task row at the end of the run. */
+export interface TaskFact {
+  id: string;
+  /** Epoch ms, or null. */
+  dueDate: number | null;
+  leadMinutes: number | null;
+  completed: boolean;
+  template: boolean;
+}
+
+/** A reminder row at the end of the run. */
+export interface ReminderFact {
+  id: string;
+  taskId: string;
+  source: string;
+  status: string;
+  /** Epoch ms. */
+  remindAt: number;
+}
 
 export interface SideEffectFacts {
   /** Event ids each group recorded in processed_events. */
@@ -24,6 +60,10 @@ export interface SideEffectFacts {
   /** Recurring instances beyond one per (template, occurrence). */
   extraRecurringInstances: number;
   recurringInstances: number;
+  /** Due dates (epoch ms; instances are due at their occurrence) of each template's instances. */
+  instancesByTemplate: Map<string, Set<number>>;
+  tasks: TaskFact[];
+  reminders: ReminderFact[];
   /** Reminder ids whose row says Triggered. */
   triggeredReminders: Set<string>;
   /** Tasks whose row version differs from the highest logged version of their key. */
@@ -43,6 +83,13 @@ export interface ChaosFacts {
   poison: { eventId: string; expectedGroups: readonly string[] } | undefined;
   effects: SideEffectFacts;
   notificationCalls: Map<string, number>;
+  templates: TemplateFact[];
+  /** A moment by which recurring-task-cg had created every occurrence then due (or gave up waiting). */
+  recurrencesCaughtUpAt: Date;
+  /** The database time at quiescence: every reminder due by then must have fired; undefined if never quiet. */
+  quietAt: Date | undefined;
+  /** reminder-scheduler-cg's lead time for tasks without their own. */
+  defaultLeadMinutes: number;
 }
 
 export interface ChaosVerdict {
@@ -68,6 +115,8 @@ export interface ChaosVerdict {
     repeatedCalls: number;
     triggeredReminders: number;
     missing: number;
+    /** Reminders due by quiescence that never fired (still Scheduled). */
+    notFired: number;
     withoutTriggeredReminder: number;
   };
   recurringInstances: number;
@@ -104,8 +153,61 @@ export function orderViolations(records: KafkaRecordInfo[], ours: Set<string>): 
   return bad;
 }
 
+const MINUTE = 60_000;
+
+/** recurring-task-cg: per template, the occurrences after its creation up to the caught-up moment that have no instance. */
+export function missingRecurringInstances(f: ChaosFacts): number {
+  let missing = 0;
+  for (const t of f.templates) {
+    const due = occurrencesBetween(
+      parseRecurrencePattern(t.pattern),
+      t.anchor,
+      t.createdAt,
+      f.recurrencesCaughtUpAt,
+      Number.MAX_SAFE_INTEGER,
+    );
+    const have = f.effects.instancesByTemplate.get(t.id) ?? new Set<number>();
+    missing += due.filter((o) => !have.has(o.getTime())).length;
+  }
+  return missing;
+}
+
+/**
+ * reminder-scheduler-cg, from each task's final state: a pending task with a due date (not a
+ * template) has a due-date reminder at due − lead that is Scheduled or already Triggered; no other
+ * due-date reminder of a task is still Scheduled; a completed or deleted task has no Scheduled
+ * reminder at all (explicit ones included).
+ */
+export function missingReminderWork(f: ChaosFacts): { dueDateReminders: number; dismissals: number } {
+  const byTask = new Map<string, ReminderFact[]>();
+  for (const r of f.effects.reminders) byTask.set(r.taskId, [...(byTask.get(r.taskId) ?? []), r]);
+  const scheduled = (rs: ReminderFact[]) => rs.filter((r) => r.status === 'Scheduled');
+  let dueDateReminders = 0;
+  let dismissals = 0;
+  const live = new Set<string>();
+  for (const t of f.effects.tasks) {
+    live.add(t.id);
+    const rs = byTask.get(t.id) ?? [];
+    if (t.completed) {
+      dismissals += scheduled(rs).length;
+      continue;
+    }
+    const dueDate = rs.filter((r) => r.source === 'due_date');
+    if (t.dueDate !== null && !t.template) {
+      const at = t.dueDate - (t.leadMinutes ?? f.defaultLeadMinutes) * MINUTE;
+      if (!dueDate.some((r) => r.remindAt === at && (r.status === 'Scheduled' || r.status === 'Triggered')))
+        dueDateReminders++;
+      dismissals += scheduled(dueDate).filter((r) => r.remindAt !== at).length;
+    } else dismissals += scheduled(dueDate).length;
+  }
+  const deleted = new Set(f.logged.filter((e) => e.eventType === 'TaskDeleted' && !live.has(e.key)).map((e) => e.key));
+  for (const id of deleted) dismissals += scheduled(byTask.get(id) ?? []).length;
+  return { dueDateReminders, dismissals };
+}
+
 export function evaluate(f: ChaosFacts): ChaosVerdict {
   const violations: string[] = [];
+  if (f.logged.length === 0) violations.push('no events: the run committed nothing, so it proves nothing');
   const loggedIds = new Set(f.logged.map((e) => e.eventId));
   const eventsByTopic: Record<string, number> = {};
   for (const e of f.logged) bump(eventsByTopic, e.topic);
@@ -168,6 +270,10 @@ export function evaluate(f: ChaosFacts): ChaosVerdict {
   for (const n of transitions.values()) if (n > 1) bump(doubledBy, 'reminder transitions', n - 1);
   bump(doubledBy, 'scheduled reminders per task', f.effects.tasksWithSeveralScheduledReminders);
   bump(doubledBy, 'recurring instances', f.effects.extraRecurringInstances);
+  bump(missingBy, 'recurring instances', missingRecurringInstances(f));
+  const reminderWork = missingReminderWork(f);
+  bump(missingBy, 'due-date reminders', reminderWork.dueDateReminders);
+  bump(missingBy, 'reminder dismissals', reminderWork.dismissals);
 
   const distinct = f.notificationCalls.size;
   let raw = 0;
@@ -175,6 +281,14 @@ export function evaluate(f: ChaosFacts): ChaosVerdict {
   const missingNotifications = [...f.effects.triggeredReminders].filter((id) => !f.notificationCalls.has(id)).length;
   const withoutTriggered = [...f.notificationCalls.keys()].filter((id) => !f.effects.triggeredReminders.has(id)).length;
   bump(missingBy, 'notifications', missingNotifications);
+  // A reminder due by quiescence that is still Scheduled was never fired (quiescence waited for
+  // every due pending trigger, so none was left to fire).
+  const quietAt = f.quietAt?.getTime();
+  const notFired =
+    quietAt === undefined
+      ? 0
+      : f.effects.reminders.filter((r) => r.status === 'Scheduled' && r.remindAt <= quietAt).length;
+  bump(missingBy, 'reminders not fired', notFired);
   // A receiver key without a Triggered reminder: delivered, then the commit was lost and the
   // reminder was dismissed before the retry — the one gap the delivery contract admits. Reported.
 
@@ -218,6 +332,7 @@ export function evaluate(f: ChaosFacts): ChaosVerdict {
       repeatedCalls: raw - distinct,
       triggeredReminders: f.effects.triggeredReminders.size,
       missing: missingNotifications,
+      notFired,
       withoutTriggeredReminder: withoutTriggered,
     },
     recurringInstances: f.effects.recurringInstances,

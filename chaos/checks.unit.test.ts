@@ -1,6 +1,6 @@
 /** The verdict rules on hand-made facts: each violation is caught, and legal redelivery is not one. */
 import type { LoggedEvent } from './chaos-database.js';
-import { evaluate, type ChaosFacts } from './checks.js';
+import { evaluate, type ChaosFacts, type ReminderFact } from './checks.js';
 import type { KafkaRecordInfo } from './kafka-range.js';
 
 const TASKS = 'todo.tasks.events';
@@ -38,6 +38,10 @@ function cleanFacts(events: LoggedEvent[]): ChaosFacts {
     userPrefix: 'chaos-x',
     poison: undefined,
     notificationCalls: new Map([['r1', 1]]),
+    templates: [],
+    recurrencesCaughtUpAt: new Date('2026-12-04T10:00:00Z'),
+    quietAt: new Date('2026-12-04T10:05:00Z'),
+    defaultLeadMinutes: 15,
     effects: {
       processedByGroup: {
         'audit-log-cg': new Set(events.map((e) => e.eventId)),
@@ -49,6 +53,9 @@ function cleanFacts(events: LoggedEvent[]): ChaosFacts {
       tasksWithSeveralScheduledReminders: 0,
       extraRecurringInstances: 0,
       recurringInstances: 0,
+      instancesByTemplate: new Map(),
+      tasks: [],
+      reminders: [],
       triggeredReminders: new Set(['r1']),
       taskVersionMismatches: 0,
       relayDeadLetterRows: 0,
@@ -131,5 +138,110 @@ describe('chaos checks', () => {
     expect(evaluate(f).ok).toBe(false);
     f.dlqRecords = [dlq('p1'), dlq('p1'), dlq('e1')];
     expect(evaluate(f)).toMatchObject({ ok: false, deadLettered: 1 });
+  });
+
+  test('a run that committed no events is not ok: it proves nothing', () => {
+    const v = evaluate(cleanFacts([]));
+    expect(v.ok).toBe(false);
+    expect(v.violations).toContain('no events: the run committed nothing, so it proves nothing');
+  });
+
+  describe('side effects are counted where they land, not from processed_events', () => {
+    const at = (iso: string) => new Date(`2026-12-04T${iso}Z`);
+    const template = { id: 'tpl', pattern: 'cron:* * * * *', anchor: at('10:00:30'), createdAt: at('10:00:30') };
+    const everyEventProcessed = (f: ChaosFacts) => {
+      for (const g of ['recurring-task-cg', 'reminder-scheduler-cg', 'reminder-trigger-cg'])
+        f.effects.processedByGroup[g] = new Set(f.logged.map((e) => e.eventId));
+    };
+
+    test('recurring-task-cg: one instance per occurrence from the template’s creation to the caught-up moment', () => {
+      const f = cleanFacts(events);
+      f.templates = [template];
+      f.recurrencesCaughtUpAt = at('10:03:10');
+      f.effects.instancesByTemplate.set(
+        'tpl',
+        new Set(['10:01:00', '10:02:00', '10:03:00'].map((t) => at(t).getTime())),
+      );
+      expect(evaluate(f)).toMatchObject({ ok: true, missingSideEffects: 0 });
+
+      // Every event recorded as processed, but the ticker created only the first instance.
+      const idle = cleanFacts(events);
+      everyEventProcessed(idle);
+      idle.templates = [template];
+      idle.recurrencesCaughtUpAt = at('10:03:10');
+      idle.effects.instancesByTemplate.set('tpl', new Set([at('10:01:00').getTime()]));
+      expect(evaluate(idle)).toMatchObject({ ok: false, missingBy: { 'recurring instances': 2 } });
+      // And with no schedule at all, nothing was created.
+      idle.effects.instancesByTemplate.clear();
+      expect(evaluate(idle)).toMatchObject({ ok: false, missingBy: { 'recurring instances': 3 } });
+    });
+
+    const due = at('12:00:00').getTime();
+    const task = { id: 't1', dueDate: due, leadMinutes: null, completed: false, template: false };
+    const reminder = (r: Partial<ReminderFact>): ReminderFact => ({
+      id: 'r9',
+      taskId: 't1',
+      source: 'due_date',
+      status: 'Scheduled',
+      remindAt: due - 15 * 60_000,
+      ...r,
+    });
+
+    test('reminder-scheduler-cg: a task with a due date has its reminder at due − lead; completed and deleted tasks none', () => {
+      const f = cleanFacts(events);
+      f.effects.tasks = [task, { ...task, id: 't2', leadMinutes: 60 }];
+      f.effects.reminders = [
+        reminder({}),
+        reminder({ id: 'r8', taskId: 't2', status: 'Triggered', remindAt: due - 3_600_000 }),
+      ];
+      expect(evaluate(f)).toMatchObject({ ok: true, missingSideEffects: 0 });
+
+      // Every task event recorded as processed, no reminder written.
+      const idle = cleanFacts(events);
+      everyEventProcessed(idle);
+      idle.effects.tasks = [task];
+      expect(evaluate(idle)).toMatchObject({ ok: false, missingBy: { 'due-date reminders': 1 } });
+      // A reminder at a stale time is no substitute, and it should have been dismissed.
+      idle.effects.reminders = [reminder({ remindAt: due - 60_000 })];
+      expect(evaluate(idle)).toMatchObject({
+        ok: false,
+        missingBy: { 'due-date reminders': 1, 'reminder dismissals': 1 },
+      });
+
+      // A completed task with an explicit reminder still Scheduled; a deleted task with its reminder Scheduled.
+      const undismissed = cleanFacts([...events, { ...logged('d1', 'gone', 3), eventType: 'TaskDeleted' }]);
+      undismissed.records = undismissed.logged.map((e, i) => record(e, 0, i));
+      undismissed.effects.auditRows.set('d1', 1);
+      undismissed.effects.taskChangedPerSource.set('d1', 1);
+      undismissed.effects.processedByGroup['task-broadcaster-cg']!.add('d1');
+      undismissed.effects.tasks = [{ ...task, completed: true }];
+      undismissed.effects.reminders = [
+        reminder({ source: 'explicit' }),
+        reminder({ id: 'r7', taskId: 'gone' }),
+        reminder({ id: 'r6', taskId: 'gone', status: 'Dismissed' }),
+      ];
+      expect(evaluate(undismissed)).toMatchObject({ ok: false, missingBy: { 'reminder dismissals': 2 } });
+    });
+
+    test('reminder-trigger-cg: a reminder due by quiescence that is still Scheduled never fired', () => {
+      const f = cleanFacts(events);
+      everyEventProcessed(f);
+      f.effects.tasks = [task];
+      f.effects.reminders = [reminder({ remindAt: f.quietAt!.getTime() - 1 })];
+      f.effects.tasks[0]!.dueDate = f.quietAt!.getTime() - 1 + 15 * 60_000;
+      expect(evaluate(f)).toMatchObject({
+        ok: false,
+        missingBy: { 'reminders not fired': 1 },
+        notifications: { notFired: 1 },
+      });
+      // Due only after quiescence: not yet owed.
+      f.effects.reminders = [reminder({ remindAt: f.quietAt!.getTime() + 1 })];
+      f.effects.tasks[0]!.dueDate = f.quietAt!.getTime() + 1 + 15 * 60_000;
+      expect(evaluate(f)).toMatchObject({ ok: true, notifications: { notFired: 0 } });
+      // Fired: Triggered and called at the receiver.
+      f.effects.reminders = [reminder({ id: 'r1', status: 'Triggered', remindAt: f.quietAt!.getTime() - 1 })];
+      f.effects.tasks[0]!.dueDate = f.quietAt!.getTime() - 1 + 15 * 60_000;
+      expect(evaluate(f)).toMatchObject({ ok: true, notifications: { notFired: 0, missing: 0 } });
+    });
   });
 });

@@ -26,7 +26,38 @@ export async function gatherSideEffects(
     taskChangedPerSource.set(r.source, Number(r.n));
   }
   const one = async (sql: string) => Number((await q<{ n: string }>(sql))[0]?.n ?? 0);
+  const instancesByTemplate = new Map<string, Set<number>>();
+  for (const r of await q<{ template_id: string; due_date: Date | null }>(
+    'select template_id::text, due_date from tasks where template_id is not null',
+  ))
+    if (r.due_date) {
+      const set = instancesByTemplate.get(r.template_id) ?? new Set<number>();
+      instancesByTemplate.set(r.template_id, set.add(r.due_date.getTime()));
+    }
+  const tasks = (
+    await q<{
+      id: string;
+      due_date: Date | null;
+      reminder_lead_minutes: number | null;
+      completed: boolean;
+      is_recurring_template: boolean;
+    }>('select id::text, due_date, reminder_lead_minutes, completed, is_recurring_template from tasks')
+  ).map((r) => ({
+    id: r.id,
+    dueDate: r.due_date?.getTime() ?? null,
+    leadMinutes: r.reminder_lead_minutes,
+    completed: r.completed,
+    template: r.is_recurring_template,
+  }));
+  const reminders = (
+    await q<{ id: string; task_id: string; source: string; status: string; remind_at: Date }>(
+      'select id::text, task_id::text, source, status::text, remind_at from reminders',
+    )
+  ).map((r) => ({ id: r.id, taskId: r.task_id, source: r.source, status: r.status, remindAt: r.remind_at.getTime() }));
   return {
+    instancesByTemplate,
+    tasks,
+    reminders,
     processedByGroup,
     topicsByGroup,
     auditRows,

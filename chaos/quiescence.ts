@@ -35,8 +35,12 @@ export interface QuiescenceOptions {
   log: (m: string) => void;
 }
 
-/** True when quiet within the timeout; logs what it still waits for every 10 s. */
-export async function waitForQuiescence(o: QuiescenceOptions): Promise<boolean> {
+/**
+ * The database time at which the system was quiet (every reminder due by then had been fired or
+ * dismissed), or undefined when it did not get quiet within the timeout; logs what it still waits
+ * for every 10 s.
+ */
+export async function waitForQuiescence(o: QuiescenceOptions): Promise<Date | undefined> {
   const deadline = Date.now() + o.timeoutMs;
   let previous = -1;
   let lastReport = Date.now();
@@ -44,11 +48,14 @@ export async function waitForQuiescence(o: QuiescenceOptions): Promise<boolean> 
     await sleep(1500);
     try {
       const logged = await o.db.eventsLogged();
+      const [due] = (
+        await o.db.pool.query<{ n: string; at: Date }>(
+          "select count(*) filter (where state = 'pending' and remind_at <= now()) as n, now() as at from reminder_triggers",
+        )
+      ).rows;
       const waiting = {
         outbox: await o.db.count('select count(*) as n from outbox'),
-        dueReminders: await o.db.count(
-          "select count(*) as n from reminder_triggers where state = 'pending' and remind_at <= now()",
-        ),
+        dueReminders: Number(due!.n),
         dueRecurrences: await o.db.count(
           'select count(*) as n from recurrence_schedules where active and next_occurrence_at <= now()',
         ),
@@ -56,7 +63,7 @@ export async function waitForQuiescence(o: QuiescenceOptions): Promise<boolean> 
       };
       const caughtUp =
         waiting.outbox + waiting.dueReminders + waiting.dueRecurrences + waiting.groupsBehind.length === 0;
-      if (caughtUp && logged === previous) return true;
+      if (caughtUp && logged === previous) return due!.at;
       previous = caughtUp ? logged : -1;
       if (Date.now() - lastReport > 10_000) {
         o.log(`waiting for quiescence: ${JSON.stringify(waiting)}`);
@@ -66,5 +73,31 @@ export async function waitForQuiescence(o: QuiescenceOptions): Promise<boolean> 
       previous = -1; // a dependency still recovering; poll again
     }
   }
-  return false;
+  return undefined;
+}
+
+/**
+ * Waits until recurring-task-cg has consumed every task event (so each template has its schedule)
+ * and no active schedule is due; returns the database time of that check: every occurrence up to
+ * it has its instance by then. Run before the templates are deleted, so the instance check can
+ * expect exactly the occurrences up to that moment. A consumer that records template events as
+ * processed without keeping schedules passes this wait at once, and then lacks the instances.
+ * After the timeout it returns the time it gave up.
+ */
+export async function waitForRecurrences(o: QuiescenceOptions): Promise<Date> {
+  const deadline = Date.now() + o.timeoutMs;
+  for (;;) {
+    try {
+      const behind = await groupsBehind(o.admin, o.groupIds, o.topicsByGroup);
+      const [row] = (
+        await o.db.pool.query<{ n: string; at: Date }>(
+          'select count(*) filter (where active and next_occurrence_at <= now()) as n, now() as at from recurrence_schedules',
+        )
+      ).rows;
+      if ((!behind.includes('recurring-task-cg') && Number(row!.n) === 0) || Date.now() > deadline) return row!.at;
+    } catch {
+      if (Date.now() > deadline) return new Date();
+    }
+    await sleep(500);
+  }
 }

@@ -13,6 +13,7 @@
  */
 import { signToken } from '../api/http/auth.js';
 import { ChaosApiClient, type RequestStats } from './api-client.js';
+import type { TemplateFact } from './checks.js';
 import type { Random } from './random.js';
 
 type Op =
@@ -78,6 +79,21 @@ export class Workload {
     await Promise.all(this.loops);
   }
 
+  /** Every recurring template of the run's users, as the API lists them (for the instance check). */
+  async templates(): Promise<TemplateFact[]> {
+    const out: TemplateFact[] = [];
+    for (const c of this.clients)
+      for (const t of await this.listTasks(c))
+        if (t.isRecurringTemplate && t.recurrencePattern)
+          out.push({
+            id: t.id,
+            pattern: t.recurrencePattern,
+            anchor: new Date(t.dueDate ?? t.createdAt),
+            createdAt: new Date(t.createdAt),
+          });
+    return out;
+  }
+
   /** Deletes every recurring template (instances keep their tasks), so recurrences stop firing. */
   async finish(): Promise<number> {
     let deleted = 0;
@@ -91,9 +107,17 @@ export class Workload {
     return deleted;
   }
 
-  private async listTasks(
-    c: ChaosApiClient,
-  ): Promise<{ id: string; title: string; isRecurringTemplate: boolean; completed: boolean }[]> {
+  private async listTasks(c: ChaosApiClient): Promise<
+    {
+      id: string;
+      title: string;
+      isRecurringTemplate: boolean;
+      recurrencePattern: string | null;
+      dueDate: string | null;
+      createdAt: string;
+      completed: boolean;
+    }[]
+  > {
     const out = [];
     let cursor: string | undefined;
     do {
