@@ -41,18 +41,23 @@ export function isConnectionWaitTimeout(err: unknown): boolean {
 export class Admission {
   private inFlight = 0;
   private readonly refusal: (detail: string) => Buffer;
-  private readonly shed: Counter<'reason'>;
+  /** Built once: a refusal must cost next to nothing. */
+  private readonly inFlightRefusal: Buffer;
+  private readonly shedInFlight: Counter.Internal;
+  private readonly shedDbWait: Counter.Internal;
 
   constructor(
     readonly settings: AdmissionSettings,
     registry: Registry,
   ) {
-    this.shed = new Counter({
+    const shed = new Counter({
       name: 'api_requests_shed_total',
       help: 'Requests refused with 503 by admission control, by the bound they hit',
       labelNames: ['reason'],
       registers: [registry],
     });
+    this.shedInFlight = shed.labels({ reason: 'in_flight' });
+    this.shedDbWait = shed.labels({ reason: 'db_wait' });
     const inFlight = () => this.inFlight;
     new Gauge({
       name: 'api_requests_in_flight',
@@ -73,6 +78,7 @@ export class Admission {
           detail,
         }),
       );
+    this.inFlightRefusal = this.refusal(`more than ${settings.maxInFlight} requests in flight`);
   }
 
   /** Requests admitted and not yet answered. */
@@ -84,8 +90,8 @@ export class Admission {
   readonly limit: RequestHandler = (req, res, next) => {
     if (req.method === 'GET' && STREAM.test(req.path)) return next();
     if (this.inFlight >= this.settings.maxInFlight) {
-      this.shed.inc({ reason: 'in_flight' });
-      const body = this.refusal(`more than ${this.settings.maxInFlight} requests in flight`);
+      this.shedInFlight.inc();
+      const body = this.inFlightRefusal;
       res.writeHead(503, {
         'content-type': 'application/problem+json; charset=utf-8',
         'content-length': body.length,
@@ -107,7 +113,7 @@ export class Admission {
   /** Mount before the problem handler: a request that waited too long for a connection is refused, not failed. */
   readonly connectionWait: ErrorRequestHandler = (err, _req, res, next) => {
     if (!isConnectionWaitTimeout(err) || res.headersSent) return next(err);
-    this.shed.inc({ reason: 'db_wait' });
+    this.shedDbWait.inc();
     res
       .status(503)
       .set('retry-after', String(this.settings.retryAfterSeconds))
