@@ -16,7 +16,7 @@ export interface Time {
 }
 
 /** What a date without a time means: people plan the day in the morning. */
-export const DEFAULT_TIME: Time = { h: 9, m: 0 };
+const DEFAULT_TIME: Time = { h: 9, m: 0 };
 
 /** Three-letter weekday keys indexed Sunday first, the spelling the recurrence grammar uses. */
 export const WEEKDAY_KEYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
@@ -68,7 +68,7 @@ export function atTime(day: DateTime, t: Time): DateTime {
 }
 
 /** The coming `weekday` (luxon: 1 = Monday … 7 = Sunday) strictly after today: on a Friday, "friday" is next week's. */
-export function nextWeekday(now: DateTime, weekday: number): DateTime {
+function nextWeekday(now: DateTime, weekday: number): DateTime {
   const today = now.startOf('day');
   const diff = (weekday - today.weekday + 7) % 7;
   return today.plus({ days: diff === 0 ? 7 : diff });
@@ -185,7 +185,7 @@ function readingOf(r: chrono.ParsedResult, now: DateTime): Reading {
     // A bare "at 5" is almost always afternoon: nobody books chores at 5am by saying "at 5".
     if (
       !s.isCertain('meridiem') &&
-      /(?:^|\s)(?:at|by|around|before|@)?\s*\d{1,2}(?:\s*o'?clock)?$/.test(text) &&
+      /(?:^|\s)(?:at|by|around|before|@)?\s*[1-9](?:[:.][0-5]\d)?(?:\s*o'?clock)?$/.test(text) &&
       h >= 1 &&
       h <= 7
     )

@@ -59,6 +59,9 @@ export const CORPUS: [string, Interpretation][] = [
   ['add buy stamps #errands', add({ title: 'buy stamps', tags: ['errands'] })],
   ['add read chapter 5 low priority', add({ title: 'read chapter 5', priority: 'Low' })],
   ['add order 12 eggs', add({ title: 'order 12 eggs' })],
+  ['add pick up prescription at 4:30', add({ title: 'pick up prescription', dueDate: at('2026-11-25T16:30') })],
+  ['dentist friday 3pm', add({ title: 'dentist', dueDate: at('2026-11-27T15:00') })],
+  ['call the bank tomorrow 10am', add({ title: 'call the bank', dueDate: at('2026-11-26T10:00') })],
   ['add send the invoice eod', add({ title: 'send the invoice', dueDate: at('2026-11-25T17:00') })],
   [
     'add meeting with the team on monday at 10am #work',
@@ -130,6 +133,23 @@ export const CORPUS: [string, Interpretation][] = [
     add({ title: 'join the call', dueDate: at('2026-11-25T14:00'), reminderLeadMinutes: 0 }),
   ],
   [
+    'remind me at 3pm to call john',
+    add({ title: 'call john', dueDate: at('2026-11-25T15:00'), reminderLeadMinutes: 0 }),
+  ],
+  [
+    'remind me in 5 minutes to check the oven',
+    add({ title: 'check the oven', dueDate: at('2026-11-25T10:05'), reminderLeadMinutes: 0 }),
+  ],
+  [
+    'remind me tomorrow to pay rent',
+    add({ title: 'pay rent', dueDate: at('2026-11-26T09:00'), reminderLeadMinutes: 0 }),
+  ],
+  ['in 2 hours remind me to leave', add({ title: 'leave', dueDate: at('2026-11-25T12:00'), reminderLeadMinutes: 0 })],
+  [
+    'add a reminder to call mom at 5',
+    add({ title: 'call mom', dueDate: at('2026-11-25T17:00'), reminderLeadMinutes: 0 }),
+  ],
+  [
     'add dentist on friday at 3pm and remind me an hour before',
     add({ title: 'dentist', dueDate: at('2026-11-27T15:00'), reminderLeadMinutes: 60 }),
   ],
@@ -145,6 +165,9 @@ export const CORPUS: [string, Interpretation][] = [
   ['remind me about it tomorrow at noon', remind('it', at('2026-11-26T12:00'))],
   ['remind me a day before the party', upd('party', { reminderLeadMinutes: 1440 })],
   ['alert me 15 minutes before the standup', upd('standup', { reminderLeadMinutes: 15 })],
+  ['give me a reminder 1 hour before the dentist', upd('dentist', { reminderLeadMinutes: 60 })],
+  ['set a reminder 15 min before my call with anna', upd('call with anna', { reminderLeadMinutes: 15 })],
+  ['remind me about calling mom in 10 minutes', remind('calling mom', at('2026-11-25T10:10'))],
   ['remind me in 10 minutes', remind('it', at('2026-11-25T10:10'))],
   ['notify me about the gas bill on friday', remind('gas bill', at('2026-11-27T09:00'))],
   ['remind me about that at 6pm', remind('it', at('2026-11-25T18:00'))],
@@ -183,6 +206,12 @@ export const CORPUS: [string, Interpretation][] = [
     add({ title: 'team lunch', dueDate: at('2026-11-27T12:00'), ...weekly('weekly:fri') }),
   ],
   ['on weekends sleep in', add({ title: 'sleep in', ...weekly('weekly:sat,sun') })],
+  [
+    'remind me every day at 7am to take vitamins',
+    add({ title: 'take vitamins', dueDate: at('2026-11-26T07:00'), ...weekly('daily') }),
+  ],
+  ['every first of the month pay rent', add({ title: 'pay rent', ...weekly('monthly:1') })],
+  ['pay rent on the last day of every month', add({ title: 'pay rent', ...weekly('monthly:31') })],
   ['make the gym task repeat every monday', upd('gym', { isRecurringTemplate: true, recurrencePattern: 'weekly:mon' })],
   ['stop repeating the standup', upd('standup', { isRecurringTemplate: false, recurrencePattern: null })],
   ['make it repeat every week', upd('it', { isRecurringTemplate: true, recurrencePattern: 'weekly:wed' })],
@@ -207,6 +236,8 @@ export const CORPUS: [string, Interpretation][] = [
   ['mark buy milk as completed', done('buy milk')],
   ['finished it', done('it')],
   ['i just emailed the landlord', done('emailed the landlord')],
+  ['I walked the dog', done('walked the dog')],
+  ['mark the calling mom task done', done('calling mom')],
   ['the tax return is finished', done('tax return')],
 
   // Deleting
@@ -242,6 +273,9 @@ export const CORPUS: [string, Interpretation][] = [
   ['rename it to call dad', upd('it', { title: 'call dad' })],
   ['bump the report to friday', upd('report', { dueDay: '2026-11-27' })],
   ['deprioritize the gym', upd('gym', { priority: 'Low' })],
+  ['change the dentist appointment to thursday', upd('dentist appointment', { dueDay: '2026-11-26' })],
+  ['move dentist to the 3rd', upd('dentist', { dueDay: '2026-12-03' })],
+  ['make call mom low priority', upd('call mom', { priority: 'Low' })],
   ['postpone the dentist until next monday at 2pm', upd('dentist', { dueDate: at('2026-11-30T14:00') })],
   ['move the report to 2 hours from now', upd('report', { dueDate: at('2026-11-25T12:00') })],
 
@@ -278,6 +312,9 @@ export const CORPUS: [string, Interpretation][] = [
   ['search for invoice', list({ search: 'invoice' })],
   ['any tasks with the tag work?', list({ tag: 'work' })],
   ['is there anything tagged #family', list({ tag: 'family' })],
+  ['what should I do today?', list({ dueFrom: at('2026-11-25T00:00'), dueTo: '2026-11-25T23:59:59.999Z' })],
+  ['what are my urgent tasks', list({ priority: 'High' })],
+  ['list everything tagged work', list({ status: 'all', tag: 'work' })],
 ];
 
 describe('everyday phrases (UTC)', () => {

@@ -72,6 +72,11 @@ const RULES: Rule[] = [
     },
   ],
   [
+    /\b(?:every|each)\s+(first|last)\s+(?:day\s+)?of\s+(?:the\s+)?month\b|\b(?:on\s+)?the\s+(first|last)\s+(?:day\s+)?of\s+(?:every|each)\s+month\b/i,
+    // "monthly:31" fires on the last day of shorter months.
+    (m) => ({ pattern: fixed((m[1] ?? m[2])!.toLowerCase() === 'first' ? 'monthly:1' : 'monthly:31') }),
+  ],
+  [
     /\b(?:(?:every|each)\s+(?:week\s*day|work\s*day|business\s+day)|(?:on\s+)?weekdays|monday\s+(?:to|through|thru|-)\s+friday)\b/i,
     () => ({ pattern: fixed('weekdays') }),
   ],

@@ -137,7 +137,11 @@ const ADD_PREFIX = new RegExp(
 function stripAddPrefix(text: string): { rest: string; explicit: boolean; remind: boolean } {
   const m = ADD_PREFIX.exec(text);
   return m
-    ? { rest: text.slice(m[0].length), explicit: true, remind: m.groups?.remind !== undefined }
+    ? {
+        rest: text.slice(m[0].length),
+        explicit: true,
+        remind: m.groups?.remind !== undefined || /\breminder\b/i.test(m[0]),
+      }
     : { rest: text, explicit: false, remind: false };
 }
 
@@ -193,10 +197,33 @@ function parseAdd(t: string, now: DateTime): Interpretation | undefined {
   return tools({ tool: 'add_task', args: fields });
 }
 
+/** Whether `text` is nothing but a time, a date or a recurrence ("tomorrow at 8", "every day at 7am"). */
+function onlyWhen(text: string, now: DateTime): boolean {
+  const rec = extractRecurrence(text);
+  const when = extractWhen(rec.rest, now);
+  return (rec.pattern !== undefined || when.date !== undefined) && cleanTitle(when.rest) === '';
+}
+
+/**
+ * "remind me at 3pm to call john" / "in 2 hours remind me to leave": a new task said with its time
+ * first, rewritten as "remind me to call john at 3pm" for the add rules.
+ */
+function reminderToAdd(t: string, now: DateTime): string | undefined {
+  const inside = /^(?<verb>(?:remind|ping|nudge|alert|notify)\s+me)\s+(?<when>.+?)\s+to\s+(?<what>.+)$/i.exec(
+    t,
+  )?.groups;
+  if (inside && onlyWhen(inside.when!, now)) return `${inside.verb} to ${inside.what} ${inside.when}`;
+  const before = /^(?<when>.+?)[\s,]+(?<rest>(?:remind|ping|nudge)\s+me\s+to\s+.+)$/i.exec(t)?.groups;
+  if (before && onlyWhen(before.when!, now)) return `${before.rest} ${before.when}`;
+  return undefined;
+}
+
 function interpretText(t: string, now: DateTime): Interpretation {
   if (!t || /^(?:help|\?+|commands|what\s+can\s+you\s+do|how\s+does\s+(?:this|it)\s+work)$/i.test(t))
     return unknown(HELP_TEXT);
 
+  const asked = reminderToAdd(t, now);
+  if (asked) return parseAdd(asked, now) ?? unknown();
   const reminder = parseReminder(t, now);
   if (reminder) return reminder;
   if (isListRequest(t)) return tools({ tool: 'list_tasks', args: parseListRequest(t, now) });

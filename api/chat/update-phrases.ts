@@ -154,7 +154,7 @@ export function parseUpdate(t: string, now: DateTime): ToolCall | undefined {
 }
 
 const REMINDER =
-  /^(?:(?:please\s+)?(?:remind|ping|notify|alert|nudge)\s+me\b(?!\s+to\b)|(?:set|add|create|schedule|put)\s+(?:up\s+)?(?:a\s+|an\s+)?(?:reminder|alert|notification)(?=\s+(?:for|about|on|regarding|re)\b))(?<rest>.*)$/i;
+  /^(?:(?:please\s+)?(?:remind|ping|notify|alert|nudge)\s+me\b(?!\s+to\b)|(?:set|add|create|schedule|put|give\s+me)\s+(?:up\s+)?(?:a\s+|an\s+)?(?:reminder|alert|notification)(?!\s+to\b)(?=\s|$))(?<rest>.*)$/i;
 
 const ABOUT = /^\s*(?:about|of|regarding|re|for|on|to)(?:\s+|$)/i;
 
