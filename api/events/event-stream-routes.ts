@@ -9,7 +9,7 @@
  * A comment line (`: heartbeat`) every 15 s keeps proxies and the client's idle timers from
  * closing a quiet stream. The subscription ends when the client disconnects, when the client
  * reads too slowly (more than a megabyte waiting: it reconnects and refetches), or when the API
- * stops. Without a hub (live updates not configured) the route answers 503.
+ * stops. Without a hub (live updates not configured), or while it is not reading yet, the route answers 503.
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { UnavailableError } from '../../lib/errors.js';
@@ -28,6 +28,8 @@ export function eventStreamRoutes(hub?: TaskChangeHub): Router {
 
   r.get('/events', (req: Request, res: Response, next: NextFunction) => {
     if (!hub) return next(new UnavailableError('live task updates'));
+    // Until the feed reads, a change would pass unseen after the client's catch-up fetch: let it retry.
+    if (!hub.ready) return next(new UnavailableError('live task updates'));
     const userId = res.locals.userId as string;
     res.status(200).set({
       'content-type': 'text/event-stream; charset=utf-8',

@@ -8,7 +8,7 @@
  *
  * A client that reconnects with `Last-Event-ID` (the id of the last notification it saw) first gets
  * the notifications created after that one, oldest first, then the live ones; an unknown or foreign
- * id resumes from now. Without a feed (not configured) the route answers 503.
+ * id resumes from now. Without a feed (not configured), or while it is not listening, the route answers 503.
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Db } from '../../lib/db/prisma.js';
@@ -39,7 +39,8 @@ export function notificationStreamRoutes(db: Db, feed?: NotificationFeed): Route
   const r = Router({ mergeParams: true });
 
   r.get('/notifications/events', (req: Request, res: Response, next: NextFunction) => {
-    if (!feed) return next(new UnavailableError('live notifications'));
+    // Not listening (yet): a notification would pass unseen after the client's catch-up, so it retries.
+    if (!feed?.ready) return next(new UnavailableError('live notifications'));
     const userId = res.locals.userId as string;
     const lastEventId = req.header('last-event-id')?.trim() ?? '';
     const stream = openEventStream(req, res, feed.heartbeatMs);

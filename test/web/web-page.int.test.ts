@@ -159,6 +159,24 @@ describe('the web page', () => {
     expect(((await bad.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(['userId']);
   });
 
+  it('the live streams answer 503 while their feeds are not reading, so the page retries instead of missing changes', async () => {
+    const idle = await startApi();
+    try {
+      await idle.taskChanges!.stop();
+      await idle.notificationFeed!.stop();
+      for (const path of ['/events', '/notifications/events']) {
+        const res = await idle.call(alice, 'GET', path);
+        expect([path, res.status, res.headers.get('content-type')]).toEqual([
+          path,
+          503,
+          expect.stringMatching(/application\/problem\+json/),
+        ]);
+      }
+    } finally {
+      await idle.stop();
+    }
+  });
+
   it('signs in with the user id form and with /#token=, which leaves the address bar', async () => {
     const page = await context.newPage();
     opened.push(page);
@@ -222,7 +240,7 @@ describe('the web page', () => {
 
   it('four tabs of one user in one browser share one set of streams and all stay live', async () => {
     // Two streams per tab would need eight connections; Chromium gives an origin six.
-    const tabs = [];
+    const tabs: Page[] = [];
     for (let i = 0; i < 4; i++) tabs.push(await openPage(alice));
     const title = `feed the cat ${randomUUID().slice(0, 6)}`;
     expect((await api.call(alice, 'POST', '/tasks', { title })).status).toBe(201);
