@@ -99,9 +99,15 @@ describe('forged records: nothing acts on a record that is not what it says', ()
     expect(res.status).toBe(201);
     task = res.body;
     created = await recordOf(task.id, 'TaskCreated');
-    const reminder = await waitFor(() => db().reminder.findFirst({ where: { taskId: task.id, status: 'Scheduled' } }), {
-      what: 'the task reminder',
-    });
+    const reminder = await waitFor(
+      () =>
+        db()
+          .reminder.findFirst({ where: { taskId: task.id, status: 'Scheduled' } })
+          .then((r) => r ?? undefined),
+      {
+        what: 'the task reminder',
+      },
+    );
     reminderId = reminder!.id;
     await waitFor(async () => (await db().reminderTrigger.findUnique({ where: { reminderId } }))?.state === 'pending', {
       what: 'the pending trigger',
@@ -134,12 +140,10 @@ describe('forged records: nothing acts on a record that is not what it says', ()
     const forged = forge(created, { headers: { 'event-type': 'TaskDeleted', 'aggregate-version': '2' } });
     await produce(kafka, TOPICS.tasks, [forged]);
     const dead = await deadLettered(idOf(forged), TASK_GROUPS);
-    expect(dead.map((r) => r.headers['error-message'])).toEqual(
-      TASK_GROUPS.map(
-        () =>
-          'header event-type "TaskDeleted" does not match the writer schema\'s record "com.todo.events.TaskCreated"',
-      ),
-    );
+    for (const r of dead)
+      expect(r.headers['error-message']).toBe(
+        'header event-type "TaskDeleted" does not match the writer schema\'s record "com.todo.events.TaskCreated"',
+      );
     await nothingHappened(idOf(forged));
     const audit = await api.call(user, 'GET', '/audit');
     expect(audit.body.items.map((i: { eventType: string }) => i.eventType)).not.toContain('TaskDeleted');
