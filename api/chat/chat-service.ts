@@ -263,20 +263,28 @@ function leadText(minutes: number): string {
 }
 
 /**
- * Task fields with a `dueDay` (a new local day, no time) or a `dueTime` (a new local time, same
- * day) turned into a `dueDate` in the user's zone: the other half comes from the task's current due
- * date, else 9:00 for a day, else the next such time for a time. An invalid value is passed on as
- * `dueDate` so validation names the field.
+ * Task fields with a `dueDay` (a new local day, no time), a `dueTime` (a new local time, same day)
+ * or a `dueShift` (the due date moved by an amount) turned into a `dueDate` in the user's zone: the
+ * other half comes from the task's current due date, else 9:00 for a day, else the next such time
+ * for a time. An invalid value is passed on as `dueDate` so validation names the field.
  */
 function withDueDay<T extends TaskFields>(
   fields: T,
   currentDue: Date | null,
   ctx: TurnContext,
-): Omit<T, 'dueDay' | 'dueTime'> {
-  const { dueDay, dueTime, ...rest } = fields;
-  if ((dueDay === undefined && dueTime === undefined) || rest.dueDate !== undefined) return rest;
+): Omit<T, 'dueDay' | 'dueTime' | 'dueShift'> {
+  const { dueDay, dueTime, dueShift, ...rest } = fields;
+  if ((dueDay === undefined && dueTime === undefined && dueShift === undefined) || rest.dueDate !== undefined)
+    return rest;
   const now = DateTime.fromJSDate(ctx.now, { zone: ctx.timeZone });
   const current = currentDue ? DateTime.fromJSDate(currentDue, { zone: ctx.timeZone }) : undefined;
+  if (dueShift !== undefined) {
+    if (!current)
+      throw new ToolRefusal('That task has no due date to move; tell me the new day, e.g. "move it to friday".');
+    const moved = current.plus({ [dueShift.unit]: dueShift.amount });
+    // An instant luxon cannot represent is passed on as text, so validation names `dueDate`.
+    return { ...rest, dueDate: moved.isValid ? moved.toUTC().toISO()! : String(dueShift.amount) };
+  }
   const day = dueDay !== undefined ? DateTime.fromISO(dueDay, { zone: ctx.timeZone }) : (current ?? now);
   const time = dueTime !== undefined ? /^([01]\d|2[0-3]):([0-5]\d)$/.exec(dueTime) : undefined;
   if (!day.isValid || time === null) return { ...rest, dueDate: dueDay ?? dueTime ?? null };

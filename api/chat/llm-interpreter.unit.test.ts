@@ -119,6 +119,7 @@ describe('LlmInterpreter', () => {
       'dueDate',
       'dueDay',
       'dueTime',
+      'dueShift',
       'reminderLeadMinutes',
       'priority',
       'tags',

@@ -64,6 +64,13 @@ const taskFields = {
     .regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/)
     .optional()
     .describe("A new time of day (HH:mm, user's zone) that keeps the task's day; instead of dueDate"),
+  dueShift: z
+    .object({
+      amount: z.number().int().min(-100_000).max(100_000),
+      unit: z.enum(['minutes', 'hours', 'days', 'weeks']),
+    })
+    .optional()
+    .describe('Move the current due date by this amount (negative: earlier); instead of dueDate'),
   reminderLeadMinutes: z
     .number()
     .int()

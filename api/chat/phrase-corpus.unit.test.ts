@@ -276,6 +276,11 @@ export const CORPUS: [string, Interpretation][] = [
   ['change the dentist appointment to thursday', upd('dentist appointment', { dueDay: '2026-11-26' })],
   ['move dentist to the 3rd', upd('dentist', { dueDay: '2026-12-03' })],
   ['make call mom low priority', upd('call mom', { priority: 'Low' })],
+  ['push the dentist back a day', upd('dentist', { dueShift: { amount: 1, unit: 'days' } })],
+  ['move the meeting up an hour', upd('meeting', { dueShift: { amount: -1, unit: 'hours' } })],
+  ['postpone the report by 2 days', upd('report', { dueShift: { amount: 2, unit: 'days' } })],
+  ['delay the call by 30 minutes', upd('call', { dueShift: { amount: 30, unit: 'minutes' } })],
+  ['push it back a week', upd('it', { dueShift: { amount: 1, unit: 'weeks' } })],
   ['postpone the dentist until next monday at 2pm', upd('dentist', { dueDate: at('2026-11-30T14:00') })],
   ['move the report to 2 hours from now', upd('report', { dueDate: at('2026-11-25T12:00') })],
 

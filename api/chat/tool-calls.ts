@@ -39,6 +39,12 @@ export interface TaskFields {
    * next such time when it has no due date). Never together with `dueDate`.
    */
   dueTime?: string;
+  /**
+   * Move the current due date by an amount ("push it back a day": `{ amount: 1, unit: 'days' }`;
+   * negative is earlier). Days and weeks are calendar days in the user's zone. Never together with
+   * `dueDate`; refused when the task has no due date.
+   */
+  dueShift?: { amount: number; unit: 'minutes' | 'hours' | 'days' | 'weeks' };
   /** Minutes before the due date at which its reminder fires (0: at the due time). */
   reminderLeadMinutes?: number | null;
   priority?: Priority;

@@ -3,7 +3,7 @@
  * priority to low") or put a reminder on one ("remind me about the report tomorrow at 9am").
  */
 import type { DateTime } from 'luxon';
-import { LEAD_TIME, extractWhen, leadMinutes } from './date-phrases.js';
+import { COUNT, LEAD_TIME, countValue, extractWhen, leadMinutes } from './date-phrases.js';
 import { cleanTitle, normalizeTag, priorityWord, taskRef } from './field-phrases.js';
 import { extractRecurrence } from './recurrence-phrases.js';
 import { MAX_TAGS, type Interpretation, type TaskFields, type ToolCall } from './tool-calls.js';
@@ -59,6 +59,28 @@ const CLEARED: Record<string, TaskFields> = {
 };
 
 const CHANGE = '(?:change|set|update|edit|modify)';
+type Shift = NonNullable<TaskFields['dueShift']>;
+const SHIFT_UNIT: Record<string, Shift['unit']> = { m: 'minutes', h: 'hours', d: 'days', w: 'weeks' };
+const SHIFT = new RegExp(
+  `^(?<verb>push|move|shift|delay|postpone|bump|bring|put\\s+off|set)\\s+(?<task>.+?)\\s+(?<dir>back|out|forward|ahead|up|later|earlier)?\\s*(?:by\\s+)?(?<n>${COUNT}|half\\s+an?)\\s+(?<unit>minutes?|mins?|hours?|hrs?|days?|weeks?)(?:\\s+(?<dir2>later|earlier|back|forward|ahead|sooner))?$`,
+  'i',
+);
+
+/** "push the dentist back a day", "move the meeting up an hour", "postpone X by 2 days". */
+function parseShift(t: string): ToolCall | undefined {
+  const g = SHIFT.exec(t)?.groups;
+  if (!g) return undefined;
+  const dir = (g.dir2 ?? g.dir ?? '').toLowerCase();
+  if (!dir && !/^(?:push|delay|postpone|put\s+off|bump)$/i.test(g.verb!)) return undefined;
+  const half = /^half/i.test(g.n!);
+  const n = half ? 30 : countValue(g.n!);
+  const unit = half ? 'minutes' : SHIFT_UNIT[g.unit!.toLowerCase()[0]!]!;
+  const earlier = /^(?:forward|ahead|up|earlier|sooner)$/.test(dir) || /^bring$/i.test(g.verb!);
+  const task = taskRef(g.task!);
+  if (!task || !(n > 0)) return undefined;
+  return { tool: 'update_task', args: { task, changes: { dueShift: { amount: earlier ? -n : n, unit } } } };
+}
+
 const RULES: UpdateRule[] = [
   { re: /^(?:rename|retitle)\s+(?<task>.+)\s+(?:to|as|into)\s+(?<value>.+)$/i, read: title },
   {
@@ -142,6 +164,8 @@ const RULES: UpdateRule[] = [
 
 /** An update_task call, or undefined when the message is not a recognisable change. */
 export function parseUpdate(t: string, now: DateTime): ToolCall | undefined {
+  const shift = parseShift(t);
+  if (shift) return shift;
   for (const rule of RULES) {
     const m = rule.re.exec(t);
     const groups = m?.groups as Groups | undefined;

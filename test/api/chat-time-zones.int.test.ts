@@ -148,5 +148,17 @@ describe('chat in the user time zone (Asia/Tokyo), reminders firing on the real 
       result: { title: 'dentist', dueDate: '2026-11-27T23:00:00.000Z' },
     });
     expect(moved.response).toBe('Updated "dentist": now due Sat 28 Nov, 8:00 AM.');
+    const pushed = await chat('push it back a day', added.conversation_id);
+    expect(pushed.tool_calls[0]).toMatchObject({
+      tool: 'update_task',
+      args: { task: 'it', changes: { dueShift: { amount: 1, unit: 'days' } } },
+      result: { title: 'dentist', dueDate: '2026-11-28T23:00:00.000Z' },
+    });
+    expect(pushed.response).toBe('Updated "dentist": now due Sun 29 Nov, 8:00 AM.');
+    // A task without a due date cannot be moved by an amount: the user hears why, nothing changes.
+    const plain = await chat('add learn the cello');
+    const refused = await chat('push the cello back a day', plain.conversation_id);
+    expect(refused.tool_calls[0]!.result).toEqual({ error: expect.stringContaining('no due date') });
+    expect((await db().task.findUniqueOrThrow({ where: { id: plain.tool_calls[0]!.result.id } })).version).toBe(1);
   });
 });
