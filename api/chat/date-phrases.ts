@@ -110,6 +110,29 @@ const EXTRA_PARSERS: chrono.Parser[] = [
     },
   },
   {
+    // "by end of week": Friday, end of the working day.
+    pattern: () => /\b(?:eow|end\s+of\s+(?:the\s+)?(?:work\s*)?week)\b/i,
+    extract: (context) => {
+      const ref = DateTime.fromJSDate(context.refDate, { zone: 'utc' });
+      const friday = ref.plus({ days: (5 - ref.weekday + 7) % 7 });
+      return { year: friday.year, month: friday.month, day: friday.day, hour: 17, minute: 0 };
+    },
+  },
+  {
+    // "half past 5", "quarter to 6": a bare hour from 1 to 7 is afternoon, as with "at 5".
+    pattern: () =>
+      /\b(?:at\s+)?(half|quarter)\s+(past|after|to|before)\s+(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b(?!\s*[ap]\.?m\b)/i,
+    extract: (_context, match) => {
+      let h = countValue(match[3]!);
+      if (!(h >= 1 && h <= 12)) return null;
+      if (h <= 7) h += 12;
+      const half = match[1]!.toLowerCase() === 'half';
+      const to = /^(?:to|before)$/i.test(match[2]!);
+      if (half && to) return null;
+      return to ? { hour: h - 1, minute: 45 } : { hour: h, minute: half ? 30 : 15 };
+    },
+  },
+  {
     pattern: () => /\b(?:eod|cob|end\s+of\s+(?:the\s+)?(?:day|business\s+day|work\s*day))\b/i,
     extract: (context) => {
       const ref = DateTime.fromJSDate(context.refDate, { zone: 'utc' });
@@ -185,7 +208,8 @@ function readingOf(r: chrono.ParsedResult, now: DateTime): Reading {
     // A bare "at 5" is almost always afternoon: nobody books chores at 5am by saying "at 5".
     if (
       !s.isCertain('meridiem') &&
-      /(?:^|\s)(?:at|by|around|before|@)?\s*[1-9](?:[:.][0-5]\d)?(?:\s*o'?clock)?$/.test(text) &&
+      /(?:^|(?:^|\s)(?:at|by|around|before|@)\s*)[1-9](?:[:.][0-5]\d)?(?:\s*o'?clock)?(?:\s|$)/.test(text) &&
+      !/\b(?:morning|am|a\.m)\b/.test(text) &&
       h >= 1 &&
       h <= 7
     )

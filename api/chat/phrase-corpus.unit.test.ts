@@ -62,6 +62,13 @@ export const CORPUS: [string, Interpretation][] = [
   ['add pick up prescription at 4:30', add({ title: 'pick up prescription', dueDate: at('2026-11-25T16:30') })],
   ['dentist friday 3pm', add({ title: 'dentist', dueDate: at('2026-11-27T15:00') })],
   ['call the bank tomorrow 10am', add({ title: 'call the bank', dueDate: at('2026-11-26T10:00') })],
+  ['add call mom at 5 tomorrow', add({ title: 'call mom', dueDate: at('2026-11-26T17:00') })],
+  ['add go running at 6 in the morning', add({ title: 'go running', dueDate: at('2026-11-26T06:00') })],
+  ['add renew license by end of week', add({ title: 'renew license', dueDate: at('2026-11-27T17:00') })],
+  ['high priority: call the bank', add({ title: 'call the bank', priority: 'High' })],
+  ['urgent: fix the sink', add({ title: 'fix the sink', priority: 'High' })],
+  ["don't forget the milk tomorrow", add({ title: 'the milk', dueDate: at('2026-11-26T09:00') })],
+  ['add flight at 07:30 tomorrow', add({ title: 'flight', dueDate: at('2026-11-26T07:30') })],
   ['add send the invoice eod', add({ title: 'send the invoice', dueDate: at('2026-11-25T17:00') })],
   [
     'add meeting with the team on monday at 10am #work',
@@ -139,6 +146,14 @@ export const CORPUS: [string, Interpretation][] = [
   [
     'remind me in 5 minutes to check the oven',
     add({ title: 'check the oven', dueDate: at('2026-11-25T10:05'), reminderLeadMinutes: 0 }),
+  ],
+  [
+    'remind me to leave at half past 5',
+    add({ title: 'leave', dueDate: at('2026-11-25T17:30'), reminderLeadMinutes: 0 }),
+  ],
+  [
+    'remind me to call at quarter to 6',
+    add({ title: 'call', dueDate: at('2026-11-25T17:45'), reminderLeadMinutes: 0 }),
   ],
   [
     'remind me tomorrow to pay rent',
@@ -276,6 +291,7 @@ export const CORPUS: [string, Interpretation][] = [
   ['change the dentist appointment to thursday', upd('dentist appointment', { dueDay: '2026-11-26' })],
   ['move dentist to the 3rd', upd('dentist', { dueDay: '2026-12-03' })],
   ['make call mom low priority', upd('call mom', { priority: 'Low' })],
+  ['set priority high for call mom', upd('call mom', { priority: 'High' })],
   ['push the dentist back a day', upd('dentist', { dueShift: { amount: 1, unit: 'days' } })],
   ['move the meeting up an hour', upd('meeting', { dueShift: { amount: -1, unit: 'hours' } })],
   ['postpone the report by 2 days', upd('report', { dueShift: { amount: 2, unit: 'days' } })],

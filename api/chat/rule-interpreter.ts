@@ -127,7 +127,7 @@ const ADD_PREFIX = new RegExp(
     '(?:to\\s+(?:my|the)\\s+(?:(?:todo|to-do|to\\s+do|task)\\s+)?list\\s*:?\\s*)?',
     '(?:(?:a|an)\\s+)?(?:new\\s+)?(?:(?:recurring|repeating)\\s+)?(?:(?:task|todo|to-do|item|reminder)s?\\b\\s*(?::|-|called|named|titled|to|for)?\\s*)?',
     '|(?<remind>(?:remind|ping|nudge)\\s+me|(?:set\\s+|add\\s+|create\\s+)?(?:a\\s+)?reminder)\\s+to\\b\\s*',
-    "|(?:i\\s+(?:need|have|want|got)\\s+to|i'?ve\\s+got\\s+to|i\\s+gotta|i\\s+must|i\\s+should|need\\s+to|have\\s+to|must|don'?t\\s+(?:let\\s+me\\s+)?forget\\s+to|do\\s+not\\s+forget\\s+to|remember\\s+to)\\b\\s*",
+    "|(?:i\\s+(?:need|have|want|got)\\s+to|i'?ve\\s+got\\s+to|i\\s+gotta|i\\s+must|i\\s+should|need\\s+to|have\\s+to|must|don'?t\\s+(?:let\\s+me\\s+)?forget(?:\\s+to|\\s+about)?|do\\s+not\\s+forget(?:\\s+to|\\s+about)?|remember\\s+to)\\b\\s*",
     '|(?:todo|to-do|task)\\s*:\\s*)',
   ].join(''),
   'i',
@@ -222,6 +222,12 @@ function interpretText(t: string, now: DateTime): Interpretation {
   if (!t || /^(?:help|\?+|commands|what\s+can\s+you\s+do|how\s+does\s+(?:this|it)\s+work)$/i.test(t))
     return unknown(HELP_TEXT);
 
+  // "urgent: fix the sink", "high priority: call the bank": a new task announced by its priority.
+  const flagged =
+    /^(?<prio>(?:high|top|medium|normal|low)[\s-]+priority|urgent|important|asap)\s*[:\-–]\s*(?<rest>.+)$/i.exec(
+      t,
+    )?.groups;
+  if (flagged) return parseAdd(`add ${flagged.rest} ${flagged.prio}`, now) ?? unknown();
   const asked = reminderToAdd(t, now);
   if (asked) return parseAdd(asked, now) ?? unknown();
   const reminder = parseReminder(t, now);

@@ -107,6 +107,13 @@ const RULES: UpdateRule[] = [
     re: /^(?:make|mark|flag)\s+(?<task>.+?)\s+(?:as\s+)?(?<value>urgent|important)$/i,
     read: () => ({ priority: 'High' }),
   },
+  {
+    re: new RegExp(
+      `^(?:${CHANGE}|make|give)\\s+(?:the\\s+)?priority\\s+(?:to\\s+|as\\s+)?(?<value>\\w+)\\s+(?:for|on|of|to)\\s+(?<task>.+)$`,
+      'i',
+    ),
+    read: priority,
+  },
   { re: /^(?:de-?prioriti[sz]e)\s+(?<task>.+)$/i, read: () => ({ priority: 'Low' }) },
   {
     re: /^(?:lower|decrease|reduce|drop)\s+(?:the\s+)?priority\s+(?:of|on|for)\s+(?<task>.+)$/i,
