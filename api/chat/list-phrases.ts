@@ -16,24 +16,29 @@ const LIST_NOUN =
 /** Whether a message asks to see tasks rather than change them. */
 export function isListRequest(t: string): boolean {
   if (/^(?:show|list|display|view|see)\b/i.test(t)) return true;
+  if (/^(?:tell|give|read)\s+me\b/i.test(t) && LIST_NOUN.test(t)) return true;
   if (/^(?:find|search|look\s+(?:for|up))\b/i.test(t)) return true;
-  if (/^(?:what|which|whats|anything|any|is\s+there|are\s+there|do\s+i\s+have|have\s+i|how\s+many)\b/i.test(t)) {
+  if (
+    /^(?:what|which|whats|anything|any|is\s+there|are\s+there|do\s+i\s+have|have\s+i|how\s+many|got\s+anything)\b/i.test(
+      t,
+    )
+  ) {
     return (
       LIST_NOUN.test(t) ||
-      /\b(?:completed|done|finished|today|tomorrow|tonight|this\s+week|next\s+week|weekend|tagged|urgent|important|priority|coming\s+up|upcoming|soon)\b|#[\p{L}\p{N}]/iu.test(
+      /\b(?:completed|done|finished|today|tomorrow|tonight|this\s+week|next\s+week|weekend|tagged|urgent|important|priority|coming\s+up|upcoming|soon|next|remain(?:s|ing)?|(?:do|did)\s+i\s+(?:have|need|finish|complete|do)|have\s+i\s+(?:got|finished|completed|done))\b|#[\p{L}\p{N}]/iu.test(
         t,
       )
     );
   }
   // Bare noun phrases: "my tasks", "tasks tagged #work", "overdue tasks", "high priority tasks".
-  return /^(?:(?:my|all|all\s+my|pending|open|completed|done|finished|overdue|upcoming|today'?s|urgent|(?:high|medium|low)\s+priority)\s+)*(?:tasks|todos|to-?dos)\b/i.test(
+  return /^(?:(?:my|all|all\s+my|pending|open|completed|done|finished|overdue|upcoming|(?:today|tomorrow|tonight|this\s+week)'?s|urgent|(?:high|medium|low)\s+priority)\s+)*(?:(?:tasks|todos|to-?dos|to-?do\s+list)\b|(?:agenda|schedule)(?:\s+for\b|\s*$))/i.test(
     t,
   );
 }
 
 interface Range {
   from?: DateTime;
-  to: DateTime;
+  to?: DateTime;
 }
 
 /** Whole local weeks (Monday to Sunday) or months, `offset` away from the current one. */
@@ -82,7 +87,12 @@ export function parseListRequest(text: string, now: DateTime): ListArgs {
 
   const marker = SEARCH_MARKER.exec(t);
   let search = marker ? stripEdges(marker[1]!.replace(/^(?:the|a|an)\s+/i, '')) : undefined;
-  if (marker) t = t.slice(0, marker.index);
+  // "what about tomorrow": a date, not words to look for.
+  if (search !== undefined) {
+    const when = extractWhen(search, now);
+    if (when.date && !stripEdges(when.rest)) search = undefined;
+  }
+  if (marker && search !== undefined) t = t.slice(0, marker.index);
 
   const tags = extractTags(t);
   t = tags.rest;
@@ -97,7 +107,7 @@ export function parseListRequest(text: string, now: DateTime): ListArgs {
   t = prio.rest;
 
   let status: ListArgs['status'] = 'pending';
-  if (/\b(?:completed|done|finished|closed|complete)\b/i.test(t)) status = 'completed';
+  if (/\b(?:completed|done|finished|finish|closed|complete)\b/i.test(t)) status = 'completed';
   else if (/\b(?:all|everything|every\s+task)\b/i.test(t) && !/\ball\s+(?:my\s+)?(?:pending|open)\b/i.test(t))
     status = 'all';
   t = t.replace(/\b(?:completed|done|finished|closed|complete|pending|open|incomplete|unfinished)\b/gi, ' ');
@@ -114,11 +124,34 @@ export function parseListRequest(text: string, now: DateTime): ListArgs {
   if (!range) {
     const when = extractWhen(t, now);
     if (when.day) {
-      range = { from: when.day.startOf('day'), to: when.day.endOf('day') };
+      // "due by friday" / "before friday" / "after monday": open-ended on one side.
+      const bound = /\b(by|before|until|till|after|from|since)\s+(?:the\s+)?(?:next\s+|this\s+)?\S+(?:\s+\S+)?$/i
+        .exec(t)?.[1]
+        ?.toLowerCase();
+      const day = when.day;
+      range =
+        bound === 'by' || bound === 'until' || bound === 'till'
+          ? { to: day.endOf('day') }
+          : bound === 'before'
+            ? { to: day.startOf('day').minus({ milliseconds: 1 }) }
+            : bound === 'after'
+              ? { from: day.endOf('day').plus({ milliseconds: 1 }) }
+              : bound === 'from' || bound === 'since'
+                ? { from: day.startOf('day') }
+                : { from: day.startOf('day'), to: day.endOf('day') };
       t = when.rest;
     }
   }
 
+  // "show me the dentist task": the words before "task" are what to look for.
+  const named =
+    /^(?:show|display|view|see|find)\s+(?:me\s+)?(?:the|my)\s+(?<words>.+?)\s+(?:task|todo|to-do|item)s?$/i.exec(t);
+  if (
+    search === undefined &&
+    named?.groups &&
+    !/\b(?:completed|done|finished|pending|open|all|overdue|urgent|upcoming)\b/i.test(named.groups.words!)
+  )
+    search = stripEdges(named.groups.words!);
   if (search === undefined && /^(?:find|search|look\s+(?:for|up))\b/i.test(text)) {
     const words = stripEdges(t.replace(FILLER, ' '));
     if (words) search = words;
@@ -126,7 +159,7 @@ export function parseListRequest(text: string, now: DateTime): ListArgs {
 
   args.status = status;
   if (range?.from) args.dueFrom = range.from.toUTC().toISO()!;
-  if (range) args.dueTo = range.to.toUTC().toISO()!;
+  if (range?.to) args.dueTo = range.to.toUTC().toISO()!;
   if (prio.value) args.priority = prio.value;
   if (tag) args.tag = tag;
   if (search) args.search = clipWords(search, MAX_SEARCH_LENGTH);

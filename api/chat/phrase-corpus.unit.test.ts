@@ -252,6 +252,9 @@ export const CORPUS: [string, Interpretation][] = [
   ['finished it', done('it')],
   ['i just emailed the landlord', done('emailed the landlord')],
   ['I walked the dog', done('walked the dog')],
+  ['buy milk done', done('buy milk')],
+  ['crossed off buy milk', done('buy milk')],
+  ['tick the milk', done('milk')],
   ['mark the calling mom task done', done('calling mom')],
   ['the tax return is finished', done('tax return')],
 
@@ -265,6 +268,8 @@ export const CORPUS: [string, Interpretation][] = [
   ['scrap the haircut', del('haircut')],
   ['trash that', del('it')],
   ['drop the meeting from my list', del('meeting')],
+  ['i no longer need to buy milk', del('buy milk')],
+  ['never mind the milk', del('milk')],
 
   // Updating
   ['move the call mom task to saturday', upd('call mom', { dueDay: '2026-11-28' })],
@@ -336,6 +341,18 @@ export const CORPUS: [string, Interpretation][] = [
   ['what should I do today?', list({ dueFrom: at('2026-11-25T00:00'), dueTo: '2026-11-25T23:59:59.999Z' })],
   ['what are my urgent tasks', list({ priority: 'High' })],
   ['list everything tagged work', list({ status: 'all', tag: 'work' })],
+  ['what is due by friday', list({ dueTo: '2026-11-27T23:59:59.999Z' })],
+  ['tasks due after monday', list({ dueFrom: at('2026-12-01T00:00') })],
+  ['what do I have on the 3rd', list({ dueFrom: at('2026-12-03T00:00'), dueTo: '2026-12-03T23:59:59.999Z' })],
+  [
+    'what did I finish yesterday',
+    list({ status: 'completed', dueFrom: at('2026-11-24T00:00'), dueTo: '2026-11-24T23:59:59.999Z' }),
+  ],
+  ['whats next', list({})],
+  ['show me the dentist task', list({ search: 'dentist' })],
+  ['give me my todo list', list({})],
+  ["tomorrow's agenda", list({ dueFrom: at('2026-11-26T00:00'), dueTo: '2026-11-26T23:59:59.999Z' })],
+  ['what about tomorrow', list({ dueFrom: at('2026-11-26T00:00'), dueTo: '2026-11-26T23:59:59.999Z' })],
 ];
 
 describe('everyday phrases (UTC)', () => {

@@ -99,15 +99,20 @@ function didIt(t: string): string | undefined {
 
 const COMPLETE_RULES: RegExp[] = [
   /^mark\s+(?<task>.+?)\s+(?:as\s+)?(?:done|complete|completed|finished)$/i,
-  /^(?:check|tick|cross)\s+off\s+(?<task>.+)$/i,
-  /^(?:check|tick|cross)\s+(?<task>.+?)\s+off(?:\s+(?:my|the)\s+list)?$/i,
+  /^(?:check(?:ed)?|tick(?:ed)?|cross(?:ed)?)\s+off\s+(?<task>.+)$/i,
+  /^(?:check(?:ed)?|tick(?:ed)?|cross(?:ed)?)\s+(?<task>.+?)\s+off(?:\s+(?:my|the)\s+list)?$/i,
+  /^(?:tick(?:ed)?|cross(?:ed)?\s+out)\s+(?<task>.+)$/i,
   /^(?:complete|finish|close|done(?:\s+with)?|completed|finished)\s*:?\s+(?<task>.+)$/i,
   /^i(?:'ve|\s+have)?\s+(?:just\s+|already\s+|now\s+)?(?:finished|completed|done|did|wrapped\s+up)\s+(?:with\s+)?(?<task>.+)$/i,
   /^(?<task>.+?)\s+(?:is|was|are|were)\s+(?:now\s+|all\s+|already\s+)?(?:done|finished|complete|completed)$/i,
+  // "buy milk done", "buy milk ✓": but not "get it done", which is work still to do.
+  /^(?!(?:get|have|be|got)\b)(?<task>.+?)\s*[-:–,]?\s*(?:done|finished|completed|✓|✔|✅|☑)$/iu,
 ];
 
-const DELETE_RULE =
-  /^(?:delete|remove|cancel|drop|trash|erase|discard|scrap|get\s+rid\s+of|forget(?:\s+about)?)\s+(?<task>.+)$/i;
+const DELETE_RULES: RegExp[] = [
+  /^(?:delete|remove|cancel|drop|trash|erase|discard|scrap|get\s+rid\s+of|forget(?:\s+about)?|never\s*mind(?:\s+about)?)\s+(?<task>.+)$/i,
+  /^i\s+(?:no\s+longer\s+(?:need|have)\s+to|(?:do\s+not|don'?t)\s+(?:need|have)\s+to)\s+(?<task>.+?)(?:\s+any\s*more)?$/i,
+];
 
 /** `datedIsNew`: "finish the report by friday" announces work to do, not work done. */
 function matchTask(t: string, rules: RegExp[], now: DateTime, datedIsNew = false): string | undefined {
@@ -249,7 +254,7 @@ function interpretText(t: string, now: DateTime): Interpretation {
     const ref = did && !extractWhen(did, now).date ? taskRef(did) : undefined;
     if (ref) return tools({ tool: 'complete_task', args: { task: ref } });
   }
-  const gone = matchTask(t, [DELETE_RULE], now);
+  const gone = matchTask(t, DELETE_RULES, now);
   if (gone) return tools({ tool: 'delete_task', args: { task: gone } });
 
   return parseAdd(t, now) ?? unknown();
