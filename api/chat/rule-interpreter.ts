@@ -19,7 +19,8 @@ export const HELP_TEXT = [
   '• "what\'s due this week?" or "show high priority tasks"',
   '• "mark buy milk done" or "delete the dentist task"',
   '• "move the report to friday" or "rename report to quarterly report"',
-  '• "remind me about the report tomorrow at 9am"',
+  '• "remind me about the report tomorrow at 9am" or "remind me to call mom on friday at 10am"',
+  '• "remind me 30 minutes before", "push it back a day" (about the task we just talked about)',
 ].join('\n');
 
 /** Matches the chat endpoint's limit; capping also keeps every regex cheap whatever arrives. */
