@@ -108,7 +108,8 @@ export interface ChaosVerdict {
   missingSideEffects: number;
   missingBy: Record<string, number>;
   deadLettered: number;
-  poison: { injected: boolean; deadLetteredBy: number; expected: number };
+  /** `deadLetteredBy`: groups whose DLQ holds the poison; `copies`: its records there (redelivery may repeat one). */
+  poison: { injected: boolean; deadLetteredBy: number; copies: number; expected: number };
   notifications: {
     raw: number;
     distinct: number;
@@ -297,18 +298,26 @@ export function evaluate(f: ChaosFacts): ChaosVerdict {
   if (doubled) violations.push(`doubled side effects: ${JSON.stringify(doubledBy)}`);
   if (missing) violations.push(`missing side effects: ${JSON.stringify(missingBy)}`);
 
-  let poisonSeen = 0;
+  // DLQ topics are shared by everything on the broker: only records of the run's users are the
+  // run's. A group may hold the poison more than once (redelivered between its DLQ publish and its
+  // offset commit, or read by another consumer of that group on a shared broker); what counts is
+  // that every group reading its topic dead-lettered it, and no other group did.
+  const poisonGroups = new Set<string>();
+  let poisonCopies = 0;
   let deadLettered = f.effects.relayDeadLetterRows;
   for (const r of f.dlqRecords) {
-    if (f.poison && r.headers['event-id'] === f.poison.eventId) poisonSeen++;
-    else deadLettered++;
+    if (!(r.headers['user-id'] ?? '').startsWith(f.userPrefix)) continue;
+    if (f.poison && r.headers['event-id'] === f.poison.eventId) {
+      poisonCopies++;
+      poisonGroups.add(r.headers['consumer-group'] ?? r.topic);
+    } else deadLettered++;
   }
   if (deadLettered)
     violations.push(`dead-lettered: ${deadLettered} records in DLQs (or relay dead-letter rows) that nobody poisoned`);
   const poisonExpected = f.poison?.expectedGroups.length ?? 0;
-  if (f.poison && poisonSeen !== poisonExpected)
+  if (f.poison && (poisonGroups.size !== poisonExpected || !f.poison.expectedGroups.every((g) => poisonGroups.has(g))))
     violations.push(
-      `poison: the deliberate poison record reached ${poisonSeen} DLQs, expected ${poisonExpected} (${f.poison.expectedGroups.join(', ')})`,
+      `poison: the deliberate poison record reached the DLQs of ${[...poisonGroups].sort().join(', ') || 'no group'}, expected ${f.poison.expectedGroups.join(', ')}`,
     );
 
   return {
@@ -325,7 +334,12 @@ export function evaluate(f: ChaosFacts): ChaosVerdict {
     missingSideEffects: missing,
     missingBy,
     deadLettered,
-    poison: { injected: f.poison !== undefined, deadLetteredBy: poisonSeen, expected: poisonExpected },
+    poison: {
+      injected: f.poison !== undefined,
+      deadLetteredBy: poisonGroups.size,
+      copies: poisonCopies,
+      expected: poisonExpected,
+    },
     notifications: {
       raw,
       distinct,

@@ -124,20 +124,33 @@ describe('chaos checks', () => {
   test('only the deliberate poison may be dead-lettered, and it must reach every expected DLQ', () => {
     const f = cleanFacts(events);
     f.poison = { eventId: 'p1', expectedGroups: ['audit-log-cg', 'task-broadcaster-cg'] };
-    const dlq = (id: string): KafkaRecordInfo => ({
-      topic: 'todo.audit-log-cg.dlq',
+    const dlq = (id: string, group = 'audit-log-cg', userId = 'chaos-x-poison'): KafkaRecordInfo => ({
+      topic: `todo.${group}.dlq`,
       partition: 0,
       offset: 0n,
       key: 'k',
       value: null,
-      headers: { 'event-id': id },
+      headers: { 'event-id': id, 'consumer-group': group, 'user-id': userId },
     });
+    f.dlqRecords = [dlq('p1'), dlq('p1', 'task-broadcaster-cg')];
+    expect(evaluate(f)).toMatchObject({
+      ok: true,
+      deadLettered: 0,
+      poison: { deadLetteredBy: 2, copies: 2, expected: 2 },
+    });
+    // A group that dead-lettered it twice (redelivered before its offset commit) still counts once.
+    f.dlqRecords = [dlq('p1'), dlq('p1'), dlq('p1', 'task-broadcaster-cg')];
+    expect(evaluate(f)).toMatchObject({ ok: true, poison: { deadLetteredBy: 2, copies: 3 } });
+    // Missing from one expected group's DLQ, or in a group that does not read its topic.
     f.dlqRecords = [dlq('p1'), dlq('p1')];
-    expect(evaluate(f)).toMatchObject({ ok: true, deadLettered: 0, poison: { deadLetteredBy: 2, expected: 2 } });
-    f.dlqRecords = [dlq('p1')];
     expect(evaluate(f).ok).toBe(false);
-    f.dlqRecords = [dlq('p1'), dlq('p1'), dlq('e1')];
+    f.dlqRecords = [dlq('p1'), dlq('p1', 'task-broadcaster-cg'), dlq('p1', 'reminder-trigger-cg')];
+    expect(evaluate(f).ok).toBe(false);
+    // Anything else of the run's users in a DLQ is a violation; other users' records on a shared broker are not the run's.
+    f.dlqRecords = [dlq('p1'), dlq('p1', 'task-broadcaster-cg'), dlq('e1', 'audit-log-cg', 'chaos-x-u0')];
     expect(evaluate(f)).toMatchObject({ ok: false, deadLettered: 1 });
+    f.dlqRecords = [dlq('p1'), dlq('p1', 'task-broadcaster-cg'), dlq('zz', 'audit-log-cg', 'someone-else')];
+    expect(evaluate(f)).toMatchObject({ ok: true, deadLettered: 0 });
   });
 
   test('a run that committed no events is not ok: it proves nothing', () => {

@@ -340,7 +340,19 @@ export class ConsumerRuntime {
       } catch (err) {
         if (this.stopping) throw err;
         metrics.retried.inc({ group, cause: 'dlq_unavailable' });
-        await sleep(backoffDelay(i, this.d.outageRetry));
+        const wait = backoffDelay(i, this.d.outageRetry);
+        logger.warn(
+          {
+            topic,
+            partition,
+            offset: message.offset,
+            err: (err as Error).message,
+            errName: (err as Error).name,
+            retryInMs: wait,
+          },
+          'dead-letter topic unavailable; retrying',
+        );
+        await sleep(wait);
       }
     }
     metrics.deadLettered.inc({ group, reason: error instanceof PoisonEventError ? 'poison' : 'attempts_exhausted' });
