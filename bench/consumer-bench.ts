@@ -114,7 +114,7 @@ async function endOffsets(): Promise<Offsets> {
 
 /** A fresh Kafka group id for `group` whose committed offsets are `from` (the bench's first events). */
 async function benchGroupAt(group: ConsumerGroup, phase: string, from: Offsets): Promise<string> {
-  const groupId = `bench-${group}-${phase}-${runId}`;
+  const groupId = `${group}-bench-${phase}-${runId}`; // prefixed by the group: its ACL
   for (const topic of GROUP_TOPICS[group]) await admin.setOffsets({ groupId, topic, partitions: from.get(topic)! });
   return groupId;
 }

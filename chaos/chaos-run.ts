@@ -212,7 +212,7 @@ export async function runChaos(o: ChaosOptions, log: (m: string) => void = stamp
     await admin.connect();
     const startOffsets: TopicOffsets = await endOffsets(admin, [...EVENT_TOPICS, ...DLQ_TOPICS]);
     const topicsByGroup = await topicsOfGroups();
-    const groupIds = Object.fromEntries(CONSUMER_GROUPS.map((g) => [g, `${userPrefix}-${g}`])) as Record<
+    const groupIds = Object.fromEntries(CONSUMER_GROUPS.map((g) => [g, `${g}-${userPrefix}`])) as Record<
       ConsumerGroup,
       string
     >;

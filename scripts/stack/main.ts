@@ -1,6 +1,7 @@
-/** `npm run stack:up | stack:down | stack:status | stack:fetch`. */
+/** `npm run stack:up | stack:down | stack:status | stack:fetch | stack:env`. */
 import { fetchJvmComponents } from './fetch.js';
 import { fetchPrometheus } from './prometheus-service.js';
+import { operatorEnvironment } from './operator-env.js';
 import { stackConfig } from './stack-config.js';
 import { ensureStack, stackStatus, stopStack } from './stack.js';
 
@@ -25,8 +26,12 @@ async function main(command: string | undefined): Promise<number> {
       }
       return rows.every((r) => r.ready) ? 0 : 3;
     }
+    case 'env':
+      for (const [k, v] of Object.entries(operatorEnvironment(stackConfig())))
+        console.log(`export ${k}='${v.replace(/'/g, `'\\''`)}'`);
+      return 0;
     default:
-      console.error(`unknown stack command "${command ?? ''}": use up, down, status or fetch`);
+      console.error(`unknown stack command "${command ?? ''}": use up, down, status, fetch or env`);
       return 2;
   }
 }

@@ -117,3 +117,32 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
     await sleep(intervalMs);
   }
 }
+
+/**
+ * Runs `fn` holding `<lockDir>` (made with mkdir, which is atomic), so two commands of one checkout
+ * (`npm test` and `npm start`, say) never start the same service twice. A lock whose holder died
+ * is taken over.
+ */
+export async function withLock<T>(lockDir: string, fn: () => Promise<T>, timeoutMs = 600_000): Promise<T> {
+  const owner = path.join(lockDir, 'pid');
+  const deadline = Date.now() + timeoutMs;
+  mkdirSync(path.dirname(lockDir), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      writeFileSync(owner, String(process.pid));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = readPid(owner);
+      if (holder !== undefined && !isAlive(holder)) rmSync(lockDir, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`${lockDir} is held by process ${holder ?? '?'}`);
+      else await sleep(200);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}

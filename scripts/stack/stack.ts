@@ -1,11 +1,12 @@
 /** Bringing the whole local stack up, down, and reporting on it. `up` is idempotent. */
+import path from 'node:path';
 import { fetchJvmComponents } from './fetch.js';
 import { connectService, registryService } from './jvm-services.js';
 import { applyKafkaAcls } from './kafka-acls.js';
 import { ensureKafkaUsers, kafkaService } from './kafka-nodes.js';
 import { ensureDatabase, postgresService } from './postgres-service.js';
 import { fetchPrometheus, prometheusService } from './prometheus-service.js';
-import { waitUntil } from './processes.js';
+import { waitUntil, withLock } from './processes.js';
 import { stackConfig, type StackConfig } from './stack-config.js';
 import type { StackService } from './stack-service.js';
 
@@ -65,6 +66,10 @@ async function bringUp(s: StackService, cfg: StackConfig, log: (m: string) => vo
 /** Fetches what is missing and starts every service that is not ready, waiting for all. */
 export async function ensureStack(log: (m: string) => void = (m) => console.log(`[stack] ${m}`)): Promise<void> {
   const cfg = stackConfig();
+  await withLock(path.join(cfg.runDir, 'up.lock'), () => bringUpAll(cfg, log));
+}
+
+async function bringUpAll(cfg: StackConfig, log: (m: string) => void): Promise<void> {
   const s = stackServices(cfg);
   fetchJvmComponents(cfg, log);
   ensureKafkaUsers();

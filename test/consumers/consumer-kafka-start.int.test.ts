@@ -27,7 +27,7 @@ describe('consumer start-up without Kafka', () => {
   });
 
   it('waits for Kafka when started while the broker is down, then consumes', async () => {
-    const groupId = `audit-late-kafka-${randomUUID()}`;
+    const groupId = `audit-log-cg-late-kafka-${randomUUID()}`;
     await groupAtLatest(kafka, groupId, auditLogService.createHandler({} as never).topics);
     const records = await Promise.all(Array.from({ length: 10 }, () => taskCreatedRecord()));
     await produce(kafka, TOPICS.tasks, records);

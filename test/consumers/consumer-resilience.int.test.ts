@@ -32,7 +32,7 @@ describe('consumer resilience', () => {
   });
 
   it('applies each side effect exactly once across a SIGKILL mid-run', async () => {
-    const groupId = `audit-crash-${randomUUID()}`;
+    const groupId = `audit-log-cg-crash-${randomUUID()}`;
     await groupAtLatest(kafka, groupId, auditLogService.createHandler({} as never).topics);
     // One after another: the first resolves the schema id, the rest use the cached one (a thousand
     // concurrent first lookups exhaust the registry's connection pool).

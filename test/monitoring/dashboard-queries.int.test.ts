@@ -91,7 +91,7 @@ describe('the Grafana dashboard against the local Prometheus', () => {
     const topics = Object.values(TOPICS);
     const offsets = await endOffsets(admin, topics);
     // New groups start at today's end of each topic, not at every other test's events.
-    for (const g of CONSUMER_GROUPS) await seedGroup(kafka, admin, `dashboard-${runId}-${g}`, offsets, topics);
+    for (const g of CONSUMER_GROUPS) await seedGroup(kafka, admin, `${g}-dashboard-${runId}`, offsets, topics);
     await admin.disconnect();
     services = ProductServices.forRun({
       repoRoot: cfg.repoRoot,
@@ -100,7 +100,7 @@ describe('the Grafana dashboard against the local Prometheus', () => {
       apiPort: 3000,
       jwtSecret,
       notifyUrl: 'http://127.0.0.1:9/unused',
-      groupIdOf: (g) => `dashboard-${runId}-${g}`,
+      groupIdOf: (g) => `${g}-dashboard-${runId}`,
       relay: 'ts',
       defaultMetricsPorts: true,
     });
