@@ -3,14 +3,7 @@
  * them (partitions, retention, configs, replication 3), consumers that never scale past the
  * partitions they can use, topic names in the ConfigMap, the Kafka cluster's durability settings.
  */
-import {
-  CONSUMED_TOPICS,
-  CONSUMER_GROUPS,
-  TOPICS,
-  topicSpecs,
-  type ConsumerGroup,
-  type EventTopic,
-} from '../../lib/topics.js';
+import { CONSUMED_TOPICS, CONSUMER_GROUPS, TOPICS, topicSpecs, type ConsumerGroup } from '../../lib/topics.js';
 import { finding, subjectOf, type Finding, type K8sObject } from './model.js';
 
 /** Replication factor of every topic (architecture: 3 in production; every render here is). */
