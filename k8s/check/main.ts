@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { CrdIndex, crdFiles } from './crds.js';
 import type { Finding, RenderResult } from './model.js';
 import { KUBE_VERSION, renderJobs } from './plan.js';
+import { checkAclFile } from './kafka-acls-file.js';
 import { checkConsumedTopics, checkDashboard, checkImages } from './policy-files.js';
 import { checkJob, type JobReport } from './run-checks.js';
 import { ensureToolchain, runRender } from './toolchain.js';
@@ -84,9 +85,9 @@ export function runCheck(args: string[]): Summary {
     }
   }
   if (!only) {
-    const files = [...checkImages(ROOT), ...checkDashboard(ROOT), ...checkConsumedTopics(ROOT)];
+    const files = [...checkImages(ROOT), ...checkDashboard(ROOT), ...checkConsumedTopics(ROOT), ...checkAclFile(ROOT)];
     console.log(
-      `  ${files.length ? '✗' : '✓'} ${'files'.padEnd(32)} images (COPY sources, entry points), dashboard (metrics), consumer topics (handlers)`,
+      `  ${files.length ? '✗' : '✓'} ${'files'.padEnd(32)} images (COPY sources, entry points), dashboard (metrics), consumer topics (handlers), Kafka ACLs (lib)`,
     );
     printFindings(files);
     summary.failures.push(...files.map((f) => `files: [${f.code}] ${f.subject}: ${f.message}`));

@@ -24,6 +24,7 @@ const STRIMZI_CRDS: Record<string, string> = {
   'kafkatopic.yaml': 'io.strimzi.api.kafka.model.topic.KafkaTopic',
   'kafkaconnect.yaml': 'io.strimzi.api.kafka.model.connect.KafkaConnect',
   'kafkaconnector.yaml': 'io.strimzi.api.kafka.model.connector.KafkaConnector',
+  'kafkauser.yaml': 'io.strimzi.api.kafka.model.user.KafkaUser',
 };
 
 function run(cmd: string, args: string[], cwd = ROOT): void {

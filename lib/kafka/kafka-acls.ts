@@ -51,8 +51,8 @@ export function aclTable(): AclGrant[] {
   return [
     ...[...eventTopics, ...relayDlqs].map((t) => topic('relay', t, publish)),
     ...[...eventTopics, ...relayDlqs, HEARTBEAT_TOPIC].map((t) => topic('connect', t, publish)),
-    // Connect's own configs/offsets/status topics and its worker group.
-    topic('connect', '_connect-', ['All'], true),
+    // Connect's own configs/offsets/status topics (`todo-connect-*`) and its worker group.
+    topic('connect', 'todo-connect-', ['All'], true),
     group('connect', 'todo-connect', ['Read', 'Describe']),
     ...CONSUMER_GROUPS.flatMap((g) => [
       ...CONSUMED_TOPICS[g].map((t) => topic(g, t, ['Read', 'Describe'])),

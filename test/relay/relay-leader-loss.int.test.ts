@@ -33,8 +33,6 @@ import { waitFor } from '../helpers/wait-for.js';
 const cfg = stackConfig();
 const nodes = kafkaNodeServices(cfg);
 const TASK_PARTITIONS = 6;
-const t0 = Date.now();
-const step = (m: string) => process.stderr.write(`[leader-loss +${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
 
 /** One real TaskCreated per key (the key is the task's id, as consumers check). */
 async function payloadsFor(keys: string[]): Promise<Map<string, Buffer>> {
@@ -141,13 +139,11 @@ describe('Kafka node loss (three nodes)', () => {
     // The partition of the first key is being written; kill its leader once publishing is under way.
     const partition = partitionForKey(keys[0]!, TASK_PARTITIONS);
     await waitFor(() => collector.records.some((r) => r.key === keys[0]), { what: 'publishing to be under way' });
-    step('const leader = await leaderOf(partition)');
     const leader = await leaderOf(partition);
     const victim = nodes[leader - 1]!;
     expect(victim.isRunning()).toBe(true);
     await victim.kill();
     await waitFor(async () => !victim.isRunning(), { what: `node ${leader} to die` });
-    step('const publishedAtKill = collector.record');
     const publishedAtKill = collector.records.length;
 
     // Leadership moves to a surviving replica and publishing goes on while the node is down.
@@ -155,14 +151,11 @@ describe('Kafka node loss (three nodes)', () => {
       timeoutMs: 30_000,
       what: 'a new leader for the partition',
     });
-    step('leader moved');
     await waitFor(() => collector.records.length > publishedAtKill + keys.length, {
       timeoutMs: 60_000,
       what: 'events published while the node is down',
     });
     expect(victim.isRunning()).toBe(false);
-
-    step('await writer.stop();');
     await writer.stop();
     await ensureStack(() => undefined);
     // Judged from a fresh read of the topic once the relay has drained: a live consumer may itself
@@ -181,11 +174,8 @@ describe('Kafka node loss (three nodes)', () => {
       const missing = missingEvents(writer.written, reread.records);
       throw new Error(`${err.message}: ${missing.length} missing, e.g. ${JSON.stringify(missing.slice(0, 3))}`);
     });
-    step(`live collector missed ${missingEvents(writer.written, collector.records).length}`);
     expect(orderViolations(reread.records, new Set(keys))).toEqual([]);
     expect(collector.records.filter((r) => r.topic !== TOPICS.tasks)).toEqual([]);
-
-    step('// The consumer, never restarted');
     // The consumer, never restarted, applied each event exactly once.
     const ids = writer.written.map((w) => w.eventId);
     await waitFor(
@@ -201,9 +191,8 @@ describe('Kafka node loss (three nodes)', () => {
       [ids],
     );
     expect(doubled.rows).toEqual([]);
-    step('expect(relay.isActive()).toBe(true);\n  }');
     expect(relay.isActive()).toBe(true);
-  });
+  }, 300_000);
 
   it('with two of three nodes down publishes nothing and loses, skips and dead-letters nothing, then catches up', async () => {
     const keys: string[] = Array.from({ length: 40 }, () => randomUUID());
@@ -215,7 +204,6 @@ describe('Kafka node loss (three nodes)', () => {
     collectors.push(collector);
 
     const [first, second, third] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
-    step('await Promise.all([first.kill(), second.');
     await Promise.all([first.kill(), second.kill()]);
     await waitFor(async () => !first.isRunning() && !second.isRunning(), { what: 'two nodes to die' });
     expect(third.isRunning()).toBe(true);
@@ -229,25 +217,24 @@ describe('Kafka node loss (three nodes)', () => {
     expect(collector.records.filter((r) => keys.includes(r.key ?? ''))).toEqual([]);
     const deadWhileDown = await pool.query('select count(*)::int as n from outbox_dead_letters');
     expect(deadWhileDown.rows[0].n).toBe(0);
-
-    step('// One node back');
     // One node back: a quorum and two in-sync replicas again.
     await first.start();
-    await waitFor(() => missingEvents(written, collector.records).length === 0, {
+    await waitFor(async () => (await waitingRows(pool, keys)) === 0, {
       timeoutMs: 180_000,
-      intervalMs: 500,
-      what: 'every event once a second node is back',
+      intervalMs: 1000,
+      what: 'the outbox drained once a second node is back',
     });
-    expect(
-      orderViolations(
-        collector.records.filter((r) => r.topic === TOPICS.tasks),
-        new Set(keys),
-      ),
-    ).toEqual([]);
+    const reread = await new TopicCollector(testKafka('two-down-reread'), [TOPICS.tasks]).start(true);
+    collectors.push(reread);
+    await waitFor(() => missingEvents(written, reread.records).length === 0, {
+      timeoutMs: 60_000,
+      intervalMs: 500,
+      what: 'every event in Kafka',
+    });
+    expect(orderViolations(reread.records, new Set(keys))).toEqual([]);
     expect(collector.records.filter((r) => r.topic !== TOPICS.tasks)).toEqual([]);
     const dead = await pool.query('select count(*)::int as n from outbox_dead_letters');
     expect(dead.rows[0].n).toBe(0);
-    await waitFor(async () => (await waitingRows(pool, keys)) === 0, { what: 'the published rows deleted' });
     expect(relay.isActive()).toBe(true);
-  });
+  }, 420_000);
 });

@@ -71,6 +71,16 @@ seccompProfile:
       key: {{ .Values.secrets.database.key }}
 {{- end -}}
 
+{{/* Kafka credentials of one principal (the argument): the Secret Strimzi's User Operator makes for
+     the KafkaUser of that name (todo-platform's kafka-users.yaml). */}}
+{{- define "todo.kafkaUserEnv" -}}
+- { name: KAFKA_SASL_MECHANISM, value: scram-sha-512 }
+- { name: KAFKA_SASL_USERNAME, value: {{ . | quote }} }
+- name: KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef: { name: {{ . | quote }}, key: password }
+{{- end -}}
+
 {{/* Connection settings, inline: hook Jobs run before the release's ConfigMap exists. */}}
 {{- define "todo.connectionEnv" -}}
 - name: KAFKA_BROKERS
