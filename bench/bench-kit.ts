@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { pino, type Logger } from 'pino';
 import { connectionConfig } from '../lib/env.js';
+import { createKafka } from '../lib/kafka/kafka-client.js';
+import { TOPICS } from '../lib/topics.js';
 import { migrate } from '../scripts/migrate.js';
 
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -59,6 +61,33 @@ export interface MachineInfo {
   node: string;
   platform: string;
   postgres?: Record<string, string>;
+  /** The Kafka cluster the figures come from: node count and the event topic's replication. */
+  topology?: KafkaTopology;
+}
+
+export interface KafkaTopology {
+  kafkaNodes: number;
+  replicationFactor: number;
+}
+
+/** How many Kafka nodes answer, and how many replicas the task topic's partitions have. */
+export async function kafkaTopology(): Promise<KafkaTopology | undefined> {
+  const admin = createKafka({
+    brokers: connectionConfig().kafkaBrokers,
+    clientId: 'bench-topology',
+    principal: 'admin',
+    quiet: true,
+  }).admin();
+  try {
+    await admin.connect();
+    const { brokers } = await admin.describeCluster();
+    const meta = await admin.fetchTopicMetadata({ topics: [TOPICS.tasks] });
+    return { kafkaNodes: brokers.length, replicationFactor: meta.topics[0]?.partitions[0]?.replicas.length ?? 0 };
+  } catch {
+    return undefined;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 /** The machine, and the PostgreSQL settings that move commit-bound figures the most. */
@@ -70,6 +99,7 @@ export async function machineInfo(databaseUrl?: string): Promise<MachineInfo> {
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     platform: `${os.platform()} ${os.release()}`,
+    topology: await kafkaTopology(),
   };
   if (databaseUrl) {
     const c = new pg.Client({ connectionString: databaseUrl });
@@ -116,7 +146,9 @@ export function writeResult(name: string, result: object): string {
   mkdirSync(dir, { recursive: true });
   // Colons are legal on Linux but not in every checkout a result file may be copied to.
   const file = path.join(dir, `${name}-${new Date().toISOString().replace(/:/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  // Every result file says which Kafka topology it ran on, at its top level.
+  const topology = (result as { machine?: MachineInfo }).machine?.topology;
+  writeFileSync(file, `${JSON.stringify(topology ? { topology, ...result } : result, null, 2)}\n`);
   console.log(`\nresult written to ${path.relative(REPO_ROOT, file)}`);
   console.log(JSON.stringify(result));
   return file;

@@ -96,9 +96,10 @@ function markdown(summary: ReturnType<typeof summarize>): string {
     memoryGiB?: number;
     node?: string;
     postgres?: { server_version?: string };
+    topology?: { kafkaNodes: number; replicationFactor: number };
   };
   const lines = [
-    `Run ${summary.at}${summary.quick ? ' (quick)' : ''} on ${m.cores} cores ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${m.postgres?.server_version ?? '?'}; every part of the stack on this one machine.`,
+    `Run ${summary.at}${summary.quick ? ' (quick)' : ''} on ${m.cores} cores ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${m.postgres?.server_version ?? '?'}; every part of the stack on this one machine; Kafka: ${m.topology ? `${m.topology.kafkaNodes} node(s), replication ${m.topology.replicationFactor}` : 'topology unknown'}.`,
     '',
     '| figure | ours (TS relay) | Debezium | ratio | goal |',
     '|---|---|---|---|---|',
@@ -148,6 +149,7 @@ function summarize(at: string, api: ApiOutput, relay: RelayOutput, cons: Consume
     at,
     quick,
     machine: relay.machine,
+    topology: relay.machine.topology,
     relays: { ts, debezium },
     ratios,
     api: {

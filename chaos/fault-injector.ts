@@ -1,7 +1,9 @@
 /**
  * The fault injector: at random moments, one fault of a random kind, one at a time — SIGKILL and
- * restart of the API, the relay (Kafka Connect with RELAY=debezium), each consumer service and the
- * Kafka broker, and a 1–3 s pause of PostgreSQL. Kinds are drawn as shuffled rounds of all kinds
+ * restart of the API, the relay (Kafka Connect with RELAY=debezium) and each consumer service; on
+ * Kafka, a SIGKILL of the leader of a partition being written and, while it is still down, of a
+ * second node (no quorum, too few in-sync replicas: writes stop), then both restarted; and a 1–3 s
+ * pause of PostgreSQL. Kinds are drawn as shuffled rounds of all kinds
  * (a "bag"), so every kind lands early and about equally often, yet order and timing are random.
  * A fault ends when its service is back (Kafka: ready again), so two faults never overlap by
  * accident; the gap before the next one is random around `meanGapMs`.
@@ -9,11 +11,13 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectService } from '../scripts/stack/jvm-services.js';
-import { kafkaService } from '../scripts/stack/kafka-nodes.js';
+import { createKafka } from '../lib/kafka/kafka-client.js';
+import { connectionConfig } from '../lib/env.js';
+import { kafkaNodeName, kafkaNodeServices, kafkaService } from '../scripts/stack/kafka-nodes.js';
 import { waitUntil } from '../scripts/stack/processes.js';
 import { stackConfig, stackDatabaseUrl } from '../scripts/stack/stack-config.js';
 import type { StackService } from '../scripts/stack/stack-service.js';
-import { CONSUMER_GROUPS } from '../lib/topics.js';
+import { CONSUMER_GROUPS, TOPICS } from '../lib/topics.js';
 import { pausePostgres } from './postgres-pause.js';
 import type { ProductServices, ServiceName } from './product-services.js';
 import type { Random } from './random.js';
@@ -49,6 +53,11 @@ export function faultKinds(relay: 'ts' | 'debezium'): FaultKind[] {
 async function restartJvm(service: StackService, downMs: number): Promise<void> {
   await service.kill();
   await sleep(downMs);
+  await startAndWait(service);
+}
+
+/** Starts a stack service in a child process (start-stack-service.ts) and waits until it is ready. */
+async function startAndWait(service: StackService): Promise<void> {
   const starter = spawn(process.execPath, ['--import', 'tsx', 'chaos/start-stack-service.ts', service.name], {
     cwd: stackConfig().repoRoot,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -123,14 +132,57 @@ export class FaultInjector {
     }
   }
 
+  /**
+   * SIGKILLs the leader of a partition of the task topic (every partition is written under the
+   * workload), then, after 1–4 s and while it is still down, a second node: the cluster loses its
+   * controller quorum and every partition its second in-sync replica, so producers wait. Both come
+   * back after `downMs`. With one node, that node is the leader and the whole of Kafka.
+   */
+  private async killKafkaNodes(downMs: number): Promise<void> {
+    const cfg = stackConfig();
+    const nodes = kafkaNodeServices(cfg);
+    const partition = this.o.random.int(6);
+    const leader = await leaderOf(TOPICS.tasks, partition).catch(() => 1);
+    const first = nodes.find((n) => n.name === kafkaNodeName(leader)) ?? nodes[0]!;
+    await first.kill();
+    this.o.log(`SIGKILL ${first.name}, leader of ${TOPICS.tasks}/${partition}`);
+    if (nodes.length > 1) {
+      await sleep(this.o.random.between(1000, 4000));
+      const others = nodes.filter((n) => n !== first);
+      const second = others[this.o.random.int(others.length)]!;
+      await second.kill();
+      this.o.log(`SIGKILL ${second.name} while ${first.name} is down`);
+    }
+    await sleep(downMs);
+    await startAndWait(kafkaService(cfg));
+  }
+
   private async inject(kind: FaultKind): Promise<void> {
     const { services, random } = this.o;
     const downMs = random.between(100, 1500);
     const cfg = stackConfig();
-    if (kind === 'kafka') return restartJvm(kafkaService(cfg), downMs);
+    if (kind === 'kafka') return this.killKafkaNodes(downMs);
     if (kind === 'connect') return restartJvm(connectService(cfg), downMs);
     if (kind === 'postgres-pause') return pausePostgres(stackDatabaseUrl(cfg, 'postgres'), random.between(1000, 3000));
     const name = (kind.startsWith('consumer:') ? kind.slice('consumer:'.length) : kind) as ServiceName;
     await services.crash(name, downMs);
+  }
+}
+
+/** The node leading `topic`/`partition` now. */
+async function leaderOf(topic: string, partition: number): Promise<number> {
+  const admin = createKafka({
+    brokers: connectionConfig().kafkaBrokers,
+    clientId: 'chaos-leader',
+    principal: 'admin',
+    quiet: true,
+    retries: 1,
+  }).admin();
+  await admin.connect();
+  try {
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+    return meta.topics[0]!.partitions.find((p) => p.partitionId === partition)!.leader;
+  } finally {
+    await admin.disconnect();
   }
 }
