@@ -23,6 +23,7 @@ import { kafkaNodeServices } from '../../scripts/stack/kafka-nodes.js';
 import { stackConfig } from '../../scripts/stack/stack-config.js';
 import { ensureStack } from '../../scripts/stack/stack.js';
 import { createTestDatabase, type TestDatabase } from '../../scripts/test-database.js';
+import { groupAtLatest } from '../helpers/consumer-process.js';
 import { missingEvents, orderViolations } from '../helpers/event-checks.js';
 import { TopicCollector, testKafka } from '../helpers/kafka.js';
 import { insertOutboxRow, type WrittenRow } from '../helpers/outbox-writer.js';
@@ -112,7 +113,14 @@ describe('Kafka node loss (three nodes)', () => {
     pool = new pg.Pool({ connectionString: database.url, max: 4 });
     relay = await startTestRelay(database.url);
     await waitFor(() => relay.isActive(), { what: 'relay to become active' });
-    audit = await startTestConsumer(auditLogService, database.url);
+    // The group starts at offsets committed now, not at whatever is latest once it has joined.
+    const kafkaGroupId = `audit-log-cg-test-${randomUUID()}`;
+    await groupAtLatest(
+      testKafka('leader-loss-group'),
+      kafkaGroupId,
+      auditLogService.createHandler({} as never).topics,
+    );
+    audit = await startTestConsumer(auditLogService, database.url, { kafkaGroupId });
   });
 
   afterAll(async () => {

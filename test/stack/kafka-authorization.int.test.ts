@@ -85,10 +85,15 @@ describe('Kafka authentication and authorization', () => {
 
   /** What happens to a consumer of `groupId` on `topic` as `principal`: it joins, or the error it stops with. */
   async function consumerOutcome(principal: KafkaPrincipal, groupId: string, topic: string): Promise<unknown> {
-    const consumer = clientAs(principal).consumer({ groupId, retry: { retries: 0 } });
+    // No restart after the crash: the refusal is the outcome, and nothing may run on after the test.
+    const consumer = clientAs(principal).consumer({
+      groupId,
+      retry: { retries: 0, restartOnFailure: async () => false },
+    });
     const settled = new Promise<unknown>((resolve) => {
       consumer.on(consumer.events.CRASH, (e: { payload: { error: unknown } }) => resolve(e.payload.error));
-      consumer.on(consumer.events.GROUP_JOIN, () => resolve('joined'));
+      // Joined and fetching: stopping earlier leaves kafkajs's offset lookups running past the test.
+      consumer.on(consumer.events.FETCH_START, () => resolve('joined'));
     });
     try {
       await consumer.connect();
@@ -102,6 +107,7 @@ describe('Kafka authentication and authorization', () => {
         );
       return await Promise.race([settled, started]);
     } finally {
+      await consumer.stop().catch(() => undefined);
       await consumer.disconnect().catch(() => undefined);
     }
   }
