@@ -5,12 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { EventCodec } from '../../lib/avro/event-codec.js';
 import { connectionConfig } from '../../lib/env.js';
 import { createKafka } from '../../lib/kafka/kafka-client.js';
 import type { KafkaPrincipal } from '../../lib/kafka/kafka-credentials.js';
 import { TOPICS } from '../../lib/topics.js';
 import { TopicCollector, testKafka } from '../helpers/kafka.js';
+import { taskCreatedRecord } from '../helpers/task-records.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const brokers = connectionConfig().kafkaBrokers;
@@ -19,35 +19,11 @@ function clientAs(principal: KafkaPrincipal): Kafka {
   return createKafka({ brokers, clientId: `authz-${principal}`, principal, quiet: true, retries: 2 });
 }
 
-async function taskCreated(id: string): Promise<Buffer> {
-  return EventCodec.forUrl(connectionConfig().schemaRegistryUrl).encode('TaskCreated', {
-    id,
-    user_id: 'authz-test',
-    title: 'authorization check',
-    description: null,
-    created_at: Date.now(),
-    due_date: null,
-    priority: null,
-    tags: [],
-    is_recurring_template: false,
-    recurrence_pattern: null,
-    template_id: null,
-    occurrence_at: null,
-    reminder_lead_minutes: null,
-  });
-}
-
-async function produceAs(kafka: Kafka, topic: string, key: string, value: Buffer): Promise<void> {
+async function produceAs(kafka: Kafka, topic: string, key: string): Promise<void> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: [
-        { key, value, headers: { 'event-id': randomUUID(), 'event-type': 'TaskCreated', 'user-id': 'authz-test' } },
-      ],
-    });
+    await producer.send({ topic, acks: -1, messages: [await taskCreatedRecord(key)] });
   } finally {
     await producer.disconnect();
   }
@@ -56,7 +32,7 @@ async function produceAs(kafka: Kafka, topic: string, key: string, value: Buffer
 describe('Kafka authentication and authorization', () => {
   it("refuses a consumer group's principal writing an event topic", async () => {
     const id = randomUUID();
-    await expect(produceAs(clientAs('audit-log-cg'), TOPICS.tasks, id, await taskCreated(id))).rejects.toMatchObject({
+    await expect(produceAs(clientAs('audit-log-cg'), TOPICS.tasks, id)).rejects.toMatchObject({
       type: 'TOPIC_AUTHORIZATION_FAILED',
     });
   });
@@ -127,7 +103,7 @@ describe('Kafka authentication and authorization', () => {
     const collector = await new TopicCollector(testKafka('authz-relay'), [TOPICS.tasks]).start(false);
     try {
       const id = randomUUID();
-      await produceAs(clientAs('relay'), TOPICS.tasks, id, await taskCreated(id));
+      await produceAs(clientAs('relay'), TOPICS.tasks, id);
       await waitFor(() => collector.records.some((r) => r.key === id), { what: "the relay's record" });
     } finally {
       await collector.stop();
