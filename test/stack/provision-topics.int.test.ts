@@ -5,6 +5,7 @@ import { provisionTopics } from '../../lib/kafka/provision-topics.js';
 import { provisionAllTopics } from '../../scripts/provision-topics.js';
 import { topicSpecs, TOPICS } from '../../lib/topics.js';
 import { testKafka } from '../helpers/kafka.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const { ConfigResourceTypes } = kafkajs;
 
@@ -67,10 +68,24 @@ describe('topic provisioning', () => {
         },
       ],
     });
-    expect((await configOf(TOPICS.reminders))['retention.ms']).toBe('1000');
-    const report = await provisionAllTopics();
+    // KRaft brokers apply config changes from the metadata log a moment apart, and each admin request
+    // may land on a different broker: wait until the change is seen, and let provisioning retry a read
+    // that was still stale, before judging what it corrected.
+    await waitFor(async () => (await configOf(TOPICS.reminders))['retention.ms'] === '1000', {
+      what: 'hand-set retention visible',
+    });
+    const report = await waitFor(
+      async () => {
+        const r = await provisionAllTopics();
+        return r.configsCorrected.length > 0 && r;
+      },
+      { what: 'provisioning to notice the hand-set retention' },
+    );
     expect(report.configsCorrected).toEqual([TOPICS.reminders]);
-    expect((await configOf(TOPICS.reminders))['retention.ms']).toBe(String(3 * 24 * 3600 * 1000));
+    await waitFor(
+      async () => (await configOf(TOPICS.reminders))['retention.ms'] === String(3 * 24 * 3600 * 1000),
+      { what: 'retention put back' },
+    );
   });
 
   it('reports and corrects replication settings that drifted: replicas, min.insync.replicas, unclean election', async () => {
@@ -96,11 +111,15 @@ describe('topic provisioning', () => {
       const report = await provisionTopics(admin, [spec]);
       expect(report.configsCorrected).toEqual([spec.name]);
       expect(report.replicationRaised).toEqual(rf > 1 ? [spec.name] : []);
-      const cfg = await configOf(spec.name);
-      expect([cfg['min.insync.replicas'], cfg['unclean.leader.election.enable']]).toEqual([
-        String(Math.min(2, rf)),
-        'false',
-      ]);
+      const wanted = [String(Math.min(2, rf)), 'false'];
+      const seen = async () => {
+        const cfg = await configOf(spec.name);
+        return [cfg['min.insync.replicas'], cfg['unclean.leader.election.enable']];
+      };
+      await waitFor(async () => JSON.stringify(await seen()) === JSON.stringify(wanted), { timeoutMs: 10_000 }).catch(
+        () => undefined,
+      );
+      expect(await seen()).toEqual(wanted);
       // The reassignment completes in the background: every partition ends with rf replicas in sync.
       const deadline = Date.now() + 60_000;
       let isr: number[] = [];
