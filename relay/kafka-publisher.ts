@@ -5,6 +5,13 @@
  * lib/kafka/record-encoder.ts (kafkajs's bytes, a fraction of its CPU). Errors are sorted into:
  * poison (the broker refuses the record itself: retrying cannot help), a broken producer session
  * (recreate the producers), and transient (everything else, retried forever by the caller).
+ *
+ * Every partition a send was asked to write must be in its acknowledgement. kafkajs 2.2 retries a
+ * multi-broker send only towards brokers that have not answered yet: a partition whose leader
+ * died mid-send and moved to a broker that had already answered for other partitions is never
+ * sent, and the send still resolves (sendMessages.js keys its responses by broker). Found by
+ * test/relay/relay-leader-loss: 11 acknowledged-looking records missing after a leader SIGKILL.
+ * Such a send counts as failed, so the relay publishes the rows again (a duplicate, never a gap).
  */
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { createKafka } from '../lib/kafka/kafka-client.js';
@@ -19,6 +26,8 @@ const POISON_TYPES = new Set([
   'INVALID_TIMESTAMP',
 ]);
 const SESSION_TYPES = new Set([
+  // Ours (PartitionsNotAcknowledgedError): start fresh producer sessions before publishing again.
+  'PARTITIONS_NOT_ACKNOWLEDGED',
   'OUT_OF_ORDER_SEQUENCE_NUMBER',
   'UNKNOWN_PRODUCER_ID',
   'INVALID_PRODUCER_EPOCH',
@@ -42,6 +51,24 @@ export function classifyPublishError(err: unknown): PublishErrorKind {
   if (t && POISON_TYPES.has(t)) return 'poison';
   if (t && SESSION_TYPES.has(t)) return 'session';
   return 'transient';
+}
+
+/** A send resolved without an acknowledgement for some partition it was asked to write. */
+export class PartitionsNotAcknowledgedError extends Error {
+  readonly type = 'PARTITIONS_NOT_ACKNOWLEDGED';
+  constructor(readonly missing: string[]) {
+    super(`Kafka acknowledged the send without partition(s) ${missing.join(', ')}: publishing again`);
+    this.name = 'PartitionsNotAcknowledgedError';
+  }
+}
+
+/** `topic:partition` of each partition the send asked for and no acknowledgement names (error-free). */
+export function unacknowledged(
+  asked: ReadonlySet<string>,
+  acks: readonly { topicName: string; partition: number; errorCode: number }[],
+): string[] {
+  const acked = new Set(acks.filter((a) => a.errorCode === 0).map((a) => `${a.topicName}:${a.partition}`));
+  return [...asked].filter((tp) => !acked.has(tp)).sort();
 }
 
 export function recordOf(row: OutboxRow): Message {
@@ -68,6 +95,8 @@ export function recordOf(row: OutboxRow): Message {
 export class KafkaPublisher {
   private readonly kafka: Kafka;
   private producers: (Promise<Producer> | undefined)[];
+  /** Per lane, the `topic:partition`s its partitioner chose for the send in flight (one at a time per lane). */
+  private readonly asked: Set<string>[];
 
   constructor(
     brokers: string[],
@@ -76,6 +105,7 @@ export class KafkaPublisher {
   ) {
     this.kafka = createKafka({ brokers, clientId, principal: 'relay', retries: 3 });
     this.producers = new Array(lanes).fill(undefined);
+    this.asked = Array.from({ length: lanes }, () => new Set());
   }
 
   private connected(lane: number): Promise<Producer> {
@@ -86,7 +116,15 @@ export class KafkaPublisher {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       // The Java client's murmur2 partitioning: the same key lands on the same partition as with Debezium.
-      createPartitioner: keyPartitioner,
+      // Each choice is noted, so the acknowledgement can be checked against it.
+      createPartitioner: () => {
+        const partition = keyPartitioner();
+        return (args) => {
+          const p = partition(args);
+          this.asked[lane]!.add(`${args.topic}:${p}`);
+          return p;
+        };
+      },
     });
     const connecting = p.connect().then(() => p);
     // A failed connect is forgotten, so the next publish tries again.
@@ -109,10 +147,14 @@ export class KafkaPublisher {
     const sends = byLane.map(async (byTopic, lane) => {
       if (byTopic.size === 0) return;
       const producer = await this.connected(lane);
-      await producer.sendBatch({
+      const asked = this.asked[lane]!;
+      asked.clear();
+      const acks = await producer.sendBatch({
         acks: -1,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
+      const missing = unacknowledged(asked, acks);
+      if (missing.length > 0) throw new PartitionsNotAcknowledgedError(missing);
     });
     // Every lane settles before the batch counts as failed: no send is left running into the retry.
     const results = await Promise.allSettled(sends);
