@@ -87,7 +87,7 @@ const P = {
   writerConnections: Number(argValue('--writer-connections') ?? 8),
 };
 const GOALS = {
-  minDrainPerS: 20_000,
+  minDrainPerS: 50_000,
   minDrainRatioTsOverDebezium: 2,
   maxSteadyP99Ms: 100,
   maxP99RatioTsOverDebezium: 0.5,
