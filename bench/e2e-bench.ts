@@ -400,12 +400,18 @@ async function main(): Promise<void> {
     for (const group of CONSUMER_GROUPS as readonly ConsumerGroup[]) {
       const groupId = `${group}-bench-e2e-${runId}`;
       for (const topic of Object.values(TOPICS)) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        await admin.setOffsets({
-          groupId,
-          topic,
-          partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
-        });
+        // A leadership move (a node restarted by a test, a preferred-leader election) answers NOT_LEADER once.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const ends = await admin.fetchTopicOffsets(topic);
+            const partitions = ends.map((p) => ({ partition: p.partition, offset: p.high }));
+            await admin.setOffsets({ groupId, topic, partitions });
+            break;
+          } catch (err) {
+            if (attempt >= 5) throw err;
+            await sleep(1_000);
+          }
+        }
       }
       children.push(
         spawnBenchChild(group, 'consumers/main.ts', [group], {
@@ -427,7 +433,16 @@ async function main(): Promise<void> {
     );
     for (const u of users) {
       const s = new UserStream(u.userId, u.token);
-      await s.open(api.port);
+      // 503 until the API's live feed has joined its consumer group.
+      for (let deadline = Date.now() + 60_000; ;) {
+        try {
+          await s.open(api.port);
+          break;
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          await sleep(500);
+        }
+      }
       streams.push(s);
     }
     const results: Record<string, Record<string, RateFigures>> = {};
