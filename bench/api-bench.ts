@@ -29,6 +29,7 @@ import {
   procSnapshot,
   progress,
   resetTables,
+  runBenchMain,
   sleep,
   summarize,
   writeResult,
@@ -527,10 +528,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchMain(main);

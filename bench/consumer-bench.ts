@@ -44,6 +44,7 @@ import {
   printTable,
   procSnapshot,
   progress,
+  runBenchMain,
   sleep,
   writeResult,
   type ProcSnapshot,
@@ -491,10 +492,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchMain(main);

@@ -29,6 +29,7 @@ import { devJwtSecret } from '../scripts/dev-secrets.js';
 import { prepareAll } from '../scripts/prepare.js';
 import { spawnBenchChild, startApi, type BenchChild } from './bench-child.js';
 import {
+  argValue,
   busyBeforeStart,
   databaseUrl,
   freshDatabase,
@@ -36,6 +37,7 @@ import {
   machineInfo,
   printTable,
   progress,
+  runBenchMain,
   sleep,
   summarize,
   writeResult,
@@ -45,10 +47,6 @@ import { HttpTarget } from './http-load.js';
 import { TopicLog, type Offsets } from './topic-log.js';
 
 const quick = isQuick();
-const argValue = (name: string): string | undefined => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
 const RATES = (argValue('--rates') ?? '10,100,200,500,1000').split(',').map(Number);
 if (RATES.some((r) => !Number.isInteger(r) || r < 1)) throw new Error('--rates takes whole writes/s, comma-separated');
 const RELAYS = ((): ('ts' | 'debezium')[] => {
@@ -533,10 +531,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchMain(main);

@@ -28,6 +28,7 @@ import pg from 'pg';
 import { connectionConfig } from '../lib/env.js';
 import { createKafka } from '../lib/kafka/kafka-client.js';
 import {
+  argValue,
   busiestSince,
   busyBeforeStart,
   cpuMark,
@@ -43,6 +44,7 @@ import {
   procSnapshot,
   progress,
   resetTables,
+  runBenchMain,
   summarize,
   writeResult,
   type LatencySummary,
@@ -54,10 +56,6 @@ import { BENCH_TOPIC, TopicLog, type TopicRecord } from './topic-log.js';
 
 const quick = isQuick();
 const notifyStudy = process.argv.includes('--notify-study');
-const argValue = (name: string): string | undefined => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
 /** `--debezium-set key=value`, repeatable: connector properties on top of the tuned profile. */
 function debeziumSets(): Record<string, string> {
   const out: Record<string, string> = {};
@@ -640,10 +638,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchMain(main);
