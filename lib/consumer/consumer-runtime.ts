@@ -36,16 +36,15 @@ import { Prisma } from '@prisma/client';
 import type { Batch, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type pg from 'pg';
 import type { EventCodec } from '../avro/event-codec.js';
-import { isDatabaseUnavailable } from '../db/prisma.js';
 import { inSqlTransaction } from '../db/sql-tx.js';
-import { isRetriable } from '../errors.js';
+import { isRetriable, PoisonEventError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ConsumerGroup } from '../topics.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import type { ConsumedEvent, EventHandler, HandlerContext } from './consumed-event.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
 import { publishDeadLetter } from './dead-letter.js';
-import { decodeEvent, PoisonEventError } from './event-decoder.js';
+import { decodeEvent } from './event-decoder.js';
 
 export interface ConsumerRuntimeDeps {
   group: ConsumerGroup;
@@ -73,32 +72,6 @@ export interface ConsumerRuntimeDeps {
   kafkaGroupId?: string;
   /** How long the broker waits for a silent member before rebalancing its partitions away. */
   sessionTimeoutMs?: number;
-}
-
-// SQLSTATE classes 08 (connection), 53 (resources), 57 (operator intervention: shutdown, restart),
-// 58 (system); plus serialization failures, deadlocks, lock timeouts and a missing database.
-const TRANSIENT_PG_CODES = new Set(['40001', '40P01', '55P03', '3D000']);
-const TRANSIENT_PG_CLASSES = new Set(['08', '53', '57', '58']);
-// Prisma: P1xxx are connection-level (unreachable, timed out, database missing); P2024 pool
-// timeout, P2028 transaction API error, P2034 write conflict.
-const TRANSIENT_PRISMA_CODES = new Set(['P2024', 'P2028', 'P2034']);
-
-/** An error that says "try again later", not "this event is wrong". */
-export function isTransient(err: unknown): boolean {
-  if (isRetriable(err) || isDatabaseUnavailable(err)) return true;
-  const code = (err as { code?: string }).code;
-  if (
-    code &&
-    (TRANSIENT_PG_CODES.has(code) ||
-      TRANSIENT_PG_CLASSES.has(code.slice(0, 2)) ||
-      TRANSIENT_PRISMA_CODES.has(code) ||
-      /^P1\d{3}$/.test(code))
-  ) {
-    return true;
-  }
-  if ((err as Error)?.name === 'PrismaClientInitializationError') return true;
-  const cause = (err as { cause?: unknown }).cause;
-  return cause ? isTransient(cause) : false;
 }
 
 type Outcome = 'processed' | 'duplicate';
@@ -283,7 +256,7 @@ export class ConsumerRuntime {
           await this.deadLetter(topic, partition, message, 0, error);
           return true;
         }
-        if (isTransient(error)) {
+        if (isRetriable(error)) {
           outageAttempt++;
           metrics.retried.inc({ group, cause: 'transient' });
           const wait = backoffDelay(outageAttempt, this.d.outageRetry);
