@@ -1,5 +1,6 @@
 /** The relay's SQL against the outbox: read a batch, delete what Kafka acknowledged, dead-letter. */
 import type pg from 'pg';
+import { inTransaction } from '../lib/db/sql-tx.js';
 
 export interface OutboxRow {
   id: string;
@@ -17,22 +18,6 @@ export interface OutboxRow {
 }
 
 type Queryable = pg.Pool | pg.PoolClient | pg.Client;
-
-/** Runs `fn` in one transaction on a pooled connection: commit on success, rollback on error. */
-export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  try {
-    await c.query('begin');
-    const result = await fn(c);
-    await c.query('commit');
-    return result;
-  } catch (err) {
-    await c.query('rollback').catch(() => undefined);
-    throw err;
-  } finally {
-    c.release();
-  }
-}
 
 /** An outbox row as selected with the column names of the table (ids and versions as text). */
 export function outboxRowOf(r: Record<string, unknown>): OutboxRow {
