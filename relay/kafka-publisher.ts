@@ -11,7 +11,7 @@ import { kafkaRefusal } from '../lib/errors.js';
 import { deadLetterHeaders } from '../lib/kafka/dead-letter-headers.js';
 import { createKafka } from '../lib/kafka/kafka-client.js';
 import { keyPartitioner, murmur2 } from './key-partitioner.js';
-import type { OutboxRow } from './outbox-store.js';
+import { recordOf, type OutboxRow } from '../lib/outbox/outbox-row.js';
 
 export type PublishErrorKind = 'poison' | 'session' | 'transient';
 
@@ -23,21 +23,6 @@ export type PublishErrorKind = 'poison' | 'session' | 'transient';
 export function classifyPublishError(err: unknown): PublishErrorKind {
   const refusal = kafkaRefusal(err);
   return refusal === 'record' ? 'poison' : refusal === 'session' ? 'session' : 'transient';
-}
-
-export function recordOf(row: OutboxRow): Message {
-  return {
-    key: row.messageKey,
-    value: row.payload,
-    headers: {
-      'event-id': row.eventId,
-      'event-type': row.eventType,
-      'aggregate-version': row.aggregateVersion,
-      'occurred-at': row.occurredAt,
-      traceparent: row.traceparent,
-      'user-id': row.userId,
-    },
-  };
 }
 
 /**

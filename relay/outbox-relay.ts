@@ -31,7 +31,8 @@ import type pg from 'pg';
 import type { Logger } from '../lib/logger.js';
 import { kafkaErrorType } from '../lib/errors.js';
 import { classifyPublishError, type KafkaPublisher } from './kafka-publisher.js';
-import { deadLetterRow, deleteOutboxRows, fetchOutboxBatch, stalledWriters, type OutboxRow } from './outbox-store.js';
+import type { OutboxRow } from '../lib/outbox/outbox-row.js';
+import { deadLetterRow, deleteOutboxRows, fetchOutboxBatch, stalledWriters } from './outbox-store.js';
 import type { RelayMetrics } from './relay-metrics.js';
 
 export interface OutboxRelayDeps {

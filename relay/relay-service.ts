@@ -11,7 +11,7 @@ import type { RelayConfig } from './config.js';
 import { KafkaPublisher } from './kafka-publisher.js';
 import { LeaderLock } from './leader-lock.js';
 import { OutboxRelay } from './outbox-relay.js';
-import type { OutboxRow } from './outbox-store.js';
+import type { OutboxRow } from '../lib/outbox/outbox-row.js';
 import { RelayMetrics } from './relay-metrics.js';
 
 export interface RelayService {

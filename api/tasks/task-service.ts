@@ -10,12 +10,7 @@ import { Prisma, type Task } from '@prisma/client';
 import type { EventCodec } from '../../lib/avro/event-codec.js';
 import type { Db, Tx } from '../../lib/db/prisma.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
-import {
-  taskCompletedPayload,
-  taskCreatedPayload,
-  taskDeletedPayload,
-  taskUpdatedPayload,
-} from '../../lib/events/task-event-payloads.js';
+import { taskCompletedPayload, taskDeletedPayload, taskUpdatedPayload } from '../../lib/events/task-event-payloads.js';
 import {
   encodeOutboxEvent,
   outboxInsert,
@@ -25,7 +20,8 @@ import {
 import { formatRecurrencePattern, parseRecurrencePattern } from '../../lib/recurrence.js';
 import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from './task-input.js';
 import type { SqlTx } from '../../lib/db/sql-tx.js';
-import { insertTask, TASK_FIELDS, updateTask, type TaskChange } from './task-sql.js';
+import { insertTaskWithEvent, taskCreatedEvent } from '../../lib/tasks/create-task.js';
+import { TASK_FIELDS, updateTask, type TaskChange } from '../../lib/tasks/task-sql.js';
 
 /** Who is acting and the trace their events carry. */
 export interface ActorContext {
@@ -106,21 +102,9 @@ export class TaskService {
       createdAt: now,
       updatedAt: now,
     };
-    const event = await this.encode({
-      eventType: 'TaskCreated',
-      key: task.id,
-      aggregateVersion: task.version,
-      userId: ctx.userId,
-      traceparent: ctx.traceparent,
-      payload: taskCreatedPayload(task, instanceOf?.occurrenceAt ?? null),
-      occurredAt: task.createdAt,
-    });
-    if (!event) {
-      await sql.execute(insertTask(task));
-      return task;
-    }
-    await sql.execute(Prisma.sql`with task as (${insertTask(task)}) ${outboxInsert(event)}`);
-    this.deps.onEventWritten?.(event.eventType);
+    const event = await this.encode(taskCreatedEvent(task, ctx.traceparent, instanceOf?.occurrenceAt ?? null));
+    await insertTaskWithEvent(sql, task, event);
+    if (event) this.deps.onEventWritten?.(event.eventType);
     return task;
   }
 

@@ -16,6 +16,7 @@ import { Prisma, type Task } from '@prisma/client';
 import type { ConsumedEvent, EventHandler, HandlerContext } from '../../lib/consumer/consumed-event.js';
 import type { SqlTx } from '../../lib/db/sql-tx.js';
 import { taskSnapshotPayload } from '../../lib/events/task-event-payloads.js';
+import { TASK_FIELDS } from '../../lib/tasks/task-sql.js';
 import { encodeOutboxEvent, outboxInsertMany, type EncodedOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
 import { TOPICS } from '../../lib/topics.js';
 import type { ConsumerServiceDefinition } from '../consumer-service.js';
@@ -137,12 +138,7 @@ export function taskChangedEventId(sourceEventId: string): string {
  */
 async function findTasks(tx: SqlTx, taskIds: string[]): Promise<Map<string, Task>> {
   if (taskIds.length === 0) return new Map();
-  const rows = await tx.query<Task>(Prisma.sql`
-    select id::text as "id", user_id as "userId", title, description, due_date as "dueDate", priority::text as "priority", tags,
-           completed, completed_at as "completedAt", is_recurring_template as "isRecurringTemplate",
-           recurrence_pattern as "recurrencePattern", template_id::text as "templateId", reminder_lead_minutes as "reminderLeadMinutes",
-           version, created_at as "createdAt", updated_at as "updatedAt"
-      from tasks where id = any(${taskIds}::uuid[])`);
+  const rows = await tx.query<Task>(Prisma.sql`select ${TASK_FIELDS} from tasks where id = any(${taskIds}::uuid[])`);
   return new Map(rows.map((r) => [r.id.toLowerCase(), r]));
 }
 
