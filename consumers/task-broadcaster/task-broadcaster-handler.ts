@@ -215,21 +215,16 @@ async function publishTaskChanges(
   await tx.execute(outboxInsertMany(encoded));
 }
 
-/** The events a chunk's `beforeBatch` already published, by the chunk's transaction. */
-const publishedInChunk = new WeakMap<SqlTx, ReadonlySet<ConsumedEvent>>();
-
 /**
- * A chunk's events are all published in `beforeBatch` (after its users' sequence rows are locked
- * in user-id order), so `handle` has nothing left to do for them; `handle` alone publishes the
- * events the runtime processes record at a time (its fallback after a failed chunk).
+ * A chunk's events are published together (after its users' sequence rows are locked in user-id
+ * order); `handle` publishes one event processed record at a time.
  */
 export const taskBroadcasterHandler: EventHandler = {
   topics: [TOPICS.tasks],
   async handle(tx, e, ctx) {
-    if (publishedInChunk.get(tx)?.has(e)) return;
     await publishTaskChanges(tx, [e], ctx.codec);
   },
-  async beforeBatch(tx, events, ctx) {
+  async handleChunk(tx, events, ctx) {
     const userIds = [
       ...new Set(
         events
@@ -240,7 +235,6 @@ export const taskBroadcasterHandler: EventHandler = {
     ];
     if (userIds.length > 1) await lockSequences(tx, userIds);
     await publishTaskChanges(tx, events, ctx.codec);
-    publishedInChunk.set(tx, new Set(events));
   },
 };
 

@@ -26,9 +26,10 @@
  * (database, registry, broker) retries forever without burning attempts — good events never reach
  * a DLQ because something was down.
  *
- * Handlers whose writes take row locks shared across keys (task-broadcaster-cg's per-user
- * sequence) lock them in a fixed order in `beforeBatch`, so two partitions' chunks in flight at once
- * wait for each other instead of deadlocking.
+ * A handler may take a chunk whole (`handleChunk`, consumed-event.ts): for set-based statements,
+ * and for row locks shared across keys (task-broadcaster-cg's per-user sequence), which it takes in
+ * a fixed order, so two partitions' chunks in flight at once wait for each other instead of
+ * deadlocking. Without it, the runtime calls `handle` for each event of the chunk.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
@@ -195,14 +196,16 @@ export class ConsumerRuntime {
           fresh.delete(e.eventId.toLowerCase()) ? 'processed' : 'duplicate',
         );
         const toHandle = events.filter((_, i) => outcomes[i] === 'processed');
-        if (toHandle.length > 0) await handler.beforeBatch?.(tx, toHandle, this.ctx);
-        for (const e of toHandle) {
-          await handler.handle(tx, e, this.ctx);
-          // kafkajs heartbeats only when asked (at most once per heartbeatInterval): a long chunk
-          // must not look like a dead member. A rebalance it reports is acted on after the chunk.
-          await heartbeat().catch(() => undefined);
-        }
-        if (toHandle.length > 0) await handler.afterBatch?.(tx, toHandle, this.ctx);
+        // kafkajs heartbeats only when asked (at most once per heartbeatInterval): a long chunk
+        // must not look like a dead member. A rebalance it reports is acted on after the chunk.
+        const beat = () => heartbeat().catch(() => undefined);
+        if (toHandle.length === 0) return outcomes;
+        if (handler.handleChunk) await handler.handleChunk(tx, toHandle, { ...this.ctx, heartbeat: beat });
+        else
+          for (const e of toHandle) {
+            await handler.handle(tx, e, this.ctx);
+            await beat();
+          }
         return outcomes;
       });
       const perEventSeconds = Number(process.hrtime.bigint() - started) / 1e9 / events.length;
