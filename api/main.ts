@@ -9,6 +9,7 @@ import { createPrismaOnPool } from '../lib/db/prisma.js';
 import { createServicePool } from '../lib/db/service-pool.js';
 import { createKafka } from '../lib/kafka/kafka-client.js';
 import { createLogger } from '../lib/logger.js';
+import { installKafkajsPatches } from '../lib/patches/kafkajs.js';
 import { runService, type StartedService } from '../lib/service/run-service.js';
 import { createApp } from './app.js';
 import { ChatService } from './chat/chat-service.js';
@@ -26,6 +27,7 @@ import { TaskService } from './tasks/task-service.js';
 const logger = createLogger('api');
 
 async function serve(cfg: ApiConfig): Promise<StartedService> {
+  installKafkajsPatches();
   // One pool: Prisma runs reads and chat turns on it, REST writes their raw statements.
   const pool = createServicePool({
     databaseUrl: cfg.databaseUrl,

@@ -45,6 +45,7 @@ import {
   type ProcSnapshot,
 } from './bench-kit.js';
 import { makeFixture, prefill, steadyWriter, type OutboxFixture, type WriterResult } from './outbox-load.js';
+import { installKafkajsPatches } from '../lib/patches/kafkajs.js';
 
 const quick = isQuick();
 /** TaskCreated rows written per second in the steady phase (each causes two more events downstream). */
@@ -292,6 +293,7 @@ async function waitForMembers(groupIds: string[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  installKafkajsPatches();
   const started = Date.now();
   await prepareAll(progress);
   const busyAtStartPct = await busyBeforeStart();

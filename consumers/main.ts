@@ -1,5 +1,6 @@
 /** A consumer service: `npm run consumer -- <group>`. Stops after the event in flight on SIGTERM/SIGINT. */
 import { createLogger } from '../lib/logger.js';
+import { installKafkajsPatches } from '../lib/patches/kafkajs.js';
 import { runService } from '../lib/service/run-service.js';
 import { consumerConfig, parseGroup } from './config.js';
 import { startConsumerService } from './consumer-service.js';
@@ -13,6 +14,7 @@ runService({
   logger,
   stoppingMessage: 'consumer stopping after the event in flight',
   start: async () => {
+    installKafkajsPatches();
     const group = parseGroup(name);
     return startConsumerService(await serviceDefinition(group), consumerConfig(group), logger);
   },

@@ -10,6 +10,7 @@ import { registerReplicationSlotGauge } from '../lib/db/replication-slot-gauge.j
 import { envInt, envString } from '../lib/env.js';
 import { createLogger } from '../lib/logger.js';
 import { startProbeServer } from '../lib/service/probe-server.js';
+import { installKafkajsPatches } from '../lib/patches/kafkajs.js';
 import { runService } from '../lib/service/run-service.js';
 import { janitorSettingsFromEnv, OutboxJanitor } from './outbox-janitor.js';
 import { debeziumRelayOptionsFromEnv, registerDebeziumRelay } from './register.js';
@@ -21,6 +22,7 @@ runService({
   logger,
   stoppingMessage: 'janitor stopping',
   start: async () => {
+    installKafkajsPatches();
     const opts = debeziumRelayOptionsFromEnv({ log: (m) => logger.info(m) });
     await registerDebeziumRelay(opts);
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 2, application_name: 'debezium-janitor' });

@@ -17,6 +17,7 @@ import {
   registerDebeziumRelay,
 } from '../debezium/register.js';
 import { redactUrl } from '../debezium/connector.js';
+import { installKafkajsPatches } from '../lib/patches/kafkajs.js';
 
 const USAGE = 'usage: npm run relay:debezium [-- register | drop | status]';
 
@@ -44,6 +45,7 @@ async function status(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  installKafkajsPatches();
   const cmd = process.argv[2] ?? 'register';
   const log = (m: string) => console.log(`[relay:debezium] ${m}`);
   if (cmd === 'register') {

@@ -32,13 +32,16 @@ export interface RunServiceOptions {
 }
 
 export function runService(o: RunServiceOptions): void {
-  o.start().then(
-    (service) => stopOnSignals(o, service),
-    (err: unknown) => {
-      o.logger.fatal({ err }, `${o.name} failed to start`);
-      process.exit(1);
-    },
-  );
+  // A start that throws at once is a failed start too.
+  Promise.resolve()
+    .then(() => o.start())
+    .then(
+      (service) => stopOnSignals(o, service),
+      (err: unknown) => {
+        o.logger.fatal({ err }, `${o.name} failed to start`);
+        process.exit(1);
+      },
+    );
 }
 
 /**
