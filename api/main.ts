@@ -13,7 +13,7 @@ import { installKafkajsPatches } from '../lib/patches/kafkajs.js';
 import { runService, type StartedService } from '../lib/service/run-service.js';
 import { createApp } from './app.js';
 import { ChatService } from './chat/chat-service.js';
-import { interpreterFromConfig } from './chat/interpreter-from-env.js';
+import { interpreterFromConfig } from './chat/interpreter-from-config.js';
 import { clusterExposition, runPrimary } from './cluster.js';
 import { apiConfig, type ApiConfig } from './config.js';
 import { TaskChangeHub } from './events/task-change-hub.js';
