@@ -100,6 +100,14 @@ describe('recurring-task-cg', () => {
     await api?.stop();
   });
 
+  const DAILY_TEMPLATE = {
+    title: 'stretch',
+    isRecurringTemplate: true,
+    recurrencePattern: 'daily',
+    priority: 'High',
+    tags: ['health'],
+  };
+
   /**
    * Each test makes its own daily template (so any one runs alone with -t): created through the API,
    * its schedule in place, and — when `days` is given — one instance for each of its first `days`
@@ -108,13 +116,7 @@ describe('recurring-task-cg', () => {
   async function dailyTemplate(days = 0): Promise<{ daily: string; first: number }> {
     // The template's anchor is its real creation time, so the clock starts from real time again.
     now = new Date();
-    const res = await api.call(user, 'POST', '/tasks', {
-      title: 'stretch',
-      isRecurringTemplate: true,
-      recurrencePattern: 'daily',
-      priority: 'High',
-      tags: ['health'],
-    });
+    const res = await api.call(user, 'POST', '/tasks', DAILY_TEMPLATE);
     const daily = res.body.id as string;
     const s = await waitFor(() => schedule(daily).then((x) => x?.nextOccurrenceAt ?? undefined), {
       what: 'the schedule',
@@ -133,13 +135,7 @@ describe('recurring-task-cg', () => {
     let daily = '';
     let first = 0;
     const dailyOccurrences = (days: number[]) => days.map((d) => first + d * DAY);
-    const res = await api.call(user, 'POST', '/tasks', {
-      title: 'stretch',
-      isRecurringTemplate: true,
-      recurrencePattern: 'daily',
-      priority: 'High',
-      tags: ['health'],
-    });
+    const res = await api.call(user, 'POST', '/tasks', DAILY_TEMPLATE);
     expect(res.status).toBe(201);
     daily = res.body.id as string;
     const s = await waitFor(() => schedule(daily).then((x) => x ?? undefined), { what: 'the schedule' });
