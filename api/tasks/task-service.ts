@@ -20,7 +20,7 @@ import {
 import { formatRecurrencePattern, parseRecurrencePattern } from '../../lib/recurrence.js';
 import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from './task-input.js';
 import type { SqlTx } from '../../lib/db/sql-tx.js';
-import { insertTaskWithEvent, taskCreatedEvent } from '../../lib/tasks/create-task.js';
+import { insertTaskWithEvent, taskCreatedEvent, taskEvent } from '../../lib/tasks/create-task.js';
 import { TASK_FIELDS, updateTask, type TaskChange } from '../../lib/tasks/task-sql.js';
 
 /** Who is acting and the trace their events carry. */
@@ -170,20 +170,12 @@ export class TaskService {
       if (!exists) throw new NotFoundError('task');
       throw new ValidationError([{ field: 'recurrencePattern', message: 'is required for a recurring template' }]);
     }
+    const changed = Object.keys(patch).map((k) => SNAKE[k] ?? k);
     await this.append(
       sql,
-      await this.encode({
-        eventType: 'TaskUpdated',
-        key: task.id,
-        aggregateVersion: task.version,
-        userId: ctx.userId,
-        traceparent: ctx.traceparent,
-        payload: taskUpdatedPayload(
-          task,
-          Object.keys(patch).map((k) => SNAKE[k] ?? k),
-        ),
-        occurredAt: task.updatedAt,
-      }),
+      await this.encode(
+        taskEvent('TaskUpdated', task, ctx.traceparent, taskUpdatedPayload(task, changed), task.updatedAt),
+      ),
     );
     return task;
   }
@@ -205,15 +197,7 @@ export class TaskService {
     }
     await this.append(
       sql,
-      await this.encode({
-        eventType: 'TaskCompleted',
-        key: task.id,
-        aggregateVersion: task.version,
-        userId: ctx.userId,
-        traceparent: ctx.traceparent,
-        payload: taskCompletedPayload(task),
-        occurredAt: now,
-      }),
+      await this.encode(taskEvent('TaskCompleted', task, ctx.traceparent, taskCompletedPayload(task), now)),
     );
     return task;
   }
@@ -224,18 +208,11 @@ export class TaskService {
     );
     if (!task) throw new NotFoundError('task');
     const deletedAt = new Date();
+    // The row is gone; the deletion is the aggregate's last change.
+    const payload = taskDeletedPayload(task, deletedAt);
     await this.append(
       sql,
-      await this.encode({
-        eventType: 'TaskDeleted',
-        key: task.id,
-        // The row is gone; the deletion is the aggregate's last change.
-        aggregateVersion: task.version + 1,
-        userId: ctx.userId,
-        traceparent: ctx.traceparent,
-        payload: taskDeletedPayload(task, deletedAt),
-        occurredAt: deletedAt,
-      }),
+      await this.encode(taskEvent('TaskDeleted', task, ctx.traceparent, payload, deletedAt, task.version + 1)),
     );
     return task;
   }

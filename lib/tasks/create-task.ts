@@ -7,19 +7,24 @@ import { Prisma, type Task } from '@prisma/client';
 import type { SqlTx } from '../db/sql-tx.js';
 import { taskCreatedPayload } from '../events/task-event-payloads.js';
 import { outboxInsert, type EncodedOutboxEvent, type OutboxEventInput } from '../outbox/append-outbox-event.js';
+import type { EventType } from '../topics.js';
 import { insertTask } from './task-sql.js';
+
+/** An event of the task's (the key is the task id, the version the task's unless given). */
+export function taskEvent(
+  eventType: Extract<EventType, `Task${string}`>,
+  task: Task,
+  traceparent: string,
+  payload: unknown,
+  occurredAt: Date,
+  aggregateVersion = task.version,
+): OutboxEventInput {
+  return { eventType, key: task.id, aggregateVersion, userId: task.userId, traceparent, payload, occurredAt };
+}
 
 /** The TaskCreated of a new task (to encode, which validates it, before anything is written). */
 export function taskCreatedEvent(task: Task, traceparent: string, occurrenceAt: Date | null): OutboxEventInput {
-  return {
-    eventType: 'TaskCreated',
-    key: task.id,
-    aggregateVersion: task.version,
-    userId: task.userId,
-    traceparent,
-    payload: taskCreatedPayload(task, occurrenceAt),
-    occurredAt: task.createdAt,
-  };
+  return taskEvent('TaskCreated', task, traceparent, taskCreatedPayload(task, occurrenceAt), task.createdAt);
 }
 
 /**
