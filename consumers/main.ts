@@ -10,7 +10,7 @@ const name = process.argv[2] ?? '';
 const logger = createLogger(name || 'consumer');
 
 runService({
-  name,
+  name: name || 'consumer',
   logger,
   stoppingMessage: 'consumer stopping after the event in flight',
   start: async () => {
