@@ -6,8 +6,8 @@
  */
 import pg from 'pg';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { relayConfig } from '../relay/config.js';
 import { registerReplicationSlotGauge } from '../lib/db/replication-slot-gauge.js';
-import { envInt, envString } from '../lib/env.js';
 import { createLogger } from '../lib/logger.js';
 import { startProbeServer } from '../lib/service/probe-server.js';
 import { installKafkajsPatches } from '../lib/patches/kafkajs.js';
@@ -29,12 +29,13 @@ runService({
     pool.on('error', (err) => logger.warn({ err: err.message }, 'idle database connection failed'));
     const settings = janitorSettingsFromEnv();
     // The same probe and metrics port as the TypeScript relay, so monitoring sees a relay either way.
+    const relay = relayConfig();
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     registerReplicationSlotGauge(registry, pool);
     const probes = await startProbeServer({
-      host: envString('RELAY_METRICS_HOST', '127.0.0.1'),
-      port: envInt('RELAY_METRICS_PORT', 9464),
+      host: relay.metricsHost,
+      port: relay.metricsPort,
       registry,
       readiness: async () => ({
         ready: await pool.query('select 1').then(
