@@ -149,6 +149,9 @@ const KAFKA_RECORD_REFUSED = new Set([
 ]);
 /** Error types that mean an idempotent producer's session is broken: a new producer fixes it. */
 const KAFKA_SESSION_BROKEN = new Set([
+  // The relay's own PartitionsNotAcknowledgedError (relay/kafka-publisher.ts on main since cf22d90):
+  // start fresh producer sessions before publishing again.
+  'PARTITIONS_NOT_ACKNOWLEDGED',
   'OUT_OF_ORDER_SEQUENCE_NUMBER',
   'UNKNOWN_PRODUCER_ID',
   'INVALID_PRODUCER_EPOCH',
