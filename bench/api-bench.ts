@@ -11,7 +11,6 @@
  * as the relay's would be, so NOTIFY's cost includes signalling and draining a real listener.
  */
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import pg from 'pg';
 import { signToken } from '../api/http/auth.js';
 import { envInt } from '../lib/env.js';
@@ -30,6 +29,7 @@ import {
   procSnapshot,
   progress,
   resetTables,
+  runBenchMain,
   sleep,
   summarize,
   writeResult,
@@ -37,7 +37,7 @@ import {
 } from './bench-kit.js';
 import { closedLoop, HttpTarget, openLoop, type LoadResult, type RequestSpec } from './http-load.js';
 import { procStat } from '../scripts/stack/processes.js';
-import { spawnBenchChild, type BenchChild } from './bench-child.js';
+import { startApi, type ApiProcess } from './bench-child.js';
 
 const quick = isQuick();
 const P = {
@@ -80,50 +80,10 @@ const GOALS = {
 const DATABASE = 'todo_bench_api';
 const TABLES = ['tasks', 'outbox', 'idempotent_requests'];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
 const parentOf = (pid: number): number | undefined => procStat(pid)?.ppid;
 
 /** The API process and, with API_WORKERS > 1, its cluster workers. */
 const inApi = (root: number) => (pid: number) => pid === root || parentOf(pid) === root;
-
-interface ApiProcess extends BenchChild {
-  port: number;
-}
-
-async function startApi(name: string, env: Record<string, string>): Promise<ApiProcess> {
-  const port = await freePort();
-  const api = spawnBenchChild(name, 'api/main.ts', [], {
-    ...env,
-    API_WORKERS: String(P.apiWorkers),
-    PORT: String(port),
-    HOST: '127.0.0.1',
-  });
-  let exited = false;
-  api.child.once('exit', () => (exited = true));
-  // Generous: tsx compiles on start, and with API_WORKERS > 1 each worker does too.
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (exited) throw new Error(`${name} exited before it was ready (see stderr)`);
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) return { ...api, port };
-    await sleep(250);
-  }
-  // SIGTERM: a cluster primary passes it on to its workers.
-  await api.stop();
-  throw new Error(`${name} was not ready within 120 s`);
-}
 
 /** A task as a person would type it: a title, a paragraph, a due date, tags and a reminder. */
 function createTaskRequest(userId: string, token: string, n: number): RequestSpec {
@@ -227,8 +187,8 @@ async function main(): Promise<void> {
   try {
     progress('starting the two APIs');
     const launched = await Promise.allSettled([
-      startApi('api-outbox', { ...base, API_OUTBOX_DISABLED: 'false' }),
-      startApi('api-no-outbox', { ...base, API_OUTBOX_DISABLED: 'true' }),
+      startApi('api-outbox', { ...base, API_WORKERS: String(P.apiWorkers), API_OUTBOX_DISABLED: 'false' }),
+      startApi('api-no-outbox', { ...base, API_WORKERS: String(P.apiWorkers), API_OUTBOX_DISABLED: 'true' }),
     ]);
     // If one failed, the other must still be stopped (below, in finally).
     for (const s of launched) if (s.status === 'fulfilled') apis.push(s.value);
@@ -568,10 +528,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBenchMain(main);

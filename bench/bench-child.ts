@@ -1,6 +1,7 @@
 /** A product service (relay, consumer) as a child process of a bench, its output on stderr. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { REPO_ROOT } from './bench-kit.js';
+import net from 'node:net';
+import { REPO_ROOT, sleep } from './bench-kit.js';
 
 export interface BenchChild {
   name: string;
@@ -42,4 +43,40 @@ export function spawnBenchChild(name: string, entry: string, args: string[], env
       });
     },
   };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+export interface ApiProcess extends BenchChild {
+  port: number;
+}
+
+/** `api/main.ts` on a free loopback port, resolved once it answers /readyz. */
+export async function startApi(name: string, env: Record<string, string>): Promise<ApiProcess> {
+  const port = await freePort();
+  const api = spawnBenchChild(name, 'api/main.ts', [], { ...env, PORT: String(port), HOST: '127.0.0.1' });
+  let exited = false;
+  api.child.once('exit', () => (exited = true));
+  // Generous: tsx compiles on start, and with API_WORKERS > 1 each worker does too.
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${name} exited before it was ready (see stderr)`);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) return { ...api, port };
+    await sleep(250);
+  }
+  // SIGTERM: a cluster primary passes it on to its workers.
+  await api.stop();
+  throw new Error(`${name} was not ready within 120 s`);
 }

@@ -21,6 +21,23 @@ export const REPO_ROOT = path.resolve(BENCH_DIR, '..');
 
 export const isQuick = (): boolean => process.argv.includes('--quick');
 
+/** The value after a command-line flag (`--rates 10,100` → `10,100`), if given. */
+export const argValue = (name: string): string | undefined => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+
+/** Runs a bench's main and exits: 0 when it resolved, 1 with the error printed when it failed. */
+export function runBenchMain(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export interface LatencySummary {

@@ -16,11 +16,11 @@
  *   Debezium; the "after the first 10 %" rate leaves both starts out. Stopping the connector
  *   instead of pausing would add a Connect rebalance to Debezium's clock, which production does not
  *   pay per backlog either.
- * - only with `--debezium-poll-ms N` (off by default): the connector's `poll.interval.ms`. Its
- *   default, 500 ms, is how long a task's poll waits for a batch to fill (`max.batch.size`, 2,048;
- *   ChangeEventQueue.poll in Debezium 3.6) and how long the streaming loop sleeps when the WAL had
- *   nothing new: at 1,000 events/s it, not the machine, sets Debezium's latency. The option shows
- *   what a tuned Debezium would do; the default run compares against the production config.
+ * - its profile: `tuned` is the production config (DEBEZIUM_TUNING in debezium/connector.ts),
+ *   `default` leaves Debezium's and Connect's own defaults (`poll.interval.ms` 500, which at 1,000
+ *   events/s, not the machine, sets Debezium's latency; `max.batch.size` 2,048; one producer
+ *   request in flight). `--debezium-set key=value` sets connector properties on top of a profile,
+ *   for the measurements that chose the tuning.
  *
  * Debezium never deletes outbox rows (in production the janitor does, a minute later; the bench
  * runs none), so commit times are looked up afterwards by event id. CPU is the Connect worker's
@@ -29,7 +29,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import type { DebeziumNames } from '../debezium/connector.js';
+import type { DebeziumNames, DebeziumProfile } from '../debezium/connector.js';
 import {
   ConnectError,
   connectFailure,
@@ -118,12 +118,13 @@ async function override(o: DebeziumRelayOptions, props: Record<string, string>):
 }
 
 export interface DebeziumBenchOptions {
-  /** Sets `poll.interval.ms` (unset: the production config's, i.e. Debezium's default). */
-  pollIntervalMs?: number;
+  profile: DebeziumProfile;
+  /** Connector properties set on top of the profile's. */
+  set?: Record<string, string>;
 }
 
-export function debeziumRelay(name: string, databaseUrl: string, b: DebeziumBenchOptions = {}): RelayUnderTest {
-  const o = options(databaseUrl);
+export function debeziumRelay(name: string, databaseUrl: string, b: DebeziumBenchOptions): RelayUnderTest {
+  const o = { ...options(databaseUrl), profile: b.profile };
   let registered = false;
   return {
     name,
@@ -131,7 +132,7 @@ export function debeziumRelay(name: string, databaseUrl: string, b: DebeziumBenc
       if (!registered) {
         registered = true; // before: a registration failing half-way must still be dropped
         await registerDebeziumRelay(o);
-        if (b.pollIntervalMs !== undefined) await override(o, { 'poll.interval.ms': String(b.pollIntervalMs) });
+        if (b.set && Object.keys(b.set).length > 0) await override(o, b.set);
       }
       await request(o, 'PUT', 'pausing', `/connectors/${enc(o.names.connectorName)}/pause`);
       await waitForState(o, 'PAUSED');

@@ -49,7 +49,7 @@ export function consumerConfig(group: ConsumerGroup): ConsumerConfig {
     partitionsConsumedConcurrently: envInt('CONSUMER_PARTITIONS_CONCURRENTLY', 3, 1),
     batchMax: envInt('CONSUMER_BATCH_MAX', 100, 1),
     fetchMinBytes: envInt('CONSUMER_FETCH_MIN_BYTES', 1, 1),
-    fetchMaxWaitMs: envInt('CONSUMER_FETCH_MAX_WAIT_MS', 100, 1),
+    fetchMaxWaitMs: envInt('CONSUMER_FETCH_MAX_WAIT_MS', 500, 1),
     metricsHost: envString('CONSUMER_METRICS_HOST', '127.0.0.1'),
     metricsPort: envInt('CONSUMER_METRICS_PORT', DEFAULT_METRICS_PORTS[group]),
     notifyUrl: envOptional('NOTIFY_URL'),

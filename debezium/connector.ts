@@ -30,7 +30,28 @@ export interface ConnectorOptions extends DebeziumNames {
   readonly databaseHost?: string;
   readonly heartbeatIntervalMs?: number;
   readonly heartbeatTopic?: string;
+  /** `tuned` (production) or Debezium's and Connect's own defaults, which the bench compares against. */
+  readonly profile?: DebeziumProfile;
 }
+
+export type DebeziumProfile = 'tuned' | 'default';
+
+/**
+ * What production changes from Debezium's and Connect's defaults for latency and throughput; each
+ * value was chosen with `npm run bench:relay -- --debezium-set key=value` (figures in
+ * debezium/README.md). Compression stays off: kafkajs, which every consumer uses, reads only gzip.
+ */
+export const DEBEZIUM_TUNING: Readonly<Record<string, string>> = {
+  // How long a task's poll waits for a batch to fill, and the streaming loop's sleep on an idle WAL (default 500).
+  'poll.interval.ms': '10',
+  // Records per poll (default 2,048) and the queue between the WAL reader and the poll (default 8,192).
+  'max.batch.size': '8192',
+  'max.queue.size': '32768',
+  // Connect runs source producers with one request in flight per broker; idempotence keeps order with five.
+  'producer.override.max.in.flight.requests.per.connection': '5',
+  'producer.override.linger.ms': '5',
+  'producer.override.batch.size': '262144',
+};
 
 /**
  * The Kafka topic every Debezium relay's heartbeat records go to (one partition, short retention;
@@ -162,6 +183,8 @@ export function connectorConfig(o: ConnectorOptions): Record<string, string> {
     // The router always adds the event id as header `id`; ours is `event-id` (placed above).
     'transforms.dropIdHeader.type': 'org.apache.kafka.connect.transforms.DropHeaders',
     'transforms.dropIdHeader.headers': 'id',
+
+    ...(o.profile === 'default' ? {} : DEBEZIUM_TUNING),
   };
 }
 

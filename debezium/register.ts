@@ -23,6 +23,7 @@ import {
   heartbeatIntervalMs,
   redactUrl,
   type DebeziumNames,
+  type DebeziumProfile,
 } from './connector.js';
 import { ensureSlotWithHandover, slotInfo, type HandoverResult } from './handover.js';
 import { debeziumPassword, debeziumRole, HANDOVER_TABLE, runSetup } from './setup-sql.js';
@@ -149,6 +150,8 @@ export interface DebeziumRelayOptions {
   password: string;
   databaseHost?: string;
   heartbeatIntervalMs?: number;
+  /** The connector's tuning profile (connector.ts); production runs `tuned`. */
+  profile?: DebeziumProfile;
   runningTimeoutMs?: number;
   log?: (m: string) => void;
 }
@@ -252,6 +255,7 @@ export async function registerDebeziumRelay(o: DebeziumRelayOptions): Promise<Re
     password: o.password,
     databaseHost: o.databaseHost,
     heartbeatIntervalMs: o.heartbeatIntervalMs,
+    profile: o.profile,
   });
   const partition = { server: config['topic.prefix']! };
   const existing = await connectorStatus(o.connectUrl, name);

@@ -5,6 +5,14 @@
  * lib/kafka/record-encoder.ts (kafkajs's bytes, a fraction of its CPU). Errors are sorted into:
  * poison (the broker refuses the record itself: retrying cannot help), a broken producer session
  * (recreate the producers), and transient (everything else, retried forever by the caller).
+ *
+ * Every partition a send was asked to write must be in its acknowledgement. kafkajs 2.2 retries a
+ * multi-broker send only towards brokers that have not answered yet: a partition whose leader
+ * died mid-send and moved to a broker that had already answered for other partitions is never
+ * sent, and the send still resolves (sendMessages.js keys its responses by broker; kafkajs issue
+ * #1303, unfixed upstream; PR #1798 proposes retrying every broker). Found by
+ * test/relay/relay-leader-loss: 11 acknowledged-looking records missing after a leader SIGKILL.
+ * Such a send counts as failed, so the relay publishes the rows again (a duplicate, never a gap).
  */
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { kafkaRefusal } from '../lib/errors.js';
@@ -25,6 +33,24 @@ export function classifyPublishError(err: unknown): PublishErrorKind {
   return refusal === 'record' ? 'poison' : refusal === 'session' ? 'session' : 'transient';
 }
 
+/** A send resolved without an acknowledgement for some partition it was asked to write. */
+export class PartitionsNotAcknowledgedError extends Error {
+  readonly type = 'PARTITIONS_NOT_ACKNOWLEDGED';
+  constructor(readonly missing: string[]) {
+    super(`Kafka acknowledged the send without partition(s) ${missing.join(', ')}: publishing again`);
+    this.name = 'PartitionsNotAcknowledgedError';
+  }
+}
+
+/** `topic:partition` of each partition the send asked for and no acknowledgement names (error-free). */
+export function unacknowledged(
+  asked: ReadonlySet<string>,
+  acks: readonly { topicName: string; partition: number; errorCode: number }[],
+): string[] {
+  const acked = new Set(acks.filter((a) => a.errorCode === 0).map((a) => `${a.topicName}:${a.partition}`));
+  return [...asked].filter((tp) => !acked.has(tp)).sort();
+}
+
 /**
  * Publishes with `lanes` idempotent producers, each with its own connection and one request in
  * flight, so one lane's request is encoded while another's is at the broker. A key always takes
@@ -34,6 +60,8 @@ export function classifyPublishError(err: unknown): PublishErrorKind {
 export class KafkaPublisher {
   private readonly kafka: Kafka;
   private producers: (Promise<Producer> | undefined)[];
+  /** Per lane, the `topic:partition`s its partitioner chose for the send in flight (one at a time per lane). */
+  private readonly asked: Set<string>[];
 
   constructor(
     brokers: string[],
@@ -42,6 +70,7 @@ export class KafkaPublisher {
   ) {
     this.kafka = createKafka({ brokers, clientId, principal: 'relay', retries: 3 });
     this.producers = new Array(lanes).fill(undefined);
+    this.asked = Array.from({ length: lanes }, () => new Set());
   }
 
   private connected(lane: number): Promise<Producer> {
@@ -52,7 +81,15 @@ export class KafkaPublisher {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       // The Java client's murmur2 partitioning: the same key lands on the same partition as with Debezium.
-      createPartitioner: keyPartitioner,
+      // Each choice is noted, so the acknowledgement can be checked against it.
+      createPartitioner: () => {
+        const partition = keyPartitioner();
+        return (args) => {
+          const p = partition(args);
+          this.asked[lane]!.add(`${args.topic}:${p}`);
+          return p;
+        };
+      },
     });
     const connecting = p.connect().then(() => p);
     // A failed connect is forgotten, so the next publish tries again.
@@ -75,10 +112,14 @@ export class KafkaPublisher {
     const sends = byLane.map(async (byTopic, lane) => {
       if (byTopic.size === 0) return;
       const producer = await this.connected(lane);
-      await producer.sendBatch({
+      const asked = this.asked[lane]!;
+      asked.clear();
+      const acks = await producer.sendBatch({
         acks: -1,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       });
+      const missing = unacknowledged(asked, acks);
+      if (missing.length > 0) throw new PartitionsNotAcknowledgedError(missing);
     });
     // Every lane settles before the batch counts as failed: no send is left running into the retry.
     const results = await Promise.allSettled(sends);

@@ -64,7 +64,7 @@ export interface ConsumerRuntimeDeps {
   partitionsConsumedConcurrently: number;
   /** At most this many records of a partition share one transaction and one offset commit (1: record at a time). */
   batchMax: number;
-  /** A fetch is answered once this many bytes are ready or `fetchMaxWaitMs` passed (defaults 1 and 100). */
+  /** A fetch is answered once this many bytes are ready or `fetchMaxWaitMs` passed (defaults 1 and 500). */
   fetchMinBytes?: number;
   fetchMaxWaitMs?: number;
   clock?: () => Date;
@@ -103,7 +103,7 @@ export class ConsumerRuntime {
       groupId: this.d.kafkaGroupId ?? group,
       allowAutoTopicCreation: false,
       minBytes: this.d.fetchMinBytes ?? 1,
-      maxWaitTimeInMs: this.d.fetchMaxWaitMs ?? 100,
+      maxWaitTimeInMs: this.d.fetchMaxWaitMs ?? 500,
       sessionTimeout: this.d.sessionTimeoutMs ?? 10_000,
       heartbeatInterval: 1_000,
       retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 5000 },

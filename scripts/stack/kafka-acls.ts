@@ -1,7 +1,7 @@
-/** Applies lib/kafka/kafka-acls.ts to the local cluster, as the super user; idempotent. */
+/** Applies lib/kafka/kafka-acls.ts (the product's table and the stack's own grants) to the local cluster, as the super user; idempotent. */
 import kafkajs from 'kafkajs';
 import { createKafka } from '../../lib/kafka/kafka-client.js';
-import { aclTable, type AclOperation, type AclResource } from '../../lib/kafka/kafka-acls.js';
+import { aclTable, stackOnlyAclTable, type AclOperation, type AclResource } from '../../lib/kafka/kafka-acls.js';
 import type { StackConfig } from './stack-config.js';
 
 // kafkajs is CommonJS: its enums are reachable through the default export only under ESM.
@@ -33,7 +33,7 @@ export async function applyKafkaAcls(cfg: StackConfig): Promise<number> {
   }).admin();
   await admin.connect();
   try {
-    const acl = aclTable().flatMap((g) =>
+    const acl = [...aclTable(), ...stackOnlyAclTable()].flatMap((g) =>
       g.operations.map((op) => ({
         resourceType: RESOURCE[g.resource],
         resourceName: g.name,
