@@ -7,6 +7,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Logger } from '../lib/logger.js';
+import type { StartedService } from '../lib/service/run-service.js';
 
 const METRICS_REQUEST = 'api:cluster-metrics-request';
 const METRICS_RESPONSE = 'api:cluster-metrics-response';
@@ -23,14 +24,15 @@ interface MetricsResponse {
   error?: string;
 }
 
-/** The primary: runs until a signal, then waits for the workers to finish their requests. */
-export function runPrimary(workers: number, logger: Logger): void {
+/** The primary: forks the workers and replaces one that dies; `stop` ends them all and waits for them. */
+export function runPrimary(workers: number, logger: Logger): StartedService {
   const aggregator = new AggregatorRegistry();
   let stopping = false;
+  let allExited: () => void = () => undefined;
   const fork = () => cluster.fork();
   cluster.on('exit', (worker: Worker, code: number | null, signal: string | null) => {
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      if (Object.keys(cluster.workers ?? {}).length === 0) allExited();
       return;
     }
     logger.error({ pid: worker.process.pid, code, signal }, 'api worker died, starting another');
@@ -43,16 +45,18 @@ export function runPrimary(workers: number, logger: Logger): void {
       (err: Error) => worker.send({ type: METRICS_RESPONSE, id: msg.id, error: err.message } satisfies MetricsResponse),
     );
   });
-  const stop = (signal: string) => {
-    stopping = true;
-    logger.info({ signal, workers }, 'api stopping its workers');
-    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGTERM');
-    setTimeout(() => process.exit(0), 12_000).unref();
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
   logger.info({ workers }, 'api starting its workers');
   for (let i = 0; i < workers; i++) fork();
+  return {
+    stop() {
+      stopping = true;
+      const exited = new Promise<void>((resolve) => (allExited = resolve));
+      const running = Object.values(cluster.workers ?? {});
+      if (running.length === 0) return Promise.resolve();
+      for (const w of running) w?.process.kill('SIGTERM');
+      return exited;
+    },
+  };
 }
 
 /** In a worker: answers the primary's requests for `registry`, and asks it for every worker's metrics, summed. */

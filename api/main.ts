@@ -9,9 +9,11 @@ import { createPrismaOnPool } from '../lib/db/prisma.js';
 import { createServicePool } from '../lib/db/service-pool.js';
 import { createKafka } from '../lib/kafka/kafka-client.js';
 import { createLogger } from '../lib/logger.js';
+import { installKafkajsPatches } from '../lib/patches/kafkajs.js';
+import { runService, type StartedService } from '../lib/service/run-service.js';
 import { createApp } from './app.js';
 import { ChatService } from './chat/chat-service.js';
-import { interpreterFromConfig } from './chat/interpreter-from-env.js';
+import { interpreterFromConfig } from './chat/interpreter-from-config.js';
 import { clusterExposition, runPrimary } from './cluster.js';
 import { apiConfig, type ApiConfig } from './config.js';
 import { TaskChangeHub } from './events/task-change-hub.js';
@@ -24,7 +26,8 @@ import { TaskService } from './tasks/task-service.js';
 
 const logger = createLogger('api');
 
-async function serve(cfg: ApiConfig): Promise<void> {
+async function serve(cfg: ApiConfig): Promise<StartedService> {
+  installKafkajsPatches();
   // One pool: Prisma runs reads and chat turns on it, REST writes their raw statements.
   const pool = createServicePool({
     databaseUrl: cfg.databaseUrl,
@@ -82,33 +85,45 @@ async function serve(cfg: ApiConfig): Promise<void> {
     logger.info({ host: cfg.host, port: cfg.port, pid: process.pid }, 'api listening'),
   );
   server.keepAliveTimeout = 65_000;
-  let stopping = false;
-  const stop = (signal: string) => {
-    // Ctrl-C signals a cluster's primary and workers alike, and the primary then sends SIGTERM too.
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'api stopping');
-    void taskChanges.stop().catch(() => undefined);
-    void notificationFeed.stop();
-    server.close(() => {
-      void db
-        .$disconnect()
-        .then(() => pool.end())
-        .then(() => process.exit(0));
-    });
-    setTimeout(() => process.exit(0), 10_000).unref();
+  return {
+    async stop() {
+      void taskChanges.stop().catch(() => undefined);
+      void notificationFeed.stop();
+      await new Promise((resolve) => server.close(resolve));
+      await db.$disconnect();
+      await pool.end();
+    },
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
 }
 
-async function main(): Promise<void> {
-  const cfg = apiConfig();
-  if (cfg.workers > 1 && cluster.isPrimary) runPrimary(cfg.workers, logger);
-  else await serve(cfg);
+/** The primary of a cluster (API_WORKERS > 1) forks the workers; a worker, or a single process, serves. */
+function main(): void {
+  let cfg: ApiConfig;
+  try {
+    cfg = apiConfig();
+  } catch (err) {
+    logger.fatal({ err }, 'api failed to start');
+    process.exit(1);
+  }
+  if (cfg.workers > 1 && cluster.isPrimary) {
+    const workers = cfg.workers;
+    runService({
+      name: 'api',
+      logger,
+      stoppingMessage: 'api stopping its workers',
+      start: async () => runPrimary(workers, logger),
+      stopTimeoutMs: 12_000,
+    });
+    return;
+  }
+  runService({
+    name: 'api',
+    logger,
+    start: () => serve(cfg),
+    stopTimeoutMs: 10_000,
+    // Ctrl-C signals a cluster's primary and workers alike, and the primary then sends SIGTERM too.
+    forceOnSecondSignal: !cluster.isWorker,
+  });
 }
 
-main().catch((err: unknown) => {
-  logger.fatal({ err }, 'api failed to start');
-  process.exit(1);
-});
+main();

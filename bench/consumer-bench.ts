@@ -50,6 +50,7 @@ import {
   type ProcSnapshot,
 } from './bench-kit.js';
 import { makeFixture, prefill, steadyWriter, type OutboxFixture, type WriterResult } from './outbox-load.js';
+import { installKafkajsPatches } from '../lib/patches/kafkajs.js';
 
 const quick = isQuick();
 /** TaskCreated rows written per second in each steady step (each causes two more events downstream). */
@@ -334,6 +335,7 @@ async function steadyStep(db: pg.Pool, writerPool: pg.Pool, rate: number): Promi
 }
 
 async function main(): Promise<void> {
+  installKafkajsPatches();
   const started = Date.now();
   await prepareAll(progress);
   const busyAtStartPct = await busyBeforeStart();

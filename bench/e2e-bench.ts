@@ -23,6 +23,7 @@ import pg from 'pg';
 import { signToken } from '../api/http/auth.js';
 import { connectionConfig } from '../lib/env.js';
 import { createKafka } from '../lib/kafka/kafka-client.js';
+import { installKafkajsPatches } from '../lib/patches/kafkajs.js';
 import { CONSUMER_GROUPS, TOPICS, type ConsumerGroup } from '../lib/topics.js';
 import { debeziumRelayOptionsFromEnv, dropConnector } from '../debezium/register.js';
 import { devJwtSecret } from '../scripts/dev-secrets.js';
@@ -373,6 +374,7 @@ const row = (relay: string, f: RateFigures) => [
 ];
 
 async function main(): Promise<void> {
+  installKafkajsPatches();
   const started = Date.now();
   const busyAtStartPct = await busyBeforeStart();
   await prepareAll(progress);

@@ -53,6 +53,7 @@ import { debeziumRelay, removeLeftovers } from './debezium-relay-under-test.js';
 import { makeFixture, prefill, steadyWriter, type WriterResult } from './outbox-load.js';
 import { tsRelay, type RelayUnderTest } from './relay-under-test.js';
 import { BENCH_TOPIC, TopicLog, type TopicRecord } from './topic-log.js';
+import { installKafkajsPatches } from '../lib/patches/kafkajs.js';
 
 const quick = isQuick();
 const notifyStudy = process.argv.includes('--notify-study');
@@ -559,6 +560,7 @@ function sideBySide(run: Run) {
 }
 
 async function main(): Promise<void> {
+  installKafkajsPatches();
   const started = Date.now();
   const busyAtStartPct = await busyBeforeStart();
   const log = new TopicLog(

@@ -13,6 +13,9 @@
 import type { RelayConfig } from '../relay/config.js';
 import { startRelayService, type RelayService } from '../relay/relay-service.js';
 import { stderrLogger } from './bench-kit.js';
+import { installKafkajsPatches } from '../lib/patches/kafkajs.js';
+
+installKafkajsPatches();
 
 /** [event id, commit time (epoch ms, null when not tracked), acknowledgement time (epoch ms)]. */
 export type PublishedRow = [string, number | null, number];

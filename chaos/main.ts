@@ -9,8 +9,10 @@
 import { runChaos } from './chaos-run.js';
 import { parseOptions } from './options.js';
 import { formatSummary, summaryJson } from './summary.js';
+import { installKafkajsPatches } from '../lib/patches/kafkajs.js';
 
 async function main(): Promise<number> {
+  installKafkajsPatches();
   const options = parseOptions(process.argv.slice(2));
   // Stack and preparation helpers log to stdout; stdout is reserved for the summary and its JSON.
   const print = (text: string) => process.stdout.write(`${text}\n`);

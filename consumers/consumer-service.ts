@@ -7,14 +7,14 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import cron from 'node-cron';
 import { EventCodec } from '../lib/avro/event-codec.js';
 import { ConsumerMetrics } from '../lib/consumer/consumer-metrics.js';
-import { backoffDelay } from '../lib/consumer/backoff.js';
-import { ConsumerRuntime, isTransient } from '../lib/consumer/consumer-runtime.js';
+import { ConsumerRuntime } from '../lib/consumer/consumer-runtime.js';
 import type { EventHandler } from '../lib/consumer/consumed-event.js';
 import { createPrismaOnPool, type Db } from '../lib/db/prisma.js';
 import { createServicePool } from '../lib/db/service-pool.js';
 import { createKafka } from '../lib/kafka/kafka-client.js';
 import type { Logger } from '../lib/logger.js';
 import { startProbeServer } from '../lib/service/probe-server.js';
+import { untilReachable } from '../lib/service/until-reachable.js';
 import type { ConsumerGroup } from '../lib/topics.js';
 import type { ConsumerConfig } from './config.js';
 
@@ -48,38 +48,6 @@ export interface RunningConsumerService {
   /** Runs one scheduler tick now (tests drive time through it). */
   tick(): Promise<void>;
   stop(): Promise<void>;
-}
-
-/**
- * Runs a start-up step until its dependency answers. A service started while Kafka or the registry
- * restarts waits for it, as the runtime does once running, instead of exiting (which would stop
- * every service of `npm start`). Errors that are not about reachability still end the start.
- */
-async function untilReachable(what: string, logger: Logger, step: () => Promise<void>): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await step();
-    } catch (err) {
-      if (!isTransient(err) && !isKafkaUnreachable(err)) throw err;
-      const retryInMs = backoffDelay(attempt, { baseMs: 500, maxMs: 5000 });
-      logger.warn({ err: (err as Error).message, retryInMs }, `${what} not reachable yet; retrying`);
-      await new Promise((r) => setTimeout(r, retryInMs));
-    }
-  }
-}
-
-/** kafkajs's "could not reach a broker" errors, whatever their retriable flag after its own retries ran out. */
-function isKafkaUnreachable(err: unknown): boolean {
-  for (let e = err as { name?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (
-      e.name === 'KafkaJSConnectionError' ||
-      e.name === 'KafkaJSBrokerNotFound' ||
-      e.name === 'KafkaJSNumberOfRetriesExceeded' ||
-      e.name === 'KafkaJSConnectionClosedError'
-    )
-      return true;
-  }
-  return false;
 }
 
 export async function startConsumerService(

@@ -30,7 +30,8 @@
 import pg from 'pg';
 import { relayConfig } from '../relay/config.js';
 import { KafkaPublisher } from '../relay/kafka-publisher.js';
-import { deleteOutboxRows, outboxRowOf, type OutboxRow } from '../relay/outbox-store.js';
+import { OUTBOX_ROW_SELECT, outboxRowOf, type OutboxRow } from '../lib/outbox/outbox-row.js';
+import { deleteOutboxRows } from '../relay/outbox-store.js';
 import { HANDOVER_TABLE } from './setup-sql.js';
 
 export class HandoverError extends Error {
@@ -162,8 +163,7 @@ async function drainBeforeSlot(o: HandoverOptions, log: (m: string) => void): Pr
 async function readBatch(c: pg.Client, afterId: string, limit: number): Promise<OutboxRow[]> {
   const { rows } = await c.query<Record<string, unknown>>(
     // Qualified: a bare `ORDER BY id` would sort by the text column of the select list.
-    `SELECT o.id::text AS id, o.event_id::text AS event_id, o.topic, o.message_key, o.event_type,
-            o.aggregate_version::text AS aggregate_version, o.payload, o.occurred_at, o.traceparent, o.user_id
+    `SELECT ${OUTBOX_ROW_SELECT}
        FROM outbox o WHERE o.id > $1::bigint ORDER BY o.id LIMIT $2`,
     [afterId, limit],
   );

@@ -15,6 +15,7 @@
  * transactions.) No slot, or a handover still pending: nothing is deleted.
  */
 import pg from 'pg';
+import { parseLsn } from '../lib/db/lsn.js';
 import { envInt } from '../lib/env.js';
 import type { Logger } from '../lib/logger.js';
 import { HANDOVER_TABLE } from './setup-sql.js';
@@ -42,12 +43,6 @@ interface Mark {
   lsn: bigint;
   /** Low 32 bits of the snapshot's xmin: rows with a preceding xid are covered. */
   xmin32: bigint;
-}
-
-export function parseLsn(lsn: string): bigint {
-  const m = /^([0-9A-F]+)\/([0-9A-F]+)$/i.exec(lsn.trim());
-  if (!m) throw new Error(`not an LSN: ${lsn}`);
-  return (BigInt(`0x${m[1]}`) << 32n) | BigInt(`0x${m[2]}`);
 }
 
 const MAX_MARKS = 10_000;
@@ -158,33 +153,4 @@ export class OutboxJanitor {
     this.wake?.();
     await this.running;
   }
-}
-
-/** Runs a janitor until SIGTERM/SIGINT (the entry points' shared tail). */
-export function runJanitorUntilSignal(
-  janitor: OutboxJanitor,
-  pool: pg.Pool,
-  logger: Logger,
-  alsoStop: (() => Promise<void>)[] = [],
-): void {
-  janitor.start();
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'janitor stopping');
-    janitor
-      .stop()
-      .then(() => Promise.all(alsoStop.map((f) => f())))
-      .then(() => pool.end())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'janitor did not stop cleanly');
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -10,6 +10,7 @@
  * same name starts clean.
  */
 import pg from 'pg';
+import { parseLsn } from '../lib/db/lsn.js';
 import { connectionConfig } from '../lib/env.js';
 import { createKafka } from '../lib/kafka/kafka-client.js';
 import { provisionTopics } from '../lib/kafka/provision-topics.js';
@@ -211,8 +212,7 @@ async function setOffsetToSlot(o: DebeziumRelayOptions, partition: Record<string
     await c.end().catch(() => undefined);
   }
   if (!lsn) throw new ConnectError(`replication slot ${o.names.slotName} is missing or has no confirmed position`);
-  const [hi, lo] = lsn.split('/').map((h) => BigInt(`0x${h}`));
-  const value = Number((hi! << 32n) | lo!);
+  const value = Number(parseLsn(lsn));
   const name = o.names.connectorName;
   const r = await connectRequest(o.connectUrl, 'PATCH', `/connectors/${enc(name)}/offsets`, {
     offsets: [{ partition, offset: { lsn: value } }],

@@ -18,6 +18,7 @@
  */
 import pg from 'pg';
 import { envOptional, envString } from '../lib/env.js';
+import { isRetriable, sqlState } from '../lib/errors.js';
 import { stackSecret } from '../lib/stack-secret.js';
 import { HEARTBEAT_TABLE } from './connector.js';
 
@@ -83,8 +84,10 @@ export class DebeziumSetupError extends Error {
   override readonly name = 'DebeziumSetupError';
 }
 
-// Concurrent setups on one cluster (several databases, parallel tests) may collide on the shared role.
-const RETRYABLE = new Set(['40001', '40P01', 'XX000', '23505']);
+// Concurrent setups on one cluster (several databases, parallel tests) may collide on the shared
+// role: besides what is transient anyway (serialization failures, deadlocks), PostgreSQL reports
+// such a race on the catalogs as "tuple concurrently updated" (XX000) or a duplicate key (23505).
+const CATALOG_RACE = new Set(['XX000', '23505']);
 
 /** Applies the setup in one transaction (retried when a concurrent setup on the cluster collides). */
 export async function runSetup(databaseUrl: string, o: SetupOptions): Promise<void> {
@@ -112,8 +115,8 @@ export async function runSetup(databaseUrl: string, o: SetupOptions): Promise<vo
         return;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
-        const code = (err as { code?: string }).code;
-        if (attempt < 5 && code && RETRYABLE.has(code)) {
+        const code = sqlState(err);
+        if (attempt < 5 && (isRetriable(err) || (code !== undefined && CATALOG_RACE.has(code)))) {
           await new Promise((r) => setTimeout(r, 100 * attempt + Math.random() * 200));
           continue;
         }

@@ -15,43 +15,22 @@
  * Such a send counts as failed, so the relay publishes the rows again (a duplicate, never a gap).
  */
 import type { Kafka, Message, Producer } from 'kafkajs';
+import { kafkaRefusal } from '../lib/errors.js';
+import { deadLetterHeaders } from '../lib/kafka/dead-letter-headers.js';
 import { createKafka } from '../lib/kafka/kafka-client.js';
 import { keyPartitioner, murmur2 } from './key-partitioner.js';
-import type { OutboxRow } from './outbox-store.js';
-
-const POISON_TYPES = new Set([
-  'MESSAGE_TOO_LARGE',
-  'RECORD_LIST_TOO_LARGE',
-  'INVALID_RECORD',
-  'CORRUPT_MESSAGE',
-  'INVALID_TIMESTAMP',
-]);
-const SESSION_TYPES = new Set([
-  // Ours (PartitionsNotAcknowledgedError): start fresh producer sessions before publishing again.
-  'PARTITIONS_NOT_ACKNOWLEDGED',
-  'OUT_OF_ORDER_SEQUENCE_NUMBER',
-  'UNKNOWN_PRODUCER_ID',
-  'INVALID_PRODUCER_EPOCH',
-  'DUPLICATE_SEQUENCE_NUMBER',
-]);
+import { recordOf, type OutboxRow } from '../lib/outbox/outbox-row.js';
 
 export type PublishErrorKind = 'poison' | 'session' | 'transient';
 
-/** The kafkajs error type (e.g. MESSAGE_TOO_LARGE) anywhere in an error's cause chain. */
-export function kafkaErrorType(err: unknown): string | undefined {
-  let e = err as { type?: string; cause?: unknown; originalError?: unknown } | undefined;
-  for (let depth = 0; e && depth < 8; depth++) {
-    if (e.type && (POISON_TYPES.has(e.type) || SESSION_TYPES.has(e.type))) return e.type;
-    e = (e.originalError ?? e.cause) as typeof e;
-  }
-  return (err as { type?: string })?.type;
-}
-
+/**
+ * What the relay does with a failed publish (lib/errors.ts reads the error): a record the broker
+ * refuses is poison, a broken producer session is recreated, and anything else is transient:
+ * the relay never drops an event, so an error it does not know is retried like an outage.
+ */
 export function classifyPublishError(err: unknown): PublishErrorKind {
-  const t = kafkaErrorType(err);
-  if (t && POISON_TYPES.has(t)) return 'poison';
-  if (t && SESSION_TYPES.has(t)) return 'session';
-  return 'transient';
+  const refusal = kafkaRefusal(err);
+  return refusal === 'record' ? 'poison' : refusal === 'session' ? 'session' : 'transient';
 }
 
 /** A send resolved without an acknowledgement for some partition it was asked to write. */
@@ -70,21 +49,6 @@ export function unacknowledged(
 ): string[] {
   const acked = new Set(acks.filter((a) => a.errorCode === 0).map((a) => `${a.topicName}:${a.partition}`));
   return [...asked].filter((tp) => !acked.has(tp)).sort();
-}
-
-export function recordOf(row: OutboxRow): Message {
-  return {
-    key: row.messageKey,
-    value: row.payload,
-    headers: {
-      'event-id': row.eventId,
-      'event-type': row.eventType,
-      'aggregate-version': row.aggregateVersion,
-      'occurred-at': row.occurredAt,
-      traceparent: row.traceparent,
-      'user-id': row.userId,
-    },
-  };
 }
 
 /**
@@ -163,10 +127,15 @@ export class KafkaPublisher {
     if (failed) throw failed.reason;
   }
 
-  /** Sends a refused row to its topic's DLQ, with the reason in headers. */
-  async sendToDlq(row: OutboxRow, reason: string, errorType: string): Promise<void> {
+  /**
+   * Sends a refused row to its topic's DLQ with the dead-letter headers every DLQ carries
+   * (lib/kafka/dead-letter-headers.ts; no partition or offset: it never reached Kafka), plus the
+   * relay's own `dlq-*` headers, which existing readers know.
+   */
+  async sendToDlq(row: OutboxRow, error: Error, reason: string, errorType: string): Promise<void> {
     const producer = await this.connected(0);
     const base = recordOf(row);
+    const common = deadLetterHeaders({ topic: row.topic, gaveUp: 'outbox-relay', attempts: 1, error });
     await producer.send({
       topic: `${row.topic}.dlq`,
       acks: -1,
@@ -175,10 +144,11 @@ export class KafkaPublisher {
           ...base,
           headers: {
             ...base.headers,
+            ...common,
             'dlq-reason': reason,
             'dlq-error-type': errorType,
             'dlq-original-topic': row.topic,
-            'dlq-failed-at': new Date().toISOString(),
+            'dlq-failed-at': common['failed-at'],
             'dlq-source': 'outbox-relay',
           },
         },

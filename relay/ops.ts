@@ -9,7 +9,7 @@
  */
 import pg from 'pg';
 import { connectionConfig } from '../lib/env.js';
-import { inTransaction } from './outbox-store.js';
+import { inTransaction } from '../lib/db/sql-tx.js';
 
 export class OpsError extends Error {}
 

@@ -29,8 +29,10 @@
  */
 import type pg from 'pg';
 import type { Logger } from '../lib/logger.js';
-import { classifyPublishError, kafkaErrorType, type KafkaPublisher } from './kafka-publisher.js';
-import { deadLetterRow, deleteOutboxRows, fetchOutboxBatch, stalledWriters, type OutboxRow } from './outbox-store.js';
+import { kafkaErrorType } from '../lib/errors.js';
+import { classifyPublishError, type KafkaPublisher } from './kafka-publisher.js';
+import type { OutboxRow } from '../lib/outbox/outbox-row.js';
+import { deadLetterRow, deleteOutboxRows, fetchOutboxBatch, stalledWriters } from './outbox-store.js';
 import type { RelayMetrics } from './relay-metrics.js';
 
 export interface OutboxRelayDeps {
@@ -187,7 +189,7 @@ export class OutboxRelay {
         if (classifyPublishError(err) !== 'poison') throw err;
         const type = kafkaErrorType(err) ?? 'UNKNOWN';
         const reason = `${type}: ${(err as Error).message}`;
-        await this.d.publisher.sendToDlq(row, reason, type);
+        await this.d.publisher.sendToDlq(row, err as Error, reason, type);
         await deadLetterRow(this.d.pool, row, reason);
         heldKeys.add(row.messageKey);
         this.d.metrics.deadLettered.inc({ topic: row.topic });

@@ -1,56 +1,9 @@
 /** The relay's SQL against the outbox: read a batch, delete what Kafka acknowledged, dead-letter. */
 import type pg from 'pg';
-
-export interface OutboxRow {
-  id: string;
-  eventId: string;
-  topic: string;
-  messageKey: string;
-  eventType: string;
-  aggregateVersion: string;
-  payload: Buffer;
-  occurredAt: string;
-  traceparent: string;
-  userId: string;
-  /** Commit time of the writing transaction (track_commit_timestamp), for the latency histogram. */
-  committedAt: Date | null;
-}
+import { inTransaction } from '../lib/db/sql-tx.js';
+import { OUTBOX_ROW_SELECT, OUTBOX_WRITTEN_COLUMNS, outboxRowOf, type OutboxRow } from '../lib/outbox/outbox-row.js';
 
 type Queryable = pg.Pool | pg.PoolClient | pg.Client;
-
-/** Runs `fn` in one transaction on a pooled connection: commit on success, rollback on error. */
-export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  try {
-    await c.query('begin');
-    const result = await fn(c);
-    await c.query('commit');
-    return result;
-  } catch (err) {
-    await c.query('rollback').catch(() => undefined);
-    throw err;
-  } finally {
-    c.release();
-  }
-}
-
-/** An outbox row as selected with the column names of the table (ids and versions as text). */
-export function outboxRowOf(r: Record<string, unknown>): OutboxRow {
-  const committedMs = r.committed_ms as number | null | undefined;
-  return {
-    id: r.id as string,
-    eventId: r.event_id as string,
-    topic: r.topic as string,
-    messageKey: r.message_key as string,
-    eventType: r.event_type as string,
-    aggregateVersion: r.aggregate_version as string,
-    payload: r.payload as Buffer,
-    occurredAt: r.occurred_at as string,
-    traceparent: r.traceparent as string,
-    userId: r.user_id as string,
-    committedAt: committedMs == null ? null : new Date(committedMs),
-  };
-}
 
 /**
  * The committed rows with the lowest ids, skipping keys held back after a dead letter and the
@@ -69,8 +22,7 @@ export async function fetchOutboxBatch(
   // The commit time comes as epoch milliseconds: parsing a timestamp string per row costs more.
   const { rows } = await db.query<Record<string, unknown>>(
     `with acknowledged as (delete from outbox where id = any($3::bigint[]))
-     select o.id::text, o.event_id::text, o.topic, o.message_key, o.event_type, o.aggregate_version::text,
-            o.payload, o.occurred_at, o.traceparent, o.user_id,
+     select ${OUTBOX_ROW_SELECT},
             (extract(epoch from pg_xact_commit_timestamp(o.xmin)) * 1000)::float8 as committed_ms
        from outbox o
       where not exists (select 1 from outbox_held_keys h where h.message_key = o.message_key)
@@ -95,8 +47,8 @@ export async function deleteOutboxRows(db: Queryable, ids: string[]): Promise<vo
 export async function deadLetterRow(pool: pg.Pool, row: OutboxRow, reason: string): Promise<void> {
   await inTransaction(pool, async (c) => {
     await c.query(
-      `insert into outbox_dead_letters (id, event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id, created_at, reason)
-       select id, event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id, created_at, $2
+      `insert into outbox_dead_letters (id, ${OUTBOX_WRITTEN_COLUMNS}, created_at, reason)
+       select id, ${OUTBOX_WRITTEN_COLUMNS}, created_at, $2
          from outbox where id = $1
        on conflict (id) do update set reason = excluded.reason, failed_at = now()`,
       [row.id, reason],

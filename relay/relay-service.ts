@@ -4,14 +4,14 @@
  * Prometheus. `startRelayService` is what `relay/main.ts` runs and what tests run in-process.
  */
 import pg from 'pg';
-import { fastRecordEncoding } from '../lib/kafka/kafka-client.js';
 import type { Logger } from '../lib/logger.js';
+import { kafkajsPatchState } from '../lib/patches/kafkajs.js';
 import { startProbeServer } from '../lib/service/probe-server.js';
 import type { RelayConfig } from './config.js';
 import { KafkaPublisher } from './kafka-publisher.js';
 import { LeaderLock } from './leader-lock.js';
 import { OutboxRelay } from './outbox-relay.js';
-import type { OutboxRow } from './outbox-store.js';
+import type { OutboxRow } from '../lib/outbox/outbox-row.js';
 import { RelayMetrics } from './relay-metrics.js';
 
 export interface RelayService {
@@ -95,7 +95,14 @@ export async function startRelayService(
   await listen().catch((err: Error) => logger.warn({ err: err.message }, 'LISTEN unavailable; polling only'));
   const election = elect();
   relay.start();
-  logger.info({ instance: cfg.instanceId, metrics: probes.metricsUrl, fastRecordEncoding }, 'relay started');
+  logger.info(
+    {
+      instance: cfg.instanceId,
+      metrics: probes.metricsUrl,
+      fastRecordEncoding: kafkajsPatchState().fastRecordEncoding,
+    },
+    'relay started',
+  );
 
   return {
     metricsUrl: probes.metricsUrl,

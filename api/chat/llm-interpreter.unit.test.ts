@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { interpreterFromConfig } from './interpreter-from-env.js';
+import { interpreterFromConfig } from './interpreter-from-config.js';
 import { isRetriable } from '../../lib/errors.js';
 import { LlmInterpreter, LlmPermanentError, LlmRetriableError } from './llm-interpreter.js';
 import { RuleInterpreter } from './rule-interpreter.js';

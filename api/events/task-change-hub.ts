@@ -13,7 +13,8 @@ import { randomUUID } from 'node:crypto';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeEvent, PoisonEventError } from '../../lib/consumer/event-decoder.js';
+import { decodeEvent } from '../../lib/consumer/event-decoder.js';
+import { PoisonEventError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { TOPICS } from '../../lib/topics.js';
 

@@ -1,7 +1,6 @@
 /** Turns every error into an RFC 7807 problem+json answer; the process never crashes on input. */
 import type { NextFunction, Request, Response } from 'express';
-import { AppError, ValidationError } from '../../lib/errors.js';
-import { isDatabaseUnavailable } from '../../lib/db/prisma.js';
+import { AppError, isDatabaseUnavailable, ValidationError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 
 interface BodyParserError {

@@ -65,31 +65,13 @@ const fields = {
     .nullable(),
 };
 
-export const createTaskSchema = z
-  .object({
-    ...fields,
-    description: fields.description.optional(),
-    dueDate: fields.dueDate.optional(),
-    priority: fields.priority.optional(),
-    tags: fields.tags.optional(),
-    isRecurringTemplate: fields.isRecurringTemplate.optional(),
-    recurrencePattern: fields.recurrencePattern.optional(),
-    reminderLeadMinutes: fields.reminderLeadMinutes.optional(),
-  })
-  .strict();
+/** Every field optional: what a create leaves out takes its default, and an update changes only what it names. */
+const optionalFields = z.object(fields).partial();
 
-export const updateTaskSchema = z
-  .object({
-    title: fields.title.optional(),
-    description: fields.description.optional(),
-    dueDate: fields.dueDate.optional(),
-    priority: fields.priority.optional(),
-    tags: fields.tags.optional(),
-    isRecurringTemplate: fields.isRecurringTemplate.optional(),
-    recurrencePattern: fields.recurrencePattern.optional(),
-    reminderLeadMinutes: fields.reminderLeadMinutes.optional(),
-    completed: z.boolean({ message: 'must be true or false' }).optional(),
-  })
+export const createTaskSchema = optionalFields.extend({ title: fields.title }).strict();
+
+export const updateTaskSchema = optionalFields
+  .extend({ completed: z.boolean({ message: 'must be true or false' }).optional() })
   .strict()
   .refine((o) => Object.keys(o).length > 0, { message: 'must change at least one field', path: ['body'] });
 

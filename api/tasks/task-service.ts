@@ -10,12 +10,7 @@ import { Prisma, type Task } from '@prisma/client';
 import type { EventCodec } from '../../lib/avro/event-codec.js';
 import type { Db, Tx } from '../../lib/db/prisma.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
-import {
-  taskCompletedPayload,
-  taskCreatedPayload,
-  taskDeletedPayload,
-  taskUpdatedPayload,
-} from '../../lib/events/task-event-payloads.js';
+import { taskCompletedPayload, taskDeletedPayload, taskUpdatedPayload } from '../../lib/events/task-event-payloads.js';
 import {
   encodeOutboxEvent,
   outboxInsert,
@@ -25,7 +20,8 @@ import {
 import { formatRecurrencePattern, parseRecurrencePattern } from '../../lib/recurrence.js';
 import type { CreateTaskInput, ListTasksQuery, UpdateTaskInput } from './task-input.js';
 import type { SqlTx } from '../../lib/db/sql-tx.js';
-import { insertTask, TASK_FIELDS, updateTask, type TaskChange } from './task-sql.js';
+import { insertTaskWithEvent, taskCreatedEvent, taskEvent } from '../../lib/tasks/create-task.js';
+import { TASK_FIELDS, updateTask, type TaskChange } from '../../lib/tasks/task-sql.js';
 
 /** Who is acting and the trace their events carry. */
 export interface ActorContext {
@@ -106,21 +102,9 @@ export class TaskService {
       createdAt: now,
       updatedAt: now,
     };
-    const event = await this.encode({
-      eventType: 'TaskCreated',
-      key: task.id,
-      aggregateVersion: task.version,
-      userId: ctx.userId,
-      traceparent: ctx.traceparent,
-      payload: taskCreatedPayload(task, instanceOf?.occurrenceAt ?? null),
-      occurredAt: task.createdAt,
-    });
-    if (!event) {
-      await sql.execute(insertTask(task));
-      return task;
-    }
-    await sql.execute(Prisma.sql`with task as (${insertTask(task)}) ${outboxInsert(event)}`);
-    this.deps.onEventWritten?.(event.eventType);
+    const event = await this.encode(taskCreatedEvent(task, ctx.traceparent, instanceOf?.occurrenceAt ?? null));
+    await insertTaskWithEvent(sql, task, event);
+    if (event) this.deps.onEventWritten?.(event.eventType);
     return task;
   }
 
@@ -186,20 +170,12 @@ export class TaskService {
       if (!exists) throw new NotFoundError('task');
       throw new ValidationError([{ field: 'recurrencePattern', message: 'is required for a recurring template' }]);
     }
+    const changed = Object.keys(patch).map((k) => SNAKE[k] ?? k);
     await this.append(
       sql,
-      await this.encode({
-        eventType: 'TaskUpdated',
-        key: task.id,
-        aggregateVersion: task.version,
-        userId: ctx.userId,
-        traceparent: ctx.traceparent,
-        payload: taskUpdatedPayload(
-          task,
-          Object.keys(patch).map((k) => SNAKE[k] ?? k),
-        ),
-        occurredAt: task.updatedAt,
-      }),
+      await this.encode(
+        taskEvent('TaskUpdated', task, ctx.traceparent, taskUpdatedPayload(task, changed), task.updatedAt),
+      ),
     );
     return task;
   }
@@ -221,15 +197,7 @@ export class TaskService {
     }
     await this.append(
       sql,
-      await this.encode({
-        eventType: 'TaskCompleted',
-        key: task.id,
-        aggregateVersion: task.version,
-        userId: ctx.userId,
-        traceparent: ctx.traceparent,
-        payload: taskCompletedPayload(task),
-        occurredAt: now,
-      }),
+      await this.encode(taskEvent('TaskCompleted', task, ctx.traceparent, taskCompletedPayload(task), now)),
     );
     return task;
   }
@@ -240,18 +208,11 @@ export class TaskService {
     );
     if (!task) throw new NotFoundError('task');
     const deletedAt = new Date();
+    // The row is gone; the deletion is the aggregate's last change.
+    const payload = taskDeletedPayload(task, deletedAt);
     await this.append(
       sql,
-      await this.encode({
-        eventType: 'TaskDeleted',
-        key: task.id,
-        // The row is gone; the deletion is the aggregate's last change.
-        aggregateVersion: task.version + 1,
-        userId: ctx.userId,
-        traceparent: ctx.traceparent,
-        payload: taskDeletedPayload(task, deletedAt),
-        occurredAt: deletedAt,
-      }),
+      await this.encode(taskEvent('TaskDeleted', task, ctx.traceparent, payload, deletedAt, task.version + 1)),
     );
     return task;
   }

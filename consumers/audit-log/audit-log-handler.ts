@@ -36,19 +36,14 @@ async function insertAuditRows(tx: SqlTx, events: readonly ConsumedEvent[]): Pro
      order by n`);
 }
 
-/** The events a chunk's `beforeBatch` already wrote, by the chunk's transaction. */
-const writtenInChunk = new WeakMap<SqlTx, ReadonlySet<ConsumedEvent>>();
-
-/** A chunk's rows are written in `beforeBatch`; `handle` alone writes an event processed record at a time. */
+/** A chunk's rows are written in one statement; `handle` writes an event processed record at a time. */
 export const auditLogHandler: EventHandler = {
   topics: [TOPICS.tasks, TOPICS.reminders, TOPICS.broadcast],
   async handle(tx, e) {
-    if (writtenInChunk.get(tx)?.has(e)) return;
     await insertAuditRows(tx, [e]);
   },
-  async beforeBatch(tx, events) {
+  async handleChunk(tx, events) {
     await insertAuditRows(tx, events);
-    writtenInChunk.set(tx, new Set(events));
   },
 };
 

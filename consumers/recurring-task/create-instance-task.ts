@@ -1,6 +1,7 @@
 /**
  * Creating one instance of a template for one occurrence: the RecurrenceInstance claim, the task
- * row and its TaskCreated outbox row, all in the caller's transaction. The claim's primary key
+ * row and its TaskCreated outbox row (written as the API writes them: lib/tasks/create-task.ts), all
+ * in the caller's transaction. The claim's primary key
  * (template_id, occurrence_at) is what makes this exactly-once: `on conflict do nothing`, and the
  * task is created only when this insert is the one that happened.
  */
@@ -8,9 +9,9 @@ import { randomUUID } from 'node:crypto';
 import type { RecurrenceSchedule, Task } from '@prisma/client';
 import type { EventCodec } from '../../lib/avro/event-codec.js';
 import type { Tx } from '../../lib/db/prisma.js';
-import { taskCreatedPayload } from '../../lib/events/task-event-payloads.js';
 import { prismaSqlTx } from '../../lib/db/sql-tx.js';
-import { appendOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
+import { encodeOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
+import { insertTaskWithEvent, taskCreatedEvent } from '../../lib/tasks/create-task.js';
 
 const MINUTE = 60_000;
 
@@ -34,30 +35,25 @@ export async function createInstanceTask(
     values (${s.templateId}::uuid, ${occurrenceAt}, ${taskId}::uuid)
     on conflict do nothing`;
   if (claimed === 0) return undefined;
-  const task = await tx.task.create({
-    data: {
-      id: taskId,
-      userId: s.userId,
-      title: s.title,
-      description: s.description,
-      dueDate: new Date(occurrenceAt.getTime() + (s.dueOffsetMinutes ?? 0) * MINUTE),
-      priority: s.priority,
-      tags: s.tags,
-      isRecurringTemplate: false,
-      recurrencePattern: null,
-      templateId: s.templateId,
-      createdAt: ctx.now,
-      updatedAt: ctx.now,
-    },
-  });
-  await appendOutboxEvent(prismaSqlTx(tx), ctx.codec, {
-    eventType: 'TaskCreated',
-    key: task.id,
-    aggregateVersion: task.version,
-    userId: task.userId,
-    traceparent: ctx.traceparent,
-    payload: taskCreatedPayload(task, occurrenceAt),
-    occurredAt: task.createdAt,
-  });
+  const task: Task = {
+    id: taskId,
+    userId: s.userId,
+    title: s.title,
+    description: s.description,
+    dueDate: new Date(occurrenceAt.getTime() + (s.dueOffsetMinutes ?? 0) * MINUTE),
+    priority: s.priority,
+    tags: s.tags,
+    completed: false,
+    completedAt: null,
+    isRecurringTemplate: false,
+    recurrencePattern: null,
+    templateId: s.templateId,
+    reminderLeadMinutes: null,
+    version: 1,
+    createdAt: ctx.now,
+    updatedAt: ctx.now,
+  };
+  const event = await encodeOutboxEvent(ctx.codec, taskCreatedEvent(task, ctx.traceparent, occurrenceAt));
+  await insertTaskWithEvent(prismaSqlTx(tx), task, event);
   return task;
 }

@@ -8,7 +8,7 @@
  */
 import type { RecurrenceSchedule } from '@prisma/client';
 import type { EventCodec } from '../../lib/avro/event-codec.js';
-import { isTransient } from '../../lib/consumer/consumer-runtime.js';
+import { isRetriable } from '../../lib/errors.js';
 import type { Db, Tx } from '../../lib/db/prisma.js';
 import type { Logger } from '../../lib/logger.js';
 import { nextOccurrence, parseRecurrencePattern } from '../../lib/recurrence.js';
@@ -90,7 +90,7 @@ export function createRecurrenceTicker(d: RecurrenceTickerDeps): Ticker {
         } catch (err) {
           // An outage ends the tick (the next one retries); a fault of one schedule must not
           // block the others behind it, so it is logged and skipped for this tick.
-          if (!claimed || isTransient(err)) throw err;
+          if (!claimed || isRetriable(err)) throw err;
           d.logger.error(
             { templateId: claimed.templateId, err: (err as Error).message },
             'recurrence step failed; retried next tick',

@@ -12,9 +12,9 @@
  * than the event: a later event of this task follows and brings the reminders in line, so this
  * stale one (a replay) changes nothing. See README.md in this folder.
  *
- * A chunk's task rows and Scheduled reminders are read in `beforeBatch`, two queries for all of its
- * events, and its new reminders with their ReminderScheduled written in `afterBatch`, one statement
- * (chunk-reads.ts).
+ * A chunk's task rows and Scheduled reminders are read in two queries for all of its events before
+ * they are handled, and its new reminders with their ReminderScheduled written after them in one
+ * statement (`handleChunk`, reminder-chunk.ts).
  */
 import type { ConsumedEvent, EventHandler, HandlerContext } from '../../lib/consumer/consumed-event.js';
 import type { SqlTx } from '../../lib/db/sql-tx.js';
@@ -22,7 +22,7 @@ import type { Logger } from '../../lib/logger.js';
 import { TOPICS } from '../../lib/topics.js';
 import type { ConsumerServiceDefinition } from '../consumer-service.js';
 import { dismissReminder, type ReminderWriteContext } from './dismiss-reminder.js';
-import { ChunkReads } from './chunk-reads.js';
+import { ReminderChunk } from './reminder-chunk.js';
 import { planDueDateReminder } from './schedule-reminder.js';
 import { reminderPlanOf, type ReminderPlan } from './task-reminder-plan.js';
 
@@ -37,7 +37,7 @@ type Reconcile = Extract<ReminderPlan, { kind: 'reconcile' }>;
 /** Keeps the one due-date reminder that already fires at the desired time; replaces the rest. */
 async function reconcile(
   tx: SqlTx,
-  reads: ChunkReads,
+  reads: ReminderChunk,
   plan: Reconcile,
   userId: string,
   e: ConsumedEvent,
@@ -64,11 +64,45 @@ async function reconcile(
 
 /** The handler of reminder-scheduler-cg (see the module comment). */
 export function createReminderSchedulerHandler(d: ReminderSchedulerDeps): EventHandler {
-  /** The reads `beforeBatch` made for a chunk, by the chunk's transaction. */
-  const chunks = new WeakMap<SqlTx, ChunkReads>();
+  async function handleOne(tx: SqlTx, reads: ReminderChunk, e: ConsumedEvent, ctx: HandlerContext): Promise<void> {
+    const plan = reminderPlanOf(e, d.defaultLeadMinutes);
+    const log = { eventId: e.eventId, eventType: e.eventType, key: e.key };
+    if (plan.kind === 'ignore') {
+      d.logger.debug({ ...log, why: plan.why }, 'task event ignored');
+      return;
+    }
+    const w: ReminderWriteContext = { codec: ctx.codec, now: ctx.clock(), traceparent: e.traceparent };
+    if (plan.kind === 'dismiss-all' && e.eventType === 'TaskDeleted') {
+      // The row is gone with the deletion; whatever is still Scheduled for the task goes.
+      for (const r of await reads.scheduledReminders(plan.taskId)) await dismissReminder(tx, r, plan.reason, w);
+      return;
+    }
+    const row = await reads.taskRow(plan.taskId);
+    if (!row) {
+      d.logger.debug(log, 'task not in this database (unknown or deleted): no reminders');
+      return;
+    }
+    if (row.version > e.aggregateVersion) {
+      d.logger.debug(
+        { ...log, rowVersion: row.version, eventVersion: e.aggregateVersion },
+        'stale task event: a newer one follows',
+      );
+      return;
+    }
+    if (plan.kind === 'dismiss-all') {
+      for (const r of await reads.scheduledReminders(plan.taskId)) await dismissReminder(tx, r, plan.reason, w);
+      return;
+    }
+    const outcome = await reconcile(tx, reads, plan, row.userId, e, w);
+    d.logger.debug({ ...log, outcome }, 'task reminders reconciled');
+  }
+
   return {
     topics: [TOPICS.tasks],
-    async beforeBatch(tx, events) {
+    async handle(tx, e, ctx) {
+      await handleOne(tx, ReminderChunk.single(tx), e, ctx);
+    },
+    async handleChunk(tx, events, ctx) {
       const rowTaskIds = new Set<string>();
       const reminderTaskIds = new Set<string>();
       for (const e of events) {
@@ -77,43 +111,12 @@ export function createReminderSchedulerHandler(d: ReminderSchedulerDeps): EventH
         reminderTaskIds.add(plan.taskId);
         if (e.eventType !== 'TaskDeleted') rowTaskIds.add(plan.taskId);
       }
-      chunks.set(tx, await ChunkReads.load(tx, [...rowTaskIds], [...reminderTaskIds]));
-    },
-    async afterBatch(tx) {
-      await chunks.get(tx)?.flush();
-    },
-    async handle(tx, e, ctx: HandlerContext) {
-      const reads = chunks.get(tx) ?? ChunkReads.single(tx);
-      const plan = reminderPlanOf(e, d.defaultLeadMinutes);
-      const log = { eventId: e.eventId, eventType: e.eventType, key: e.key };
-      if (plan.kind === 'ignore') {
-        d.logger.debug({ ...log, why: plan.why }, 'task event ignored');
-        return;
+      const reads = await ReminderChunk.load(tx, [...rowTaskIds], [...reminderTaskIds]);
+      for (const e of events) {
+        await handleOne(tx, reads, e, ctx);
+        await ctx.heartbeat?.();
       }
-      const w: ReminderWriteContext = { codec: ctx.codec, now: ctx.clock(), traceparent: e.traceparent };
-      if (plan.kind === 'dismiss-all' && e.eventType === 'TaskDeleted') {
-        // The row is gone with the deletion; whatever is still Scheduled for the task goes.
-        for (const r of await reads.scheduledReminders(plan.taskId)) await dismissReminder(tx, r, plan.reason, w);
-        return;
-      }
-      const row = await reads.taskRow(plan.taskId);
-      if (!row) {
-        d.logger.debug(log, 'task not in this database (unknown or deleted): no reminders');
-        return;
-      }
-      if (row.version > e.aggregateVersion) {
-        d.logger.debug(
-          { ...log, rowVersion: row.version, eventVersion: e.aggregateVersion },
-          'stale task event: a newer one follows',
-        );
-        return;
-      }
-      if (plan.kind === 'dismiss-all') {
-        for (const r of await reads.scheduledReminders(plan.taskId)) await dismissReminder(tx, r, plan.reason, w);
-        return;
-      }
-      const outcome = await reconcile(tx, reads, plan, row.userId, e, w);
-      d.logger.debug({ ...log, outcome }, 'task reminders reconciled');
+      await reads.flush();
     },
   };
 }

@@ -11,7 +11,7 @@
  * unfireable reminders cannot make every tick fail or delay anyone else's.
  */
 import type { EventCodec } from '../../lib/avro/event-codec.js';
-import { isTransient } from '../../lib/consumer/consumer-runtime.js';
+import { isRetriable } from '../../lib/errors.js';
 import type { Db } from '../../lib/db/prisma.js';
 import type { ConsumerMetrics } from '../../lib/consumer/consumer-metrics.js';
 import type { Logger } from '../../lib/logger.js';
@@ -101,7 +101,7 @@ export function createReminderTicker(d: ReminderTickerDeps): Ticker {
           }
           // An outage ends the tick (the next one retries); any other fault of one trigger is not
           // going away by itself: the trigger is set aside once, so it cannot fail every tick.
-          if (!claimed || isTransient(err)) throw err;
+          if (!claimed || isRetriable(err)) throw err;
           const reason = `firing failed: ${(err as Error).name}: ${(err as Error).message}`;
           if (await setAsideTrigger(d.db, claimed.reminderId, reason, now))
             setAside(claimed.reminderId, claimed.userId, reason, 'fire_failed');

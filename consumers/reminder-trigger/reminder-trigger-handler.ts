@@ -9,7 +9,7 @@
  * event on the shared topic) is ignored: the tick could not fire it (it fires through the row).
  */
 import { Prisma, type ReminderStatus } from '@prisma/client';
-import type { ConsumedEvent, EventHandler } from '../../lib/consumer/consumed-event.js';
+import type { ConsumedEvent, EventHandler, HandlerContext } from '../../lib/consumer/consumed-event.js';
 import type { SqlTx } from '../../lib/db/sql-tx.js';
 import type { Logger } from '../../lib/logger.js';
 import { TOPICS } from '../../lib/topics.js';
@@ -49,49 +49,59 @@ async function readStatuses(tx: SqlTx, reminderIds: string[]): Promise<Map<strin
 
 /** The event side of reminder-trigger-cg (see the module comment). */
 export function createReminderTriggerHandler(d: { logger: Logger }): EventHandler {
-  /** The statuses `beforeBatch` read for a chunk's ReminderScheduled, by the chunk's transaction. */
-  const chunkStatuses = new WeakMap<SqlTx, { asked: Set<string>; statuses: Map<string, ReminderStatus> }>();
-  const statusOf = async (tx: SqlTx, reminderId: string): Promise<ReminderStatus | undefined> => {
-    const chunk = chunkStatuses.get(tx);
-    if (chunk?.asked.has(reminderId)) return chunk.statuses.get(reminderId);
-    return (await readStatuses(tx, [reminderId])).get(reminderId);
-  };
+  /**
+   * One event; `statuses` holds what a chunk read ahead (every ReminderScheduled of the chunk: a
+   * reminder not in it is not in this database), undefined for an event alone.
+   */
+  async function handleOne(
+    tx: SqlTx,
+    e: ConsumedEvent,
+    ctx: HandlerContext,
+    statuses?: Map<string, ReminderStatus>,
+  ): Promise<void> {
+    const now = ctx.clock();
+    const log = { eventId: e.eventId, eventType: e.eventType, reminderId: e.key };
+    switch (e.eventType) {
+      case 'ReminderScheduled': {
+        const t = fieldsOf(e, 'remind_at');
+        const status = statuses
+          ? statuses.get(t.reminderId)
+          : (await readStatuses(tx, [t.reminderId])).get(t.reminderId);
+        if (!status) {
+          d.logger.debug(log, 'reminder not in this database: ignored');
+          return;
+        }
+        const written =
+          status === 'Scheduled'
+            ? await upsertPendingTrigger(tx, t, now)
+            : await finalizeTrigger(tx, t, FINAL_STATE[status], now);
+        d.logger.debug({ ...log, status, written }, 'trigger scheduled');
+        return;
+      }
+      case 'ReminderDismissed': {
+        const written = await finalizeTrigger(tx, fieldsOf(e, 'dismissed_at'), 'dismissed', now);
+        d.logger.debug({ ...log, written }, 'trigger dismissed');
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
   return {
     topics: [TOPICS.reminders],
+    handle: (tx, e, ctx) => handleOne(tx, e, ctx),
     // One query for the chunk's reminder statuses instead of one per event (this handler writes no reminder row).
-    async beforeBatch(tx, events) {
+    async handleChunk(tx, events, ctx) {
       const ids = [
         ...new Set(
           events.filter((e) => e.eventType === 'ReminderScheduled').map((e) => fieldsOf(e, 'remind_at').reminderId),
         ),
       ];
-      chunkStatuses.set(tx, { asked: new Set(ids), statuses: await readStatuses(tx, ids) });
-    },
-    async handle(tx, e, ctx) {
-      const now = ctx.clock();
-      const log = { eventId: e.eventId, eventType: e.eventType, reminderId: e.key };
-      switch (e.eventType) {
-        case 'ReminderScheduled': {
-          const t = fieldsOf(e, 'remind_at');
-          const status = await statusOf(tx, t.reminderId);
-          if (!status) {
-            d.logger.debug(log, 'reminder not in this database: ignored');
-            return;
-          }
-          const written =
-            status === 'Scheduled'
-              ? await upsertPendingTrigger(tx, t, now)
-              : await finalizeTrigger(tx, t, FINAL_STATE[status], now);
-          d.logger.debug({ ...log, status, written }, 'trigger scheduled');
-          return;
-        }
-        case 'ReminderDismissed': {
-          const written = await finalizeTrigger(tx, fieldsOf(e, 'dismissed_at'), 'dismissed', now);
-          d.logger.debug({ ...log, written }, 'trigger dismissed');
-          return;
-        }
-        default:
-          return;
+      const statuses = await readStatuses(tx, ids);
+      for (const e of events) {
+        await handleOne(tx, e, ctx, statuses);
+        await ctx.heartbeat?.();
       }
     },
   };

@@ -16,6 +16,7 @@ import { Prisma, type Task } from '@prisma/client';
 import type { ConsumedEvent, EventHandler, HandlerContext } from '../../lib/consumer/consumed-event.js';
 import type { SqlTx } from '../../lib/db/sql-tx.js';
 import { taskSnapshotPayload } from '../../lib/events/task-event-payloads.js';
+import { TASK_FIELDS } from '../../lib/tasks/task-sql.js';
 import { encodeOutboxEvent, outboxInsertMany, type EncodedOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
 import { TOPICS } from '../../lib/topics.js';
 import type { ConsumerServiceDefinition } from '../consumer-service.js';
@@ -137,12 +138,7 @@ export function taskChangedEventId(sourceEventId: string): string {
  */
 async function findTasks(tx: SqlTx, taskIds: string[]): Promise<Map<string, Task>> {
   if (taskIds.length === 0) return new Map();
-  const rows = await tx.query<Task>(Prisma.sql`
-    select id::text as "id", user_id as "userId", title, description, due_date as "dueDate", priority::text as "priority", tags,
-           completed, completed_at as "completedAt", is_recurring_template as "isRecurringTemplate",
-           recurrence_pattern as "recurrencePattern", template_id::text as "templateId", reminder_lead_minutes as "reminderLeadMinutes",
-           version, created_at as "createdAt", updated_at as "updatedAt"
-      from tasks where id = any(${taskIds}::uuid[])`);
+  const rows = await tx.query<Task>(Prisma.sql`select ${TASK_FIELDS} from tasks where id = any(${taskIds}::uuid[])`);
   return new Map(rows.map((r) => [r.id.toLowerCase(), r]));
 }
 
@@ -219,21 +215,16 @@ async function publishTaskChanges(
   await tx.execute(outboxInsertMany(encoded));
 }
 
-/** The events a chunk's `beforeBatch` already published, by the chunk's transaction. */
-const publishedInChunk = new WeakMap<SqlTx, ReadonlySet<ConsumedEvent>>();
-
 /**
- * A chunk's events are all published in `beforeBatch` (after its users' sequence rows are locked
- * in user-id order), so `handle` has nothing left to do for them; `handle` alone publishes the
- * events the runtime processes record at a time (its fallback after a failed chunk).
+ * A chunk's events are published together (after its users' sequence rows are locked in user-id
+ * order); `handle` publishes one event processed record at a time.
  */
 export const taskBroadcasterHandler: EventHandler = {
   topics: [TOPICS.tasks],
   async handle(tx, e, ctx) {
-    if (publishedInChunk.get(tx)?.has(e)) return;
     await publishTaskChanges(tx, [e], ctx.codec);
   },
-  async beforeBatch(tx, events, ctx) {
+  async handleChunk(tx, events, ctx) {
     const userIds = [
       ...new Set(
         events
@@ -244,7 +235,6 @@ export const taskBroadcasterHandler: EventHandler = {
     ];
     if (userIds.length > 1) await lockSequences(tx, userIds);
     await publishTaskChanges(tx, events, ctx.codec);
-    publishedInChunk.set(tx, new Set(events));
   },
 };
 

@@ -11,7 +11,7 @@ case "$cmd" in
   api) tsx api/main.ts "$@" ;;
   relay) tsx relay/main.ts "$@" ;;
   consumer) tsx consumers/main.ts "$@" ;;            # consumer <group>
-  relay-debezium) tsx scripts/relay-debezium.ts "$@" ;; # register (default) | drop | status
+  relay-debezium) tsx debezium/relay-cli.ts "$@" ;; # register (default) | drop | status
   janitor) tsx debezium/janitor-main.ts "$@" ;;
   prepare)
     # Migrations, then topics, then schemas (each idempotent); PREPARE_STEPS may skip some.

@@ -26,9 +26,10 @@
  * (database, registry, broker) retries forever without burning attempts — good events never reach
  * a DLQ because something was down.
  *
- * Handlers whose writes take row locks shared across keys (task-broadcaster-cg's per-user
- * sequence) lock them in a fixed order in `beforeBatch`, so two partitions' chunks in flight at once
- * wait for each other instead of deadlocking.
+ * A handler may take a chunk whole (`handleChunk`, consumed-event.ts): for set-based statements,
+ * and for row locks shared across keys (task-broadcaster-cg's per-user sequence), which it takes in
+ * a fixed order, so two partitions' chunks in flight at once wait for each other instead of
+ * deadlocking. Without it, the runtime calls `handle` for each event of the chunk.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
@@ -36,16 +37,15 @@ import { Prisma } from '@prisma/client';
 import type { Batch, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type pg from 'pg';
 import type { EventCodec } from '../avro/event-codec.js';
-import { isDatabaseUnavailable } from '../db/prisma.js';
 import { inSqlTransaction } from '../db/sql-tx.js';
-import { isRetriable } from '../errors.js';
+import { isRetriable, PoisonEventError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ConsumerGroup } from '../topics.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import type { ConsumedEvent, EventHandler, HandlerContext } from './consumed-event.js';
 import type { ConsumerMetrics } from './consumer-metrics.js';
 import { publishDeadLetter } from './dead-letter.js';
-import { decodeEvent, PoisonEventError } from './event-decoder.js';
+import { decodeEvent } from './event-decoder.js';
 
 export interface ConsumerRuntimeDeps {
   group: ConsumerGroup;
@@ -73,32 +73,6 @@ export interface ConsumerRuntimeDeps {
   kafkaGroupId?: string;
   /** How long the broker waits for a silent member before rebalancing its partitions away. */
   sessionTimeoutMs?: number;
-}
-
-// SQLSTATE classes 08 (connection), 53 (resources), 57 (operator intervention: shutdown, restart),
-// 58 (system); plus serialization failures, deadlocks, lock timeouts and a missing database.
-const TRANSIENT_PG_CODES = new Set(['40001', '40P01', '55P03', '3D000']);
-const TRANSIENT_PG_CLASSES = new Set(['08', '53', '57', '58']);
-// Prisma: P1xxx are connection-level (unreachable, timed out, database missing); P2024 pool
-// timeout, P2028 transaction API error, P2034 write conflict.
-const TRANSIENT_PRISMA_CODES = new Set(['P2024', 'P2028', 'P2034']);
-
-/** An error that says "try again later", not "this event is wrong". */
-export function isTransient(err: unknown): boolean {
-  if (isRetriable(err) || isDatabaseUnavailable(err)) return true;
-  const code = (err as { code?: string }).code;
-  if (
-    code &&
-    (TRANSIENT_PG_CODES.has(code) ||
-      TRANSIENT_PG_CLASSES.has(code.slice(0, 2)) ||
-      TRANSIENT_PRISMA_CODES.has(code) ||
-      /^P1\d{3}$/.test(code))
-  ) {
-    return true;
-  }
-  if ((err as Error)?.name === 'PrismaClientInitializationError') return true;
-  const cause = (err as { cause?: unknown }).cause;
-  return cause ? isTransient(cause) : false;
 }
 
 type Outcome = 'processed' | 'duplicate';
@@ -222,14 +196,16 @@ export class ConsumerRuntime {
           fresh.delete(e.eventId.toLowerCase()) ? 'processed' : 'duplicate',
         );
         const toHandle = events.filter((_, i) => outcomes[i] === 'processed');
-        if (toHandle.length > 0) await handler.beforeBatch?.(tx, toHandle, this.ctx);
-        for (const e of toHandle) {
-          await handler.handle(tx, e, this.ctx);
-          // kafkajs heartbeats only when asked (at most once per heartbeatInterval): a long chunk
-          // must not look like a dead member. A rebalance it reports is acted on after the chunk.
-          await heartbeat().catch(() => undefined);
-        }
-        if (toHandle.length > 0) await handler.afterBatch?.(tx, toHandle, this.ctx);
+        // kafkajs heartbeats only when asked (at most once per heartbeatInterval): a long chunk
+        // must not look like a dead member. A rebalance it reports is acted on after the chunk.
+        const beat = () => heartbeat().catch(() => undefined);
+        if (toHandle.length === 0) return outcomes;
+        if (handler.handleChunk) await handler.handleChunk(tx, toHandle, { ...this.ctx, heartbeat: beat });
+        else
+          for (const e of toHandle) {
+            await handler.handle(tx, e, this.ctx);
+            await beat();
+          }
         return outcomes;
       });
       const perEventSeconds = Number(process.hrtime.bigint() - started) / 1e9 / events.length;
@@ -283,7 +259,7 @@ export class ConsumerRuntime {
           await this.deadLetter(topic, partition, message, 0, error);
           return true;
         }
-        if (isTransient(error)) {
+        if (isRetriable(error)) {
           outageAttempt++;
           metrics.retried.inc({ group, cause: 'transient' });
           const wait = backoffDelay(outageAttempt, this.d.outageRetry);

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { consumerDlqTopic, type ConsumerGroup } from '../topics.js';
-import { DLQ_HEADERS } from './dead-letter.js';
+import { DLQ_HEADERS } from '../kafka/dead-letter-headers.js';
 
 export interface DeadLetteredEvent {
   offset: string;

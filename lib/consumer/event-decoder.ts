@@ -14,26 +14,9 @@ import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { KafkaMessage } from 'kafkajs';
 import { SCHEMA_NAMESPACE } from '../avro/schema-catalog.js';
 import { schemaIdOf } from '../avro/wire-format.js';
-import { AppError, UnavailableError } from '../errors.js';
+import { isHttpOutage, PoisonEventError, UnavailableError } from '../errors.js';
 import { EVENT_TYPES_BY_TOPIC, TOPICS, type EventTopic } from '../topics.js';
 import type { ConsumedEvent } from './consumed-event.js';
-
-export class PoisonEventError extends AppError {
-  constructor(message: string, cause?: unknown) {
-    super(message, { code: 'poison_event', retriable: false, cause });
-  }
-}
-
-// The registry client (mappersmith) reports a connection failure or timeout as an HTTP 400 (or
-// 408) carrying the socket error's message: those are outages, whatever the status says.
-const UNREACHABLE =
-  /ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EPIPE|socket|timeout|timed out|fetch failed/i;
-
-/** Unreachable, timed out, throttled or 5xx: the registry may answer later. */
-function isRegistryOutage(status: number | undefined, message: string): boolean {
-  if (UNREACHABLE.test(message)) return true;
-  return status !== undefined && (status >= 500 || status === 408 || status === 429);
-}
 
 /** The writer schema (fetched, or from the client's cache) and the decoded value. */
 async function readValue(
@@ -48,7 +31,7 @@ async function readValue(
   } catch (err) {
     const status = (err as { status?: number }).status;
     const message = (err as Error).message ?? String(err);
-    if (isRegistryOutage(status, message)) throw new UnavailableError('schema registry', err);
+    if (isHttpOutage(status, message)) throw new UnavailableError('schema registry', err);
     if (status === 404) throw new PoisonEventError(`unknown schema id ${schemaId}`, err);
     if (status !== undefined)
       throw new PoisonEventError(`schema registry refused schema id ${schemaId}: HTTP ${status}: ${message}`, err);

@@ -43,16 +43,16 @@ function prepared(s: Prisma.Sql): pg.QueryConfig {
   return name === undefined ? { text: s.text, values: s.values } : { name, text: s.text, values: s.values };
 }
 
-/** Runs `fn` in a transaction on one pooled connection: COMMIT when it resolves, ROLLBACK when it throws. */
-export async function inSqlTransaction<T>(pool: pg.Pool, fn: (sql: SqlTx) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` in a transaction on one pooled connection: COMMIT when it resolves, ROLLBACK when it
+ * throws. The one transaction helper: `inSqlTransaction` (statements as `Prisma.sql`) and the
+ * relay's and its operator commands' SQL (text and parameters on the client) both run on it.
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
-  const sql: SqlTx = {
-    query: async <R>(s: Prisma.Sql) => (await client.query(prepared(s))).rows as R[],
-    execute: async (s) => (await client.query(prepared(s))).rowCount ?? 0,
-  };
   try {
     await client.query('begin');
-    const result = await fn(sql);
+    const result = await fn(client);
     await client.query('commit');
     client.release();
     return result;
@@ -64,6 +64,16 @@ export async function inSqlTransaction<T>(pool: pg.Pool, fn: (sql: SqlTx) => Pro
     );
     throw err;
   }
+}
+
+/** `inTransaction` with the statements as `SqlTx` (prepared by name: see `prepared`). */
+export function inSqlTransaction<T>(pool: pg.Pool, fn: (sql: SqlTx) => Promise<T>): Promise<T> {
+  return inTransaction(pool, (client) =>
+    fn({
+      query: async <R>(s: Prisma.Sql) => (await client.query(prepared(s))).rows as R[],
+      execute: async (s) => (await client.query(prepared(s))).rowCount ?? 0,
+    }),
+  );
 }
 
 /**

@@ -3,6 +3,20 @@ import type { Task } from '@prisma/client';
 
 const ms = (d: Date | null): number | null => (d ? d.getTime() : null);
 
+/** The task's own fields, as TaskUpdated and the TaskChanged snapshot both carry them. */
+function taskFields(t: Task) {
+  return {
+    title: t.title,
+    description: t.description,
+    due_date: ms(t.dueDate),
+    priority: t.priority,
+    tags: t.tags,
+    is_recurring_template: t.isRecurringTemplate,
+    recurrence_pattern: t.recurrencePattern,
+    completed: t.completed,
+  };
+}
+
 export function taskCreatedPayload(t: Task, occurrenceAt: Date | null = null) {
   return {
     id: t.id,
@@ -25,14 +39,7 @@ export function taskUpdatedPayload(t: Task, changedFields: string[]) {
   return {
     id: t.id,
     user_id: t.userId,
-    title: t.title,
-    description: t.description,
-    due_date: ms(t.dueDate),
-    priority: t.priority,
-    tags: t.tags,
-    is_recurring_template: t.isRecurringTemplate,
-    recurrence_pattern: t.recurrencePattern,
-    completed: t.completed,
+    ...taskFields(t),
     reminder_lead_minutes: t.reminderLeadMinutes,
     changed_fields: changedFields,
     updated_at: t.updatedAt.getTime(),
@@ -50,14 +57,7 @@ export function taskDeletedPayload(t: Task, deletedAt: Date) {
 /** The TaskChanged snapshot of a task row (schemas/TaskChanged.avsc, TaskSnapshot). */
 export function taskSnapshotPayload(t: Task) {
   return {
-    title: t.title,
-    description: t.description,
-    due_date: ms(t.dueDate),
-    priority: t.priority,
-    tags: t.tags,
-    is_recurring_template: t.isRecurringTemplate,
-    recurrence_pattern: t.recurrencePattern,
-    completed: t.completed,
+    ...taskFields(t),
     completed_at: ms(t.completedAt),
     template_id: t.templateId,
   };

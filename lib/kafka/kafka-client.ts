@@ -1,12 +1,9 @@
-/** One way to build kafkajs clients, with logging routed to our logger's level. */
+/**
+ * One way to build kafkajs clients, with logging routed to our logger's level. The kafkajs patches
+ * are not installed here: each `main` installs them (lib/patches.ts).
+ */
 import { Kafka, logLevel } from 'kafkajs';
 import { kafkaSasl, type KafkaPrincipal } from './kafka-credentials.js';
-import { installRecordEncoder } from './record-encoder.js';
-import { installRequestQueueFix } from './request-queue-fix.js';
-
-/** Whether every producer of this process encodes records with record-encoder.ts (before any produce). */
-export const fastRecordEncoding = installRecordEncoder();
-installRequestQueueFix();
 
 export interface KafkaClientOptions {
   brokers: string[];

@@ -8,6 +8,14 @@ import { Prisma } from '@prisma/client';
 import type { EventCodec } from '../avro/event-codec.js';
 import type { SqlTx } from '../db/sql-tx.js';
 import { topicOf, type EventType } from '../topics.js';
+import { OUTBOX_WRITTEN_COLUMNS } from './outbox-row.js';
+
+const COLUMNS = Prisma.raw(OUTBOX_WRITTEN_COLUMNS);
+const COLUMNS_OF_O = Prisma.raw(
+  OUTBOX_WRITTEN_COLUMNS.split(', ')
+    .map((c) => `o.${c}`)
+    .join(', '),
+);
 
 export interface OutboxEventInput {
   eventType: EventType;
@@ -59,7 +67,7 @@ export async function encodeOutboxEvent(codec: EventCodec, e: OutboxEventInput):
  */
 export function outboxInsert(r: EncodedOutboxEvent): Prisma.Sql {
   return Prisma.sql`
-    insert into outbox (event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id)
+    insert into outbox (${COLUMNS})
     values (${r.eventId}::uuid, ${r.topic}, ${r.key}, ${r.eventType}, ${r.aggregateVersion}, ${r.value}, ${r.occurredAt.toISOString()}, ${r.traceparent}, ${r.userId})`;
 }
 
@@ -79,7 +87,7 @@ export function outboxInsertMany(rows: readonly EncodedOutboxEvent[]): Prisma.Sq
       Prisma.sql`(${r.eventId}::uuid, ${r.topic}, ${r.key}, ${r.eventType}, ${r.aggregateVersion}, ${r.value}, ${r.occurredAt.toISOString()}, ${r.traceparent}, ${r.userId})`,
   );
   return Prisma.sql`
-    insert into outbox (event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id)
+    insert into outbox (${COLUMNS})
     values ${Prisma.join(values)}`;
 }
 
@@ -95,13 +103,13 @@ export function outboxInsertForRowsOf(
 ): Prisma.Sql {
   const col = <T>(f: (r: { id: string; event: EncodedOutboxEvent }) => T) => rows.map(f);
   return Prisma.sql`
-    insert into outbox (event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id)
-    select o.event_id, o.topic, o.message_key, o.event_type, o.aggregate_version, o.payload, o.occurred_at, o.traceparent, o.user_id
+    insert into outbox (${COLUMNS})
+    select ${COLUMNS_OF_O}
       from unnest(${col((r) => r.event.eventId)}::uuid[], ${col((r) => r.event.topic)}::text[], ${col((r) => r.event.key)}::text[],
                   ${col((r) => r.event.eventType)}::text[], ${col((r) => r.event.aggregateVersion)}::bigint[], ${col((r) => r.event.value)}::bytea[],
                   ${col((r) => r.event.occurredAt.toISOString())}::text[], ${col((r) => r.event.traceparent)}::text[],
                   ${col((r) => r.event.userId)}::text[], ${col((r) => r.id)}::uuid[])
-           with ordinality as o(event_id, topic, message_key, event_type, aggregate_version, payload, occurred_at, traceparent, user_id, row_id, n)
+           with ordinality as o(${COLUMNS}, row_id, n)
       join ${Prisma.raw(cte)} on ${Prisma.raw(cte)}.id = o.row_id
      order by o.n`;
 }

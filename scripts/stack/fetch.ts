@@ -18,7 +18,7 @@ interface Component {
 }
 
 function components(cfg: StackConfig): Component[] {
-  const pom = (n: string) => path.join(cfg.repoRoot, 'stack', 'maven', n, 'pom.xml');
+  const pom = (n: string) => path.join(cfg.repoRoot, 'scripts', 'stack', 'maven', n, 'pom.xml');
   return [
     { name: 'kafka', pom: pom('kafka'), goal: 'copy-dependencies', target: path.join(cfg.jvmDir, 'kafka') },
     {

@@ -18,7 +18,8 @@ import { newUser } from './api-checks.js';
 describe('chat in the user time zone (Asia/Tokyo), reminders firing on the real stack', () => {
   let now = new Date('2026-11-25T10:00:00.000Z');
   const clock = () => new Date(now.getTime());
-  const user = newUser('tokyo');
+  // A user of its own for each test (living in Tokyo), so any one runs alone with -t.
+  let user = '';
   let api: TestApi;
   let relay: RelayService;
   let scheduler: RunningConsumerService;
@@ -32,6 +33,9 @@ describe('chat in the user time zone (Asia/Tokyo), reminders firing on the real 
       startTestConsumer(reminderSchedulerService, api.database.url, { clock }),
       startTestConsumer(reminderTriggerService, api.database.url, { clock, config: { notifyUrl: undefined } }),
     ]);
+  });
+  beforeEach(async () => {
+    user = newUser('tokyo');
     const put = await api.call(user, 'PUT', '/settings', { timeZone: 'Asia/Tokyo' });
     expect(put).toMatchObject({ status: 200, body: { timeZone: 'Asia/Tokyo' } });
   });
@@ -94,6 +98,7 @@ describe('chat in the user time zone (Asia/Tokyo), reminders firing on the real 
 
   test('"remind me about buy milk in 10 minutes" fires a notification at 10:10Z, not before', async () => {
     now = new Date('2026-11-25T10:00:00.000Z');
+    await chat('add buy milk tomorrow at 9am');
     const r = await chat('remind me about buy milk in 10 minutes');
     expect(r.tool_calls[0]).toMatchObject({
       tool: 'set_reminder',

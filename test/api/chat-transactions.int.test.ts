@@ -9,7 +9,7 @@ import { LlmInterpreter } from '../../api/chat/llm-interpreter.js';
 import type { ActorContext } from '../../api/tasks/task-service.js';
 import { TaskService } from '../../api/tasks/task-service.js';
 import type { UpdateTaskInput } from '../../api/tasks/task-input.js';
-import { updateTask } from '../../api/tasks/task-sql.js';
+import { updateTask } from '../../lib/tasks/task-sql.js';
 import type { SqlTx } from '../../lib/db/sql-tx.js';
 import { ValidationError } from '../../lib/errors.js';
 import { startStubModelServer, type StubModelServer } from '../helpers/stub-model-server.js';

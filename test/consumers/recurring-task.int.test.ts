@@ -100,18 +100,42 @@ describe('recurring-task-cg', () => {
     await api?.stop();
   });
 
-  let daily = '';
-  let first = 0;
-  const dailyOccurrences = (days: number[]) => days.map((d) => first + d * DAY);
+  const DAILY_TEMPLATE = {
+    title: 'stretch',
+    isRecurringTemplate: true,
+    recurrencePattern: 'daily',
+    priority: 'High',
+    tags: ['health'],
+  };
+
+  /**
+   * Each test makes its own daily template (so any one runs alone with -t): created through the API,
+   * its schedule in place, and — when `days` is given — one instance for each of its first `days`
+   * occurrences, as the first test makes them. `first` is the first occurrence.
+   */
+  async function dailyTemplate(days = 0): Promise<{ daily: string; first: number }> {
+    // The template's anchor is its real creation time, so the clock starts from real time again.
+    now = new Date();
+    const res = await api.call(user, 'POST', '/tasks', DAILY_TEMPLATE);
+    const daily = res.body.id as string;
+    const s = await waitFor(() => schedule(daily).then((x) => x?.nextOccurrenceAt ?? undefined), {
+      what: 'the schedule',
+    });
+    const first = s.getTime();
+    for (let day = 0; day < days; day++) {
+      now = new Date(first + day * DAY + HOUR);
+      await service.tick();
+    }
+    await waitFor(async () => (await kafkaInstances(daily)).length >= days, { what: 'the instances on Kafka' });
+    return { daily, first };
+  }
+  const occurrencesFrom = (first: number) => (days: number[]) => days.map((d) => first + d * DAY);
 
   it('creates exactly one instance per day of a daily template, however often and concurrently it ticks', async () => {
-    const res = await api.call(user, 'POST', '/tasks', {
-      title: 'stretch',
-      isRecurringTemplate: true,
-      recurrencePattern: 'daily',
-      priority: 'High',
-      tags: ['health'],
-    });
+    let daily = '';
+    let first = 0;
+    const dailyOccurrences = (days: number[]) => days.map((d) => first + d * DAY);
+    const res = await api.call(user, 'POST', '/tasks', DAILY_TEMPLATE);
     expect(res.status).toBe(201);
     daily = res.body.id as string;
     const s = await waitFor(() => schedule(daily).then((x) => x ?? undefined), { what: 'the schedule' });
@@ -177,6 +201,8 @@ describe('recurring-task-cg', () => {
   });
 
   it('catches up the days missed while it was down, at most the catch-up cap (the latest), never twice', async () => {
+    const { daily, first } = await dailyTemplate(6);
+    const dailyOccurrences = occurrencesFrom(first);
     // Down for four days: all four are made up on the first tick after the restart.
     await service.stop();
     now = new Date(first + 9 * DAY + HOUR);
@@ -200,6 +226,10 @@ describe('recurring-task-cg', () => {
   });
 
   it('changes nothing when the template TaskCreated record is delivered again', async () => {
+    const { daily } = await dailyTemplate();
+    await waitFor(() => collector.records.some((r) => r.key === daily && r.headers['event-type'] === 'TaskCreated'), {
+      what: "the template's TaskCreated on Kafka",
+    });
     const original = collector.records.find((r) => r.key === daily && r.headers['event-type'] === 'TaskCreated');
     expect(original).toBeDefined();
     const before = await schedule(daily);
@@ -236,6 +266,10 @@ describe('recurring-task-cg', () => {
   });
 
   it('stops making instances once the template is deleted', async () => {
+    // A template that was changed once (version 2) before its deletion.
+    const { daily } = await dailyTemplate();
+    await api.call(user, 'PATCH', `/tasks/${daily}`, { description: 'ten minutes' });
+    await waitFor(() => schedule(daily).then((s) => s?.templateVersion === 2), { what: 'the change' });
     const count = (await instances(daily)).length;
     expect((await api.call(user, 'DELETE', `/tasks/${daily}`)).status).toBe(200);
     const s = await waitFor(() => schedule(daily).then((x) => x?.active === false && x), {

@@ -613,9 +613,7 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     const runChunk = () =>
       db().$transaction(async (prismaTx) => {
         const tx = prismaSqlTx(prismaTx);
-        await handler.beforeBatch!(tx, chunk, ctx);
-        for (const e of chunk) await handler.handle(tx, e, ctx);
-        await handler.afterBatch!(tx, chunk, ctx);
+        await handler.handleChunk!(tx, chunk, ctx);
       });
     await runChunk();
     await runChunk();
@@ -681,9 +679,7 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     const chunk = [updated(2, due1), updated(3, due2)];
     await db().$transaction(async (prismaTx) => {
       const tx = prismaSqlTx(prismaTx);
-      await handler.beforeBatch!(tx, chunk, ctx);
-      for (const e of chunk) await handler.handle(tx, e, ctx);
-      await handler.afterBatch!(tx, chunk, ctx);
+      await handler.handleChunk!(tx, chunk, ctx);
     });
     const rs = (await remindersOf(task.id)).sort((a, b) => a.remindAt.getTime() - b.remindAt.getTime());
     expect(rs.map((r) => [r.status, r.remindAt.getTime()])).toEqual([

@@ -339,8 +339,7 @@ describe('task-broadcaster-cg and GET /api/:userId/events', () => {
     const ctx = { group: 'task-broadcaster-cg' as const, codec: api.codec, clock: () => new Date() };
     await api.database.db.$transaction(async (prismaTx) => {
       const tx = prismaSqlTx(prismaTx);
-      await taskBroadcasterHandler.beforeBatch!(tx, chunk, ctx);
-      for (const e of chunk) await taskBroadcasterHandler.handle(tx, e, ctx);
+      await taskBroadcasterHandler.handleChunk!(tx, chunk, ctx);
     });
     const sequences = await waitFor(
       async () => {

@@ -82,10 +82,9 @@ describe('topic provisioning', () => {
       { what: 'provisioning to notice the hand-set retention' },
     );
     expect(report.configsCorrected).toEqual([TOPICS.reminders]);
-    await waitFor(
-      async () => (await configOf(TOPICS.reminders))['retention.ms'] === String(3 * 24 * 3600 * 1000),
-      { what: 'retention put back' },
-    );
+    await waitFor(async () => (await configOf(TOPICS.reminders))['retention.ms'] === String(3 * 24 * 3600 * 1000), {
+      what: 'retention put back',
+    });
   });
 
   it('reports and corrects replication settings that drifted: replicas, min.insync.replicas, unclean election', async () => {

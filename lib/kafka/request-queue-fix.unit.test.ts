@@ -1,6 +1,6 @@
 /** kafkajs's request queue arms no timer while nothing waits, and still re-checks a waiting request. */
 import { createRequire } from 'node:module';
-import { installRequestQueueFix } from '../../lib/kafka/request-queue-fix.js';
+import { installRequestQueueFix } from './request-queue-fix.js';
 
 const require = createRequire(import.meta.url);
 const RequestQueue = require('kafkajs/src/network/requestQueue/index.js');

@@ -1,7 +1,7 @@
 /** The connector config and setup SQL, without any service. */
-import { connectorConfig, defaultNames, HEADER_COLUMNS, slotSafe } from '../../debezium/connector.js';
-import { parseLsn } from '../../debezium/outbox-janitor.js';
-import { setupStatements } from '../../debezium/setup-sql.js';
+import { connectorConfig, defaultNames, HEADER_COLUMNS, slotSafe } from './connector.js';
+import { parseLsn } from '../lib/db/lsn.js';
+import { setupStatements } from './setup-sql.js';
 
 const names = { connectorName: 'todo-outbox-app', slotName: 'debezium_outbox_app', publicationName: 'debezium_outbox' };
 

@@ -1,6 +1,6 @@
 /** The record encoder writes exactly the bytes kafkajs's own encoder writes, for every shape it takes. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { fastRecordEncoder, kafkajsRecordEncoder, type RecordInput } from '../../lib/kafka/record-encoder.js';
+import { fastRecordEncoder, kafkajsRecordEncoder, type RecordInput } from './record-encoder.js';
 
 const bytesOf = (e: { buf: Buffer; offset: number }) => Buffer.from(e.buf.subarray(0, e.offset));
 

@@ -10,13 +10,9 @@
  */
 import pg from 'pg';
 import { ConfigError } from '../lib/env.js';
-import {
-  connectorStatus,
-  debeziumRelayOptionsFromEnv,
-  dropConnector,
-  registerDebeziumRelay,
-} from '../debezium/register.js';
-import { redactUrl } from '../debezium/connector.js';
+import { connectorStatus, debeziumRelayOptionsFromEnv, dropConnector, registerDebeziumRelay } from './register.js';
+import { redactUrl } from './connector.js';
+import { installKafkajsPatches } from '../lib/patches/kafkajs.js';
 
 const USAGE = 'usage: npm run relay:debezium [-- register | drop | status]';
 
@@ -44,6 +40,7 @@ async function status(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  installKafkajsPatches();
   const cmd = process.argv[2] ?? 'register';
   const log = (m: string) => console.log(`[relay:debezium] ${m}`);
   if (cmd === 'register') {
@@ -53,7 +50,7 @@ async function main(): Promise<void> {
     if (handover.drained !== undefined)
       log(`handover done (${handover.drained} row(s) published before the connector started)`);
     log(
-      'Debezium is the relay now; run the janitor (debezium/janitor-main.ts) or npm start with RELAY=debezium to keep the outbox small',
+      'Debezium is the relay now; run the janitor (npm run relay:debezium:janitor) or npm start with RELAY=debezium to keep the outbox small',
     );
   } else if (cmd === 'drop') {
     const o = debeziumRelayOptionsFromEnv();

@@ -34,7 +34,11 @@ async function readTaskRows(tx: SqlTx, taskIds: string[]): Promise<Map<string, T
   return byId;
 }
 
-export class ChunkReads {
+/**
+ * A chunk's reads (task rows, Scheduled reminders) and its pending reminder writes; `single` is the
+ * same interface for one event, with straight statements.
+ */
+export class ReminderChunk {
   /** Reminders scheduled by this chunk's events and not yet written (chunk mode only). */
   private pending: PlannedReminder[] = [];
 
@@ -46,14 +50,14 @@ export class ChunkReads {
   ) {}
 
   /** Reads the rows of `rowTaskIds` and locks the Scheduled reminders of `reminderTaskIds` (lower-case ids). */
-  static async load(tx: SqlTx, rowTaskIds: string[], reminderTaskIds: string[]): Promise<ChunkReads> {
+  static async load(tx: SqlTx, rowTaskIds: string[], reminderTaskIds: string[]): Promise<ReminderChunk> {
     const rows = await readTaskRows(tx, rowTaskIds);
-    return new ChunkReads(tx, rows, await lockScheduledRemindersOfTasks(tx, reminderTaskIds), true);
+    return new ReminderChunk(tx, rows, await lockScheduledRemindersOfTasks(tx, reminderTaskIds), true);
   }
 
   /** One event's reads and writes (the runtime's record-at-a-time path): straight statements. */
-  static single(tx: SqlTx): ChunkReads {
-    return new ChunkReads(tx, new Map(), new Map(), false);
+  static single(tx: SqlTx): ReminderChunk {
+    return new ReminderChunk(tx, new Map(), new Map(), false);
   }
 
   /** Writes the reminder and its ReminderScheduled: at once for a single event, at `flush` in a chunk. */
@@ -62,7 +66,7 @@ export class ChunkReads {
     else await writeDueDateReminders(this.tx, [p]);
   }
 
-  /** Writes the pending reminders (the runtime calls it after the chunk's last event). */
+  /** Writes the pending reminders (after the chunk's last event). */
   async flush(): Promise<void> {
     const pending = this.pending;
     this.pending = [];

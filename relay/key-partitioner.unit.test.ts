@@ -1,7 +1,7 @@
 /** The relay's partitioner puts every key on the partition the Java client (and Debezium) would. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Partitioners, type PartitionMetadata } from 'kafkajs';
-import { keyPartitioner, murmur2, partitionForKey } from '../../relay/key-partitioner.js';
+import { keyPartitioner, murmur2, partitionForKey } from './key-partitioner.js';
 
 const metadata = (n: number): PartitionMetadata[] =>
   Array.from({ length: n }, (_, partitionId) => ({
