@@ -13,15 +13,8 @@
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { UnavailableError } from '../../lib/errors.js';
-import type { TaskChangeEvent, TaskChangeHub } from './task-change-hub.js';
-
-/** A client this far behind is dropped rather than buffered without bound. */
-const MAX_BUFFERED_BYTES = 1024 * 1024;
-
-export function sseFrame(e: TaskChangeEvent): string {
-  // JSON.stringify escapes line breaks, so the data fits on one `data:` line.
-  return `id: ${e.id}\nevent: TaskChanged\ndata: ${JSON.stringify(e.data)}\n\n`;
-}
+import { openEventStream } from '../http/sse.js';
+import type { TaskChangeHub } from './task-change-hub.js';
 
 export function eventStreamRoutes(hub?: TaskChangeHub): Router {
   const r = Router({ mergeParams: true });
@@ -30,40 +23,12 @@ export function eventStreamRoutes(hub?: TaskChangeHub): Router {
     if (!hub) return next(new UnavailableError('live task updates'));
     // Until the feed reads, a change would pass unseen after the client's catch-up fetch: let it retry.
     if (!hub.ready) return next(new UnavailableError('live task updates'));
-    const userId = res.locals.userId as string;
-    res.status(200).set({
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
+    const stream = openEventStream(req, res, hub.heartbeatMs);
+    const unsubscribe = hub.subscribe(res.locals.userId as string, {
+      onChange: (e) => stream.send(e.id, 'TaskChanged', e.data),
+      onClose: () => stream.end(),
     });
-    res.flushHeaders();
-    res.socket?.setNoDelay(true);
-    res.write('retry: 3000\n: connected\n\n');
-
-    let closed = false;
-    const write = (chunk: string) => {
-      if (closed) return;
-      res.write(chunk);
-      if (res.writableLength > MAX_BUFFERED_BYTES) end();
-    };
-    const heartbeat = setInterval(() => write(': heartbeat\n\n'), hub.heartbeatMs);
-    const unsubscribe = hub.subscribe(userId, {
-      onChange: (e) => write(sseFrame(e)),
-      onClose: () => end(),
-    });
-    function cleanup() {
-      if (closed) return;
-      closed = true;
-      clearInterval(heartbeat);
-      unsubscribe();
-    }
-    function end() {
-      cleanup();
-      res.end();
-    }
-    res.on('close', cleanup);
-    req.on('error', cleanup);
+    stream.onClose(unsubscribe);
   });
 
   return r;
