@@ -100,12 +100,11 @@ function options(databaseUrl: string): DebeziumRelayOptions {
  * pin WAL, and PostgreSQL refuses to drop a database that still has a slot. Without the database
  * there is no slot either; the connector is removed first in any case.
  */
-export async function removeLeftovers(databaseUrl: string): Promise<void> {
-  await dropConnector({ databaseUrl, names: BENCH_DEBEZIUM_NAMES, connectUrl: options(databaseUrl).connectUrl }).catch(
-    (err: { code?: string }) => {
-      if (err.code !== '3D000') throw err; // 3D000: the database does not exist
-    },
-  );
+export async function removeLeftovers(databaseUrl: string, names: DebeziumNames = BENCH_DEBEZIUM_NAMES): Promise<void> {
+  const connectUrl = options(databaseUrl).connectUrl;
+  await dropConnector({ databaseUrl, names, connectUrl, timeoutMs: 120_000 }).catch((err: { code?: string }) => {
+    if (err.code !== '3D000') throw err; // 3D000: the database does not exist
+  });
 }
 
 /** Connector properties set on top of the production config, for a what-if run. */

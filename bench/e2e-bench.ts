@@ -25,7 +25,7 @@ import { connectionConfig } from '../lib/env.js';
 import { createKafka } from '../lib/kafka/kafka-client.js';
 import { installKafkajsPatches } from '../lib/patches/kafkajs.js';
 import { CONSUMER_GROUPS, TOPICS, type ConsumerGroup } from '../lib/topics.js';
-import { debeziumRelayOptionsFromEnv, dropConnector } from '../debezium/register.js';
+import { defaultNames } from '../debezium/connector.js';
 import { devJwtSecret } from '../scripts/dev-secrets.js';
 import { prepareAll } from '../scripts/prepare.js';
 import { spawnBenchChild, startApi, type BenchChild } from './bench-child.js';
@@ -44,6 +44,7 @@ import {
   writeResult,
   type LatencySummary,
 } from './bench-kit.js';
+import { removeLeftovers } from './debezium-relay-under-test.js';
 import { HttpTarget } from './http-load.js';
 import { TopicLog, type Offsets } from './topic-log.js';
 
@@ -318,12 +319,6 @@ async function measureRate(
   };
 }
 
-/** The connector and slot of the bench's database (a run that died may have left them): a slot pins WAL. */
-async function dropDebezium(url: string): Promise<void> {
-  const o = debeziumRelayOptionsFromEnv({ databaseUrl: url });
-  await dropConnector({ databaseUrl: url, names: o.names, connectUrl: o.connectUrl, timeoutMs: 120_000 });
-}
-
 function startRelay(relay: 'ts' | 'debezium', url: string): BenchChild {
   return relay === 'ts'
     ? spawnBenchChild('relay', 'relay/main.ts', [], {
@@ -379,9 +374,8 @@ async function main(): Promise<void> {
   const busyAtStartPct = await busyBeforeStart();
   await prepareAll(progress);
   progress(`preparing ${DATABASE}${quick ? ' (quick)' : ''}`);
-  await dropDebezium(databaseUrl(DATABASE)).catch((err: { code?: string }) => {
-    if (err.code !== '3D000') throw err; // 3D000: no database, so no slot either
-  });
+  // A run that died may have left the production-named connector and slot of this database: a slot pins WAL.
+  await removeLeftovers(databaseUrl(DATABASE), defaultNames(databaseUrl(DATABASE)));
   const url = await freshDatabase(DATABASE);
   const machine = await machineInfo(url);
   const db = new pg.Pool({ connectionString: url, max: 2, application_name: 'e2e-bench' });
@@ -462,7 +456,7 @@ async function main(): Promise<void> {
         results[name][String(rate)] = await measureRate(rate, name, { target, streams, users, db }, logs);
       }
       await child.stop();
-      if (relay === 'debezium') await dropDebezium(url);
+      if (relay === 'debezium') await removeLeftovers(url, defaultNames(url));
     }
     const all = Object.entries(results).flatMap(([relay, byRate]) => Object.values(byRate).map((f) => row(relay, f)));
     printTable(

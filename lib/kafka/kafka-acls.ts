@@ -73,17 +73,3 @@ export function aclTable(): AclGrant[] {
     },
   ];
 }
-
-/**
- * The local stack's grants on top of `aclTable()`, never in the chart: the relay benchmark's
- * relays (ours and Debezium in Connect) publish to `bench.*` topics, which no consumer reads.
- */
-export function stackOnlyAclTable(): AclGrant[] {
-  return (['relay', 'connect'] as const).map((principal) => ({
-    principal,
-    resource: 'topic' as const,
-    name: 'bench.',
-    prefixed: true,
-    operations: ['Write', 'Describe'] as AclOperation[],
-  }));
-}

@@ -1,7 +1,7 @@
 /** Applies lib/kafka/kafka-acls.ts (the product's table and the stack's own grants) to the local cluster, as the super user; idempotent. */
 import kafkajs from 'kafkajs';
 import { createKafka } from '../../lib/kafka/kafka-client.js';
-import { aclTable, stackOnlyAclTable, type AclOperation, type AclResource } from '../../lib/kafka/kafka-acls.js';
+import { aclTable, type AclGrant, type AclOperation, type AclResource } from '../../lib/kafka/kafka-acls.js';
 import type { StackConfig } from './stack-config.js';
 
 // kafkajs is CommonJS: its enums are reachable through the default export only under ESM.
@@ -24,6 +24,18 @@ const OPERATION: Record<AclOperation, number> = {
   All: AclOperationTypes.ALL,
 };
 
+/**
+ * The local stack's grants on top of the product's table, never in the chart: the relay
+ * benchmark's relays (ours and Debezium in Connect) publish to `bench.*` topics, which no consumer reads.
+ */
+const STACK_ONLY_GRANTS: AclGrant[] = (['relay', 'connect'] as const).map((principal) => ({
+  principal,
+  resource: 'topic',
+  name: 'bench.',
+  prefixed: true,
+  operations: ['Write', 'Describe'],
+}));
+
 export async function applyKafkaAcls(cfg: StackConfig): Promise<number> {
   const admin = createKafka({
     brokers: cfg.kafkaNodes.map((n) => `127.0.0.1:${n.port}`),
@@ -33,7 +45,7 @@ export async function applyKafkaAcls(cfg: StackConfig): Promise<number> {
   }).admin();
   await admin.connect();
   try {
-    const acl = [...aclTable(), ...stackOnlyAclTable()].flatMap((g) =>
+    const acl = [...aclTable(), ...STACK_ONLY_GRANTS].flatMap((g) =>
       g.operations.map((op) => ({
         resourceType: RESOURCE[g.resource],
         resourceName: g.name,
