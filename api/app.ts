@@ -40,7 +40,11 @@ export interface AppDeps {
   bodyLimitBytes: number;
   /** The live TaskChanged feed behind GET /api/:userId/events; without it that route answers 503. */
   taskChanges?: TaskChangeHub;
-  /** Admission control under /api: 503 at once past the bounds (api/http/admission.ts); without it, no bound. */
+  /**
+   * Admission control (api/http/admission.ts): its bound on requests in flight is applied by the
+   * HTTP server before the app (`createExpressServer`); here, its answer to a request that waited
+   * too long for a database connection. Without it, no bound.
+   */
   admission?: Admission;
   /** New in-app notifications behind GET /api/:userId/notifications/events; without it that route answers 503. */
   notificationFeed?: NotificationFeed;
@@ -52,8 +56,6 @@ export function createApp(d: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  // Before anything else: a refusal under overload must cost next to nothing (no log line, no body read).
-  if (d.admission) app.use('/api', d.admission.limit);
   app.use(requestContext(d.logger, d.metrics));
 
   app.get('/healthz', (_req, res) => {

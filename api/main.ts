@@ -81,7 +81,7 @@ async function serve(cfg: ApiConfig): Promise<StartedService> {
     devTokens: cfg.devTokens,
   });
 
-  const server = createExpressServer(app, cfg.httpTimeouts).listen(cfg.port, cfg.host, () =>
+  const server = createExpressServer(app, cfg.httpTimeouts, admission.admit).listen(cfg.port, cfg.host, () =>
     logger.info({ host: cfg.host, port: cfg.port, pid: process.pid }, 'api listening'),
   );
   server.keepAliveTimeout = 65_000;

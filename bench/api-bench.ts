@@ -147,6 +147,11 @@ interface OverloadFigures {
   tasksWritten: number;
   outboxRowsWritten: number;
   maxInFlight: number;
+  /**
+   * Who used the 2 cores during the run, in % of one core. The load generator shares the machine:
+   * what it uses to offer 5× the capacity is CPU the API and PostgreSQL had at capacity.
+   */
+  cpuPctOfCore: { api: number; postgres: number; loadGenerator: number };
   met: boolean;
 }
 
@@ -299,6 +304,9 @@ async function main(): Promise<void> {
 
     // Overload, open loop: the excess must be refused at once and write nothing.
     const capacity = figures(outboxOn).rps;
+    const roundsS = outboxOn.rounds.reduce((sum, r) => sum + r.elapsedS, 0);
+    const pctOfCore = (ms: number[]) => Math.round(ms.reduce((sum, x) => sum + x, 0) / roundsS / 10);
+    const capacityCpu = { api: pctOfCore(outboxOn.apiCpuMs), postgres: pctOfCore(outboxOn.pgCpuMs) };
     const overloadT = new HttpTarget(withApi.port, P.overloadSockets);
     targets.push(overloadT);
     const overload: OverloadFigures[] = [];
@@ -308,7 +316,11 @@ async function main(): Promise<void> {
       progress(
         `overload: ${rate} req/s (${factor}× capacity) for ${P.overloadMs / 1000} s, ${P.overloadSockets} connections`,
       );
+      const p0 = procSnapshot();
       const r = await openLoop(overloadT, rate, P.overloadMs, next);
+      const p1 = procSnapshot();
+      const pctCore = (match: (pid: number) => boolean) =>
+        Math.round((cpuMsBetween(p0, p1, match) / (p1.at - p0.at)) * 100);
       const count = async (table: string) =>
         Number((await admin.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0]!.n);
       const accepted = summarize(r.latenciesMs);
@@ -327,6 +339,11 @@ async function main(): Promise<void> {
         tasksWritten: await count('tasks'),
         outboxRowsWritten: await count('outbox'),
         maxInFlight: r.maxInFlight ?? 0,
+        cpuPctOfCore: {
+          api: pctCore(inApi(withApi.child.pid!)),
+          postgres: pctCore(isPostgres),
+          loadGenerator: pctCore((pid) => pid === process.pid),
+        },
         met: accepted.p99 < GOALS.maxOverloadAcceptedP99Ms && acceptedVsCapacityPct >= GOALS.minOverloadThroughputPct,
       });
     }
@@ -393,7 +410,8 @@ async function main(): Promise<void> {
       ],
     );
     printTable(
-      `Overload, open loop on ${P.overloadSockets} connections (capacity ${capacity} req/s, closed loop with outbox); latency from the scheduled send time`,
+      `Overload, open loop on ${P.overloadSockets} connections (capacity ${capacity} req/s, closed loop with outbox, ` +
+        `where the API used ${capacityCpu.api} % of a core and PostgreSQL ${capacityCpu.postgres} %); latency from the scheduled send time`,
       [
         'offered req/s',
         'accepted req/s',
@@ -404,6 +422,7 @@ async function main(): Promise<void> {
         '503 p99 ms',
         'other failures',
         'tasks / outbox rows written',
+        'CPU % of a core: API / PostgreSQL / load generator',
       ],
       overload.map((o) => [
         `${o.offeredRps} (${o.factor}×)`,
@@ -415,6 +434,7 @@ async function main(): Promise<void> {
         o.shedLatencyMs.p99,
         o.otherFailures,
         `${o.tasksWritten} / ${o.outboxRowsWritten} (accepted ${o.accepted})`,
+        `${o.cpuPctOfCore.api} / ${o.cpuPctOfCore.postgres} / ${o.cpuPctOfCore.loadGenerator}`,
       ]),
     );
     printTable(
@@ -506,7 +526,13 @@ async function main(): Promise<void> {
       },
       notify: { on: nOn, off: nOff, costPct: notifyCostPct, notificationsReceived: notesDuringNotifyRounds },
       sweep,
-      overload: { capacityRps: capacity, sockets: P.overloadSockets, durationS: P.overloadMs / 1000, runs: overload },
+      overload: {
+        capacityRps: capacity,
+        capacityCpuPctOfCore: capacityCpu,
+        sockets: P.overloadSockets,
+        durationS: P.overloadMs / 1000,
+        runs: overload,
+      },
       openLoop: {
         targetRps: P.openRate,
         achievedRps: openRate,

@@ -11,7 +11,8 @@
  * Streams (GET …/events) are long-lived by design and not counted; /healthz, /readyz and /metrics
  * are outside /api and always answer.
  */
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorRequestHandler } from 'express';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export interface AdmissionSettings {
@@ -24,7 +25,7 @@ export interface AdmissionSettings {
 }
 
 /** Server-Sent Events routes: open for as long as the client listens, so not requests in flight. */
-const STREAM = /^\/[^/]+\/(?:notifications\/)?events\/?$/;
+const STREAM = /^\/api\/[^/?]+\/(?:notifications\/)?events\/?(?:\?|$)/;
 
 /** pg-pool's error when no connection came within connectionTimeoutMillis, and Prisma's on the same pool. */
 const CONNECTION_WAIT =
@@ -86,9 +87,15 @@ export class Admission {
     return this.inFlight;
   }
 
-  /** Mount on /api, before anything else there: admits a request or refuses it at once. */
-  readonly limit: RequestHandler = (req, res, next) => {
-    if (req.method === 'GET' && STREAM.test(req.path)) return next();
+  /**
+   * Called by the HTTP server before Express sees the request (api/http/express-server.ts): admits
+   * it (true) or answers 503 at once (false). Express's routing alone doubled what a refusal cost
+   * (measured on a bare 503: about 35 µs of CPU on node:http, 45–75 µs behind an Express `use`), and
+   * under overload refusals are most of what the API does.
+   */
+  readonly admit = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const url = req.url ?? '';
+    if (!url.startsWith('/api/') || (req.method === 'GET' && STREAM.test(url))) return true;
     if (this.inFlight >= this.settings.maxInFlight) {
       this.shedInFlight.inc();
       const body = this.inFlightRefusal;
@@ -98,7 +105,7 @@ export class Admission {
         'retry-after': String(this.settings.retryAfterSeconds),
       });
       res.end(body);
-      return;
+      return false;
     }
     this.inFlight++;
     let released = false;
@@ -107,7 +114,7 @@ export class Admission {
       released = true;
       this.inFlight--;
     });
-    next();
+    return true;
   };
 
   /** Mount before the problem handler: a request that waited too long for a connection is refused, not failed. */

@@ -60,7 +60,15 @@ function takeOver(target: object, appPrototype: object): void {
  * `timeouts`: a request whose headers, or whole body, take longer is answered 408 and its
  * connection closed; its handler never sees a complete body, so nothing is written.
  */
-export function createExpressServer(app: Express, timeouts: HttpTimeouts = DEFAULT_HTTP_TIMEOUTS): http.Server {
+/**
+ * `admit`: runs before the app on every request and may answer it itself (returning false), so
+ * that a refusal under overload costs no routing (Admission.admit).
+ */
+export function createExpressServer(
+  app: Express,
+  timeouts: HttpTimeouts = DEFAULT_HTTP_TIMEOUTS,
+  admit?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean,
+): http.Server {
   // Subclasses whose prototypes are the app's: Express's own (express.request/response, then
   // node's) behind them and the app's `app` property on them; the app then uses them as its
   // request and response prototypes. Constructor functions returning Reflect.construct(…, new.target)
@@ -82,7 +90,7 @@ export function createExpressServer(app: Express, timeouts: HttpTimeouts = DEFAU
       // How often node:http looks for requests past those timeouts (its default is every 30 s).
       connectionsCheckingInterval: Math.min(1_000, timeouts.headersTimeoutMs),
     },
-    app,
+    admit ? (req, res) => void (admit(req, res) && app(req, res)) : app,
   );
   server.on('clientError', answerClientError);
   return server;

@@ -50,7 +50,11 @@ describe('admission control: requests in flight', () => {
   const MAX_IN_FLIGHT = 4;
   let api: TestApi;
   beforeAll(async () => {
-    api = await startTestApi({ admission: { maxInFlight: MAX_IN_FLIGHT, retryAfterSeconds: 2 } });
+    api = await startTestApi({
+      admission: { maxInFlight: MAX_IN_FLIGHT, retryAfterSeconds: 2 },
+      sse: true,
+      notifications: true,
+    });
   });
   afterAll(async () => {
     await api.stop();
@@ -79,6 +83,20 @@ describe('admission control: requests in flight', () => {
         expect(r.body).toMatchObject({ status: 503, code: 'overloaded' });
       }
       expect(await lock.waiting()).toBe(MAX_IN_FLIGHT);
+      // Live streams are not requests in flight: a full API still opens them (with a query string too).
+      for (const path of ['/events', '/notifications/events?from=now']) {
+        const stream = new AbortController();
+        const res = await fetch(`${api.baseUrl}/api/${user}${path}`, {
+          headers: { authorization: `Bearer ${await api.token(user)}` },
+          signal: stream.signal,
+        });
+        expect({ path, status: res.status, type: res.headers.get('content-type') }).toEqual({
+          path,
+          status: 200,
+          type: expect.stringMatching(/^text\/event-stream/),
+        });
+        stream.abort();
+      }
       const health = await fetch(`${api.baseUrl}/healthz`);
       expect(health.status).toBe(200);
       const metrics = await (await fetch(`${api.baseUrl}/metrics`)).text();

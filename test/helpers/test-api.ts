@@ -132,7 +132,9 @@ export async function startTestApi(
     admission,
   });
   const server: Server = await new Promise((resolve, reject) => {
-    const s = createExpressServer(app, opts.httpTimeouts).listen(opts.port ?? 0, '127.0.0.1', () => resolve(s));
+    const s = createExpressServer(app, opts.httpTimeouts, admission.admit).listen(opts.port ?? 0, '127.0.0.1', () =>
+      resolve(s),
+    );
     s.once('error', reject);
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
