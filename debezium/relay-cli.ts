@@ -9,7 +9,7 @@
  * See debezium/README.md for the environment variables and for switching relays.
  */
 import pg from 'pg';
-import { ConfigError } from '../lib/env.js';
+import { ConfigError } from '../lib/config/config-error.js';
 import { connectorStatus, debeziumRelayOptionsFromEnv, dropConnector, registerDebeziumRelay } from './register.js';
 import { redactUrl } from './connector.js';
 import { installKafkajsPatches } from '../lib/patches/kafkajs.js';
