@@ -23,7 +23,9 @@ export function localKafkaPorts(): number[] {
 
 export const DATABASE_URL = str('DATABASE_URL', {
   kind: 'url',
-  default: derived('`postgresql://postgres@127.0.0.1:<STACK_PG_PORT>/todo`', () => localDatabaseUrl('todo')),
+  default: derived('`postgresql://postgres@127.0.0.1:5433/todo`, the port following STACK_PG_PORT', () =>
+    localDatabaseUrl('todo'),
+  ),
   readBy: ['stack', ...EVERY_CLIENT],
   secret: true,
   description:
@@ -31,7 +33,7 @@ export const DATABASE_URL = str('DATABASE_URL', {
 });
 
 export const KAFKA_BROKERS = list('KAFKA_BROKERS', {
-  default: derived('`127.0.0.1:<port>` of each local node (KAFKA_PORT, STACK_KAFKA_NODES)', () =>
+  default: derived('`127.0.0.1:9092,127.0.0.1:9094,127.0.0.1:9096`, following KAFKA_PORT and STACK_KAFKA_NODES', () =>
     localKafkaPorts().map((p) => `127.0.0.1:${p}`),
   ),
   readBy: EVERY_CLIENT,
@@ -41,7 +43,7 @@ export const KAFKA_BROKERS = list('KAFKA_BROKERS', {
 export const SCHEMA_REGISTRY_URL = str('SCHEMA_REGISTRY_URL', {
   kind: 'url',
   default: derived(
-    '`http://127.0.0.1:<REGISTRY_PORT>/apis/ccompat/v7`',
+    '`http://127.0.0.1:8081/apis/ccompat/v7`, the port following REGISTRY_PORT',
     () => `http://127.0.0.1:${read(REGISTRY_PORT)}/apis/ccompat/v7`,
   ),
   readBy: ['stack', ...EVERY_CLIENT],
@@ -55,7 +57,7 @@ export const KAFKA_SASL_USERNAME = str('KAFKA_SASL_USERNAME', {
 });
 
 export const KAFKA_SASL_PASSWORD = str('KAFKA_SASL_PASSWORD', {
-  default: unset('empty'),
+  default: unset('an empty password'),
   readBy: EVERY_CLIENT,
   secret: true,
   description: "KAFKA_SASL_USERNAME's password",

@@ -4,7 +4,10 @@ import { CONNECT_PORT } from './stack.js';
 
 export const CONNECT_URL = str('CONNECT_URL', {
   kind: 'url',
-  default: derived('`http://127.0.0.1:<CONNECT_PORT>`', () => `http://127.0.0.1:${read(CONNECT_PORT)}`),
+  default: derived(
+    '`http://127.0.0.1:8083`, the port following CONNECT_PORT',
+    () => `http://127.0.0.1:${read(CONNECT_PORT)}`,
+  ),
   readBy: ['debezium', 'chaos', 'bench'],
   description: 'Kafka Connect REST, where the connector is registered',
 });
