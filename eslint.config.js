@@ -26,4 +26,15 @@ export default tseslint.config(
   boundary(['lib'], [...services, ...tooling], 'lib/ is shared plumbing: it imports no service or tooling folder'),
   boundary(services, tooling, 'product code imports nothing from scripts/, test/, bench/ or chaos/'),
   boundary(['scripts', 'bench', 'chaos'], ['test'], 'only tests import test/ helpers'),
+  // Product code reads settings through the catalogue, so each one is declared and documented once.
+  {
+    files: inside(['lib', ...services]),
+    ignores: ['lib/config/setting.ts', '**/*.test.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'read settings with read() from lib/config/settings.ts' },
+      ],
+    },
+  },
 );

@@ -5,12 +5,12 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { defineConfig } from 'prisma/config';
-import { DEFAULT_DATABASE_URL } from './lib/env.js';
+import { DATABASE_URL, read } from './lib/config/settings.js';
 import { checkPatchedVersion } from './lib/patches/versions.js';
 
 // The schema's datasource reads DATABASE_URL: without it the CLI cannot read its own schema and
 // falls back to downloading a native engine.
-process.env.DATABASE_URL ??= DEFAULT_DATABASE_URL;
+process.env.DATABASE_URL = read(DATABASE_URL);
 
 // The two adapter patches below (listed in PATCHES.md) were written for one version of the adapter.
 checkPatchedVersion('@prisma/adapter-pg');

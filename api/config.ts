@@ -1,21 +1,34 @@
-/** The API's configuration, read once from the environment. */
+/** The API's configuration, read once at start-up from the catalogue (lib/config/settings.ts). */
+import { ConfigError } from '../lib/config/config-error.js';
 import {
-  ConfigError,
-  connectionConfig,
-  envBool,
-  envInt,
-  envOptional,
-  envString,
-  type ConnectionConfig,
-} from '../lib/env.js';
+  API_BODY_LIMIT_BYTES,
+  API_DB_POOL_MAX,
+  API_DB_WAIT_MS,
+  API_HEADERS_TIMEOUT_MS,
+  API_MAX_IN_FLIGHT,
+  API_OUTBOX_DISABLED,
+  API_REQUEST_TIMEOUT_MS,
+  API_RETRY_AFTER_SECONDS,
+  API_WORKERS,
+  HOST,
+  JWT_MAX_LIFETIME_SECONDS,
+  JWT_SECRET,
+  LLM_API_KEY,
+  LLM_BASE_URL,
+  LLM_MODEL,
+  NODE_ENV,
+  PORT,
+  read,
+} from '../lib/config/settings.js';
+import { connectionConfig, type ConnectionConfig } from '../lib/env.js';
 import type { AdmissionSettings } from './http/admission.js';
 
 /** Longest a bearer token may live, in seconds: a day. */
-export const DEFAULT_JWT_MAX_LIFETIME_SECONDS = 24 * 3600;
+export const DEFAULT_JWT_MAX_LIFETIME_SECONDS = JWT_MAX_LIFETIME_SECONDS.default.value;
 
 /** JWT_MAX_LIFETIME_SECONDS: tokens whose `exp` lies further from their issue (or from now) are refused. */
 export function jwtMaxLifetimeSeconds(): number {
-  return envInt('JWT_MAX_LIFETIME_SECONDS', DEFAULT_JWT_MAX_LIFETIME_SECONDS, 1);
+  return read(JWT_MAX_LIFETIME_SECONDS);
 }
 
 /**
@@ -28,13 +41,13 @@ export interface HttpTimeouts {
 }
 
 export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = Object.freeze({
-  headersTimeoutMs: 20_000,
-  requestTimeoutMs: 30_000,
+  headersTimeoutMs: API_HEADERS_TIMEOUT_MS.default.value,
+  requestTimeoutMs: API_REQUEST_TIMEOUT_MS.default.value,
 });
 
 function httpTimeouts(): HttpTimeouts {
-  const requestTimeoutMs = envInt('API_REQUEST_TIMEOUT_MS', DEFAULT_HTTP_TIMEOUTS.requestTimeoutMs, 1);
-  const headersTimeoutMs = envInt('API_HEADERS_TIMEOUT_MS', DEFAULT_HTTP_TIMEOUTS.headersTimeoutMs, 1);
+  const requestTimeoutMs = read(API_REQUEST_TIMEOUT_MS);
+  const headersTimeoutMs = read(API_HEADERS_TIMEOUT_MS);
   // node:http refuses a headers timeout longer than the request timeout.
   if (headersTimeoutMs > requestTimeoutMs) {
     throw new ConfigError(
@@ -46,16 +59,16 @@ function httpTimeouts(): HttpTimeouts {
 
 /** Admission control (api/http/admission.ts): sized for one API process on a 20-connection pool. */
 export const DEFAULT_ADMISSION: AdmissionSettings = Object.freeze({
-  maxInFlight: 64,
-  dbWaitMs: 250,
-  retryAfterSeconds: 1,
+  maxInFlight: API_MAX_IN_FLIGHT.default.value,
+  dbWaitMs: API_DB_WAIT_MS.default.value,
+  retryAfterSeconds: API_RETRY_AFTER_SECONDS.default.value,
 });
 
 function admission(): AdmissionSettings {
   return Object.freeze({
-    maxInFlight: envInt('API_MAX_IN_FLIGHT', DEFAULT_ADMISSION.maxInFlight, 1),
-    dbWaitMs: envInt('API_DB_WAIT_MS', DEFAULT_ADMISSION.dbWaitMs, 1),
-    retryAfterSeconds: envInt('API_RETRY_AFTER_SECONDS', DEFAULT_ADMISSION.retryAfterSeconds, 1),
+    maxInFlight: read(API_MAX_IN_FLIGHT),
+    dbWaitMs: read(API_DB_WAIT_MS),
+    retryAfterSeconds: read(API_RETRY_AFTER_SECONDS),
   });
 }
 
@@ -81,23 +94,23 @@ export interface ApiConfig extends ConnectionConfig {
 }
 
 export function apiConfig(): ApiConfig {
-  const jwtSecret = envOptional('JWT_SECRET');
+  const jwtSecret = read(JWT_SECRET);
   if (!jwtSecret || jwtSecret.length < 16) {
     throw new ConfigError('JWT_SECRET must be set to at least 16 characters (npm start generates a development one)');
   }
   return Object.freeze({
     ...connectionConfig(),
-    host: envString('HOST', '127.0.0.1'),
-    port: envInt('PORT', 3000),
+    host: read(HOST),
+    port: read(PORT),
     jwtSecret,
     jwtMaxLifetimeSeconds: jwtMaxLifetimeSeconds(),
     httpTimeouts: httpTimeouts(),
-    bodyLimitBytes: envInt('API_BODY_LIMIT_BYTES', 64 * 1024, 1),
-    dbPoolMax: envInt('API_DB_POOL_MAX', 20, 1),
+    bodyLimitBytes: read(API_BODY_LIMIT_BYTES),
+    dbPoolMax: read(API_DB_POOL_MAX),
     admission: admission(),
-    workers: envInt('API_WORKERS', 1, 1),
-    outboxDisabled: envBool('API_OUTBOX_DISABLED', false),
-    llm: { baseUrl: envOptional('LLM_BASE_URL'), apiKey: envOptional('LLM_API_KEY'), model: envOptional('LLM_MODEL') },
-    devTokens: envString('NODE_ENV', 'development') !== 'production',
+    workers: read(API_WORKERS),
+    outboxDisabled: read(API_OUTBOX_DISABLED),
+    llm: { baseUrl: read(LLM_BASE_URL), apiKey: read(LLM_API_KEY), model: read(LLM_MODEL) },
+    devTokens: read(NODE_ENV) !== 'production',
   });
 }

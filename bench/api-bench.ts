@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { signToken } from '../api/http/auth.js';
-import { envInt } from '../lib/env.js';
+import { API_WORKERS, read } from '../lib/config/settings.js';
 import {
   busiestSince,
   busyBeforeStart,
@@ -42,7 +42,7 @@ import { startApi, type ApiProcess } from './bench-child.js';
 const quick = isQuick();
 const P = {
   /** API processes per API under test (node:cluster); both APIs get the same number. */
-  apiWorkers: envInt('API_WORKERS', 1, 1),
+  apiWorkers: read(API_WORKERS),
   clients: 20,
   warmupMs: quick ? 2_000 : 5_000,
   roundMs: quick ? 4_000 : 15_000,

@@ -1,6 +1,7 @@
 /** A product service (relay, consumer) as a child process of a bench, its output on stderr. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { BENCH_CPU_PROF, read } from '../lib/config/settings.js';
 import { REPO_ROOT, sleep } from './bench-kit.js';
 
 export interface BenchChild {
@@ -15,7 +16,7 @@ export interface BenchChild {
  * exits, one per thread (tsx's loader thread too; the service's is the large one).
  */
 function profilingArgs(name: string): string[] {
-  const dir = process.env.BENCH_CPU_PROF;
+  const dir = read(BENCH_CPU_PROF);
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}/${name}-${Date.now()}`] : [];
 }
 

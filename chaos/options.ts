@@ -4,7 +4,8 @@
  * at least once); without flags the run writes at least 100,000 events. Bad flags throw a
  * ConfigError naming the flag.
  */
-import { ConfigError } from '../lib/env.js';
+import { ConfigError } from '../lib/config/config-error.js';
+import { read, RELAY } from '../lib/config/settings.js';
 
 export type RelayKind = 'ts' | 'debezium';
 
@@ -40,7 +41,8 @@ function relayKind(raw: string | undefined, where: string): RelayKind {
   throw new ConfigError(`${where} must be ts or debezium, got "${raw ?? ''}"`);
 }
 
-export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ChaosOptions {
+/** `relay` is RELAY's value (read at start-up); `--relay` wins over it. */
+export function parseOptions(argv: readonly string[], relay: string = read(RELAY)): ChaosOptions {
   const flags = new Map<string, string | undefined>();
   const valued = new Set(['--events', '--duration', '--clients', '--seed', '--relay', '--fault-every']);
   for (let i = 0; i < argv.length; i++) {
@@ -61,11 +63,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv = p
     durationS,
     clients: flags.has('--clients') ? positiveInt('--clients', flags.get('--clients')) : quick ? 6 : 12,
     seed: flags.has('--seed') ? positiveInt('--seed', flags.get('--seed')) : Math.floor(Math.random() * 2 ** 31) + 1,
-    relay: flags.has('--relay')
-      ? relayKind(flags.get('--relay'), '--relay')
-      : env.RELAY
-        ? relayKind(env.RELAY, 'RELAY')
-        : 'ts',
+    relay: flags.has('--relay') ? relayKind(flags.get('--relay'), '--relay') : relayKind(relay, 'RELAY'),
     // Quick: 1 s, so the eight short faults after Kafka's take ~15 s, not ~25 s. A crashed service
     // is restarted before the gap begins, and the next fault hits another kind (a bag round).
     faultEveryS: flags.has('--fault-every') ? positiveInt('--fault-every', flags.get('--fault-every')) : quick ? 1 : 10,

@@ -1,5 +1,26 @@
-/** Configuration shared by the consumer services, read once from the environment. */
-import { connectionConfig, envInt, envOptional, envString, type ConnectionConfig } from '../lib/env.js';
+/** Configuration shared by the consumer services, read once at start-up from the catalogue (lib/config/settings.ts). */
+import {
+  CONSUMER_BATCH_MAX,
+  CONSUMER_DB_POOL_MAX,
+  CONSUMER_FETCH_MAX_WAIT_MS,
+  CONSUMER_FETCH_MIN_BYTES,
+  CONSUMER_KAFKA_GROUP_ID,
+  CONSUMER_MAX_ATTEMPTS,
+  CONSUMER_METRICS_HOST,
+  CONSUMER_METRICS_PORT,
+  CONSUMER_METRICS_PORTS,
+  CONSUMER_OUTAGE_RETRY_MAX_MS,
+  CONSUMER_PARTITIONS_CONCURRENTLY,
+  CONSUMER_RETRY_BASE_MS,
+  CONSUMER_RETRY_MAX_MS,
+  CONSUMER_SESSION_TIMEOUT_MS,
+  CONSUMER_TICK_CRON,
+  NOTIFY_URL,
+  read,
+  RECURRENCE_CATCH_UP_CAP,
+  REMINDER_LEAD_MINUTES,
+} from '../lib/config/settings.js';
+import { connectionConfig, type ConnectionConfig } from '../lib/env.js';
 import { CONSUMER_GROUPS, type ConsumerGroup } from '../lib/topics.js';
 
 export interface ConsumerConfig extends ConnectionConfig {
@@ -30,36 +51,26 @@ export interface ConsumerConfig extends ConnectionConfig {
   readonly sessionTimeoutMs: number;
 }
 
-/** Each group's metrics port unless CONSUMER_METRICS_PORT says otherwise (the local Prometheus scrapes these). */
-export const DEFAULT_METRICS_PORTS: Record<ConsumerGroup, number> = {
-  'recurring-task-cg': 9470,
-  'reminder-scheduler-cg': 9471,
-  'reminder-trigger-cg': 9472,
-  'task-broadcaster-cg': 9473,
-  'audit-log-cg': 9474,
-};
-
 export function consumerConfig(group: ConsumerGroup): ConsumerConfig {
   return Object.freeze({
     ...connectionConfig(),
-    maxAttempts: envInt('CONSUMER_MAX_ATTEMPTS', 5, 1),
-    retryBaseMs: envInt('CONSUMER_RETRY_BASE_MS', 200, 1),
-    retryMaxMs: envInt('CONSUMER_RETRY_MAX_MS', 30_000, 1),
-    outageRetryMaxMs: envInt('CONSUMER_OUTAGE_RETRY_MAX_MS', 5_000, 1),
-    partitionsConsumedConcurrently: envInt('CONSUMER_PARTITIONS_CONCURRENTLY', 3, 1),
-    batchMax: envInt('CONSUMER_BATCH_MAX', 100, 1),
-    fetchMinBytes: envInt('CONSUMER_FETCH_MIN_BYTES', 1, 1),
-    fetchMaxWaitMs: envInt('CONSUMER_FETCH_MAX_WAIT_MS', 500, 1),
-    metricsHost: envString('CONSUMER_METRICS_HOST', '127.0.0.1'),
-    metricsPort: envInt('CONSUMER_METRICS_PORT', DEFAULT_METRICS_PORTS[group]),
-    notifyUrl: envOptional('NOTIFY_URL'),
-    tickCron: envString('CONSUMER_TICK_CRON', '* * * * * *'),
-    recurrenceCatchUpCap: envInt('RECURRENCE_CATCH_UP_CAP', 10, 1),
-    reminderLeadMinutes: envInt('REMINDER_LEAD_MINUTES', 15, 0),
-    dbPoolMax: envInt('CONSUMER_DB_POOL_MAX', 5, 1),
-    kafkaGroupId: envString('CONSUMER_KAFKA_GROUP_ID', group),
-    // 6 s is the broker's group.min.session.timeout.ms.
-    sessionTimeoutMs: envInt('CONSUMER_SESSION_TIMEOUT_MS', 10_000, 6_000),
+    maxAttempts: read(CONSUMER_MAX_ATTEMPTS),
+    retryBaseMs: read(CONSUMER_RETRY_BASE_MS),
+    retryMaxMs: read(CONSUMER_RETRY_MAX_MS),
+    outageRetryMaxMs: read(CONSUMER_OUTAGE_RETRY_MAX_MS),
+    partitionsConsumedConcurrently: read(CONSUMER_PARTITIONS_CONCURRENTLY),
+    batchMax: read(CONSUMER_BATCH_MAX),
+    fetchMinBytes: read(CONSUMER_FETCH_MIN_BYTES),
+    fetchMaxWaitMs: read(CONSUMER_FETCH_MAX_WAIT_MS),
+    metricsHost: read(CONSUMER_METRICS_HOST),
+    metricsPort: read(CONSUMER_METRICS_PORT, CONSUMER_METRICS_PORTS[group]),
+    notifyUrl: read(NOTIFY_URL),
+    tickCron: read(CONSUMER_TICK_CRON),
+    recurrenceCatchUpCap: read(RECURRENCE_CATCH_UP_CAP),
+    reminderLeadMinutes: read(REMINDER_LEAD_MINUTES),
+    dbPoolMax: read(CONSUMER_DB_POOL_MAX),
+    kafkaGroupId: read(CONSUMER_KAFKA_GROUP_ID, group),
+    sessionTimeoutMs: read(CONSUMER_SESSION_TIMEOUT_MS),
   });
 }
 

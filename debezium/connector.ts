@@ -8,7 +8,16 @@
  * Everything that shapes the bytes is set on the connector itself (converters included), so the
  * record does not depend on the worker's defaults.
  */
-import { envInt, envOptional, envString } from '../lib/env.js';
+import {
+  CONNECT_URL,
+  DEBEZIUM_CONNECTOR_NAME,
+  DEBEZIUM_DB_HOST,
+  DEBEZIUM_HEARTBEAT_INTERVAL_MS,
+  DEBEZIUM_HEARTBEAT_TOPIC,
+  DEBEZIUM_PUBLICATION_NAME,
+  DEBEZIUM_SLOT_NAME,
+  read,
+} from '../lib/config/settings.js';
 
 /** Names that identify one Debezium relay: the connector in Connect, the slot and publication in PostgreSQL. */
 export interface DebeziumNames {
@@ -57,7 +66,9 @@ export const DEBEZIUM_TUNING: Readonly<Record<string, string>> = {
  * The Kafka topic every Debezium relay's heartbeat records go to (one partition, short retention;
  * register.ts creates it, since the broker auto-creates nothing). Consumers never read it.
  */
-export const HEARTBEAT_TOPIC = envString('DEBEZIUM_HEARTBEAT_TOPIC', 'todo.debezium.heartbeat');
+export function heartbeatTopic(): string {
+  return read(DEBEZIUM_HEARTBEAT_TOPIC);
+}
 
 /** The table Debezium's heartbeat query writes to (created by setup-sql.ts). */
 export const HEARTBEAT_TABLE = 'debezium_heartbeat';
@@ -90,22 +101,22 @@ export function slotSafe(s: string): string {
 export function defaultNames(databaseUrl: string): DebeziumNames {
   const db = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, '')) || 'postgres';
   return {
-    connectorName: envString('DEBEZIUM_CONNECTOR_NAME', `todo-outbox-${db}`),
-    slotName: slotSafe(envString('DEBEZIUM_SLOT_NAME', `debezium_outbox_${db}`)),
-    publicationName: envString('DEBEZIUM_PUBLICATION_NAME', 'debezium_outbox'),
+    connectorName: read(DEBEZIUM_CONNECTOR_NAME, `todo-outbox-${db}`),
+    slotName: slotSafe(read(DEBEZIUM_SLOT_NAME, `debezium_outbox_${db}`)),
+    publicationName: read(DEBEZIUM_PUBLICATION_NAME),
   };
 }
 
 export function connectUrl(): string {
-  return envString('CONNECT_URL', `http://127.0.0.1:${envString('CONNECT_PORT', '8083')}`).replace(/\/+$/, '');
+  return read(CONNECT_URL).replace(/\/+$/, '');
 }
 
 export function heartbeatIntervalMs(): number {
-  return envInt('DEBEZIUM_HEARTBEAT_INTERVAL_MS', 10_000, 100);
+  return read(DEBEZIUM_HEARTBEAT_INTERVAL_MS);
 }
 
 export function databaseHostOverride(): string | undefined {
-  return envOptional('DEBEZIUM_DB_HOST');
+  return read(DEBEZIUM_DB_HOST);
 }
 
 /**
@@ -160,7 +171,7 @@ export function connectorConfig(o: ConnectorOptions): Record<string, string> {
     // Connect commits for them is what lets the slot advance on an idle database. (Dropping them
     // with a Filter step does not work: Connect then commits no offset and the slot stays put.)
     // They are Structs, not bytes: the binary converter hands them to a JSON converter.
-    'topic.heartbeat.name': o.heartbeatTopic ?? HEARTBEAT_TOPIC,
+    'topic.heartbeat.name': o.heartbeatTopic ?? heartbeatTopic(),
     'value.converter.delegate.converter.type': 'org.apache.kafka.connect.json.JsonConverter',
     'value.converter.delegate.converter.type.schemas.enable': 'false',
     transforms: 'outbox,dropIdHeader',

@@ -16,7 +16,12 @@
  */
 import pg from 'pg';
 import { parseLsn } from '../lib/db/lsn.js';
-import { envInt } from '../lib/env.js';
+import {
+  DEBEZIUM_JANITOR_BATCH_SIZE,
+  DEBEZIUM_JANITOR_INTERVAL_MS,
+  DEBEZIUM_JANITOR_MAX_AGE_MS,
+  read,
+} from '../lib/config/settings.js';
 import type { Logger } from '../lib/logger.js';
 import { HANDOVER_TABLE } from './setup-sql.js';
 
@@ -33,9 +38,9 @@ export interface JanitorOptions {
 
 export function janitorSettingsFromEnv(): Pick<JanitorOptions, 'maxAgeMs' | 'batchSize' | 'intervalMs'> {
   return {
-    maxAgeMs: envInt('DEBEZIUM_JANITOR_MAX_AGE_MS', 60_000, 0),
-    batchSize: envInt('DEBEZIUM_JANITOR_BATCH_SIZE', 1000, 1),
-    intervalMs: envInt('DEBEZIUM_JANITOR_INTERVAL_MS', 5_000, 10),
+    maxAgeMs: read(DEBEZIUM_JANITOR_MAX_AGE_MS),
+    batchSize: read(DEBEZIUM_JANITOR_BATCH_SIZE),
+    intervalMs: read(DEBEZIUM_JANITOR_INTERVAL_MS),
   };
 }
 

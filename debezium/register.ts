@@ -19,7 +19,7 @@ import {
   connectUrl,
   databaseHostOverride,
   defaultNames,
-  HEARTBEAT_TOPIC,
+  heartbeatTopic,
   heartbeatIntervalMs,
   redactUrl,
   type DebeziumNames,
@@ -127,7 +127,7 @@ export async function waitUntilRunning(base: string, name: string, timeoutMs = 9
 }
 
 /** The heartbeat topic (one partition, one hour of retention), created if missing: the broker auto-creates nothing. */
-export async function ensureHeartbeatTopic(brokers: string[], topic = HEARTBEAT_TOPIC): Promise<void> {
+export async function ensureHeartbeatTopic(brokers: string[], topic = heartbeatTopic()): Promise<void> {
   const admin = createKafka({ brokers, clientId: 'debezium-register', principal: 'operator', retries: 3 }).admin();
   try {
     await admin.connect();

@@ -1,15 +1,15 @@
 /**
- * `npm run relay:debezium`: makes Debezium the relay of DATABASE_URL's database (default from
- * lib/env.ts): setup SQL (role, grants, heartbeat table, publication), replication slot and
- * handover of rows committed before it, connector created or updated in Kafka Connect, then waits
- * until connector and task are RUNNING. Idempotent.
+ * `npm run relay:debezium`: makes Debezium the relay of DATABASE_URL's database (default in
+ * lib/config/catalogue/connection.ts): setup SQL (role, grants, heartbeat table, publication),
+ * replication slot and handover of rows committed before it, connector created or updated in Kafka
+ * Connect, then waits until connector and task are RUNNING. Idempotent.
  *
  * `npm run relay:debezium -- drop`: removes the connector (and its offsets), the replication slot
  * and the publication. `npm run relay:debezium -- status`: the connector's state and the slot's lag.
  * See debezium/README.md for the environment variables and for switching relays.
  */
 import pg from 'pg';
-import { ConfigError } from '../lib/env.js';
+import { ConfigError } from '../lib/config/config-error.js';
 import { connectorStatus, debeziumRelayOptionsFromEnv, dropConnector, registerDebeziumRelay } from './register.js';
 import { redactUrl } from './connector.js';
 import { installKafkajsPatches } from '../lib/patches/kafkajs.js';

@@ -17,7 +17,7 @@
  * locally the password is not checked; on a real cluster it is.
  */
 import pg from 'pg';
-import { envOptional, envString } from '../lib/env.js';
+import { DEBEZIUM_DB_PASSWORD, DEBEZIUM_DB_USER, read } from '../lib/config/settings.js';
 import { isRetriable, sqlState } from '../lib/errors.js';
 import { stackSecret } from '../lib/stack-secret.js';
 import { HEARTBEAT_TABLE } from './connector.js';
@@ -25,12 +25,12 @@ import { HEARTBEAT_TABLE } from './connector.js';
 export const HANDOVER_TABLE = 'debezium_handover';
 
 export function debeziumRole(): string {
-  return envString('DEBEZIUM_DB_USER', 'debezium_outbox');
+  return read(DEBEZIUM_DB_USER);
 }
 
 /** DEBEZIUM_DB_PASSWORD, or the generated one in `.stack/debezium-db-password` (created on first use). */
 export function debeziumPassword(): string {
-  return envOptional('DEBEZIUM_DB_PASSWORD') ?? stackSecret('debezium-db-password');
+  return read(DEBEZIUM_DB_PASSWORD) ?? stackSecret('debezium-db-password');
 }
 
 export interface SetupOptions {

@@ -6,14 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { envString } from './env.js';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { read, STACK_DIR } from './config/settings.js';
 
 /** The checkout's stack folder: fetched jars, data, logs, generated secrets. */
 export function stackDir(): string {
-  return path.resolve(envString('STACK_DIR', path.join(repoRoot, '.stack')));
+  return path.resolve(read(STACK_DIR));
 }
 
 /** The secret stored as `name` in the stack folder, generated (`bytes` random bytes) on first use. */

@@ -1,5 +1,18 @@
-/** The relay's configuration, read once from the environment (defaults documented in relay/README.md). */
-import { connectionConfig, envBool, envInt, envString, type ConnectionConfig } from '../lib/env.js';
+/** The relay's configuration, read once at start-up from the catalogue (lib/config/settings.ts). */
+import {
+  read,
+  RELAY_BATCH_SIZE,
+  RELAY_INSTANCE_ID,
+  RELAY_LISTEN,
+  RELAY_LOCK_ID,
+  RELAY_METRICS_HOST,
+  RELAY_METRICS_PORT,
+  RELAY_POLL_INTERVAL_MS,
+  RELAY_PRODUCER_LANES,
+  RELAY_STALLED_WRITER_WARN_MS,
+  RELAY_STANDBY_RETRY_MS,
+} from '../lib/config/settings.js';
+import { connectionConfig, type ConnectionConfig } from '../lib/env.js';
 
 export interface RelayConfig extends ConnectionConfig {
   /** Rows read and published per batch. */
@@ -23,15 +36,15 @@ export interface RelayConfig extends ConnectionConfig {
 export function relayConfig(): RelayConfig {
   return Object.freeze({
     ...connectionConfig(),
-    batchSize: envInt('RELAY_BATCH_SIZE', 2000, 1),
-    producerLanes: envInt('RELAY_PRODUCER_LANES', 2, 1),
-    pollIntervalMs: envInt('RELAY_POLL_INTERVAL_MS', 10, 1),
-    listen: envBool('RELAY_LISTEN', false),
-    leaderLockId: envInt('RELAY_LOCK_ID', 7_301_001),
-    standbyRetryMs: envInt('RELAY_STANDBY_RETRY_MS', 1000, 10),
-    metricsHost: envString('RELAY_METRICS_HOST', '127.0.0.1'),
-    metricsPort: envInt('RELAY_METRICS_PORT', 9464),
-    stalledWriterWarnMs: envInt('RELAY_STALLED_WRITER_WARN_MS', 30_000, 1000),
-    instanceId: envString('RELAY_INSTANCE_ID', `relay-${process.pid}`),
+    batchSize: read(RELAY_BATCH_SIZE),
+    producerLanes: read(RELAY_PRODUCER_LANES),
+    pollIntervalMs: read(RELAY_POLL_INTERVAL_MS),
+    listen: read(RELAY_LISTEN),
+    leaderLockId: read(RELAY_LOCK_ID),
+    standbyRetryMs: read(RELAY_STANDBY_RETRY_MS),
+    metricsHost: read(RELAY_METRICS_HOST),
+    metricsPort: read(RELAY_METRICS_PORT),
+    stalledWriterWarnMs: read(RELAY_STALLED_WRITER_WARN_MS),
+    instanceId: read(RELAY_INSTANCE_ID),
   });
 }

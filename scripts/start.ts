@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
+import { HOST, PORT, read, RELAY } from '../lib/config/settings.js';
 import { devJwtSecret } from './dev-secrets.js';
 import { CONSUMER_GROUPS } from '../lib/topics.js';
 import { prepareAll } from './prepare.js';
@@ -18,7 +19,7 @@ interface ProductService {
 }
 
 function relayService(): ProductService {
-  const relay = process.env.RELAY ?? 'ts';
+  const relay = read(RELAY);
   // With Debezium, the relay process registers the connector (debezium/register.ts), waits for
   // RUNNING, then runs the outbox janitor. Rows the API writes before the slot exists are
   // published by the registration's handover, so the API need not wait for it.
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
     });
   }
   console.log(
-    `[start] running ${services.map((s) => s.name).join(', ')}; API on http://${process.env.HOST ?? '127.0.0.1'}:${process.env.PORT ?? 3000} — Ctrl-C to stop`,
+    `[start] running ${services.map((s) => s.name).join(', ')}; API on http://${read(HOST)}:${read(PORT)} — Ctrl-C to stop`,
   );
   console.log('[start] a token for user "demo": npm run token -- demo');
   console.log(

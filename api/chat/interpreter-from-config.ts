@@ -1,13 +1,14 @@
 /**
- * Chooses the chat interpreter from configuration. The caller reads the environment (see lib/env.ts)
+ * Chooses the chat interpreter from configuration. The caller reads the environment (api/config.ts)
  * and passes plain values, so this stays trivially testable.
  */
+import { LLM_MODEL } from '../../lib/config/settings.js';
 import { LlmInterpreter } from './llm-interpreter.js';
 import { RuleInterpreter } from './rule-interpreter.js';
 import type { Interpreter } from './tool-calls.js';
 
 /** Model used when an LLM endpoint is configured without naming one. */
-export const DEFAULT_LLM_MODEL = 'gpt-4o-mini';
+export const DEFAULT_LLM_MODEL = LLM_MODEL.default.value;
 
 /** Interpreter settings; with no `llmBaseUrl` the chat runs offline on rules. */
 export interface InterpreterConfig {

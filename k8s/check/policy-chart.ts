@@ -2,7 +2,7 @@
  * Rules of the two charts themselves: the app chart's preparation hook, relay choice and default
  * deny; the platform chart's KafkaConnector mirroring the Debezium relay's own connector config.
  */
-import { connectorConfig, defaultNames, HEARTBEAT_TOPIC } from '../../debezium/connector.js';
+import { connectorConfig, defaultNames, heartbeatTopic } from '../../debezium/connector.js';
 import { finding, subjectOf, type Finding, type K8sObject } from './model.js';
 import { selects, workloads } from './policy-workloads.js';
 
@@ -107,7 +107,7 @@ export function checkConnector(objects: K8sObject[]): Finding[] {
       user: cfg['database.user'] ?? '',
       password: cfg['database.password'] ?? '',
       heartbeatIntervalMs: Number(cfg['heartbeat.interval.ms']),
-      heartbeatTopic: HEARTBEAT_TOPIC,
+      heartbeatTopic: heartbeatTopic(),
     });
     if (o.spec?.class !== expected['connector.class'])
       out.push(finding('connector', subject, `class ${o.spec?.class}, expected ${expected['connector.class']}`));

@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { K8S_CRD_JAVA_HOME } from '../../lib/config/settings.js';
 import { findJava } from '../../scripts/stack/java.js';
 import { fetchJars } from './toolchain.js';
 
@@ -133,7 +134,7 @@ function monitoring(java: string, lib: string): void {
 const lib = path.join(ROOT, '.stack', 'k8s-check', 'crd-lib');
 fetchJars(path.join(ROOT, 'k8s', 'check', 'pom.xml'), lib, (m) => console.log(`[regen-crds] ${m}`), 'crds');
 // Strimzi 1.x is built for Java 21.
-const java = findJava(21, 'K8S_CRD_JAVA_HOME');
+const java = findJava(21, K8S_CRD_JAVA_HOME);
 strimzi(java, lib);
 monitoring(java, lib);
 console.log('[regen-crds] k8s/crds/strimzi and k8s/crds/monitoring rewritten');

@@ -13,7 +13,7 @@ import {
   checkNetworkPolicies,
   checkSecrets,
 } from './policy-workloads.js';
-import { HEARTBEAT_TOPIC } from '../../debezium/connector.js';
+import { heartbeatTopic } from '../../debezium/connector.js';
 
 /** The Java side renames Helm's hook annotation so hooks render; the name is restored here. */
 const HOOK_STAND_IN = 'k8s-check.todo/hook';
@@ -28,7 +28,9 @@ export function restoreHooks(o: K8sObject): K8sObject {
 }
 
 /** Topics outside lib/topics.ts that a chart may declare: the Debezium heartbeat (debezium/register.ts). */
-const EXTRA_TOPICS = { [HEARTBEAT_TOPIC]: { partitions: 1, config: { 'retention.ms': String(60 * 60 * 1000) } } };
+function extraTopics() {
+  return { [heartbeatTopic()]: { partitions: 1, config: { 'retention.ms': String(60 * 60 * 1000) } } };
+}
 
 /** The project rules for one chart's objects. */
 export function projectRules(kind: ChartKind, objects: K8sObject[]): Finding[] {
@@ -43,7 +45,7 @@ export function projectRules(kind: ChartKind, objects: K8sObject[]): Finding[] {
   if (kind === 'platform')
     return [
       ...common,
-      ...checkTopics(objects, EXTRA_TOPICS),
+      ...checkTopics(objects, extraTopics()),
       ...checkKafkaCluster(objects),
       ...checkConnector(objects),
     ];

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { JAVA_HOME, K8S_CHECK_JAVA, read } from '../../lib/config/settings.js';
 
 const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
 
@@ -51,9 +52,10 @@ export function fetchJars(pom: string, dir: string, log: (m: string) => void, pr
 
 /** The `java` to use: K8S_CHECK_JAVA, else $JAVA_HOME/bin/java, else the one on PATH (17+). */
 export function javaBinary(): string {
-  if (process.env.K8S_CHECK_JAVA) return process.env.K8S_CHECK_JAVA;
-  if (process.env.JAVA_HOME && existsSync(path.join(process.env.JAVA_HOME, 'bin', 'java')))
-    return path.join(process.env.JAVA_HOME, 'bin', 'java');
+  const configured = read(K8S_CHECK_JAVA);
+  if (configured) return configured;
+  const home = read(JAVA_HOME);
+  if (home && existsSync(path.join(home, 'bin', 'java'))) return path.join(home, 'bin', 'java');
   return 'java';
 }
 

@@ -11,6 +11,7 @@
  * - api: reads the broadcast topic with `api-sse-*` groups (the live-update feed);
  * - operator: provisions topics, reads everything (tail, DLQ listing), replays dead letters.
  */
+import { DEBEZIUM_HEARTBEAT_TOPIC } from '../config/settings.js';
 import { CONSUMED_TOPICS, CONSUMER_GROUPS, TOPICS, consumerDlqTopic, relayDlqTopic } from '../topics.js';
 import type { KafkaPrincipal } from './kafka-credentials.js';
 
@@ -27,8 +28,8 @@ export interface AclGrant {
   operations: AclOperation[];
 }
 
-/** The topic Debezium's heartbeats go to (debezium/connector.ts HEARTBEAT_TOPIC's default). */
-const HEARTBEAT_TOPIC = 'todo.debezium.heartbeat';
+/** The topic Debezium's heartbeats go to: the default one (the chart and the stack grant no other). */
+const HEARTBEAT_TOPIC = DEBEZIUM_HEARTBEAT_TOPIC.default.value;
 
 export function aclTable(): AclGrant[] {
   const eventTopics = Object.values(TOPICS);

@@ -3,6 +3,7 @@
  * are not installed here: each `main` installs them (lib/patches.ts).
  */
 import { Kafka, logLevel } from 'kafkajs';
+import { KAFKAJS_LOG_LEVEL, read } from '../config/settings.js';
 import { kafkaSasl, type KafkaPrincipal } from './kafka-credentials.js';
 
 export interface KafkaClientOptions {
@@ -24,16 +25,16 @@ const LEVELS: Record<string, logLevel> = {
   debug: logLevel.DEBUG,
 };
 
-/** KAFKAJS_LOG_LEVEL: nothing, error (default), warn, info or debug. */
-function kafkaLogLevel(name: string | undefined): logLevel {
-  return LEVELS[(name ?? 'error').toLowerCase()] ?? logLevel.ERROR;
+/** KAFKAJS_LOG_LEVEL: nothing, error (default), warn, info or debug; anything else is error. */
+function kafkaLogLevel(name: string): logLevel {
+  return LEVELS[name.toLowerCase()] ?? logLevel.ERROR;
 }
 
 export function createKafka(opts: KafkaClientOptions): Kafka {
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
-    logLevel: opts.quiet ? logLevel.NOTHING : kafkaLogLevel(process.env.KAFKAJS_LOG_LEVEL),
+    logLevel: opts.quiet ? logLevel.NOTHING : kafkaLogLevel(read(KAFKAJS_LOG_LEVEL)),
     retry: { retries: opts.retries ?? 5, initialRetryTime: 100, maxRetryTime: 5_000 },
     connectionTimeout: 3_000,
     sasl: kafkaSasl(opts.principal),

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SASLOptions } from 'kafkajs';
-import { envOptional } from '../env.js';
+import { KAFKA_SASL_MECHANISM, KAFKA_SASL_PASSWORD, KAFKA_SASL_USERNAME, read } from '../config/settings.js';
 import { stackDir } from '../stack-secret.js';
 import { CONSUMER_GROUPS, type ConsumerGroup } from '../topics.js';
 
@@ -43,10 +43,10 @@ type ScramMechanism = 'scram-sha-512' | 'scram-sha-256';
 
 /** The SASL settings of `principal`, or undefined when nothing says how to authenticate. */
 export function kafkaSasl(principal: KafkaPrincipal): SASLOptions | undefined {
-  const username = envOptional('KAFKA_SASL_USERNAME');
+  const username = read(KAFKA_SASL_USERNAME);
   if (username) {
-    const mechanism = (envOptional('KAFKA_SASL_MECHANISM') ?? 'scram-sha-512').toLowerCase() as ScramMechanism;
-    return { mechanism, username, password: envOptional('KAFKA_SASL_PASSWORD') ?? '' };
+    const mechanism = read(KAFKA_SASL_MECHANISM).toLowerCase() as ScramMechanism;
+    return { mechanism, username, password: read(KAFKA_SASL_PASSWORD) ?? '' };
   }
   const password = localKafkaUsers()?.[principal];
   return password === undefined ? undefined : { mechanism: 'scram-sha-512', username: principal, password };

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { JAVA_HOME, readIfSet, type Setting } from '../../lib/config/settings.js';
 
 function majorVersion(javaBin: string): number | undefined {
   // `java -version` writes to stderr.
@@ -16,10 +17,10 @@ function parse(text: string): number | undefined {
   return first === 1 ? Number(m[2]) : first;
 }
 
-/** Path of a `java` binary of at least `minMajor`, preferring `preferredHomeVar`, JAVA_HOME, PATH, then /usr/lib/jvm. */
-export function findJava(minMajor: number, preferredHomeVar: string): string {
+/** Path of a `java` binary of at least `minMajor`, preferring `preferredHome`, JAVA_HOME, PATH, then /usr/lib/jvm. */
+export function findJava(minMajor: number, preferredHome: Setting<string>): string {
   const candidates: string[] = [];
-  for (const v of [process.env[preferredHomeVar], process.env.JAVA_HOME]) {
+  for (const v of [readIfSet(preferredHome), readIfSet(JAVA_HOME)]) {
     if (v) candidates.push(path.join(v, 'bin', 'java'));
   }
   candidates.push('java');
@@ -34,6 +35,6 @@ export function findJava(minMajor: number, preferredHomeVar: string): string {
     if (v !== undefined && v >= minMajor) return c;
   }
   throw new Error(
-    `no Java ${minMajor}+ found (set ${preferredHomeVar} or JAVA_HOME); found: ${seen.join(', ') || 'none'}`,
+    `no Java ${minMajor}+ found (set ${preferredHome.name} or JAVA_HOME); found: ${seen.join(', ') || 'none'}`,
   );
 }

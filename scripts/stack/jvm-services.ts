@@ -7,6 +7,17 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import {
+  CONNECT_HEAP_OPTS,
+  KAFKA_HEAP_OPTS,
+  KAFKA_JAVA_HOME,
+  read,
+  readIfSet,
+  REGISTRY_DATABASE_URL,
+  REGISTRY_HEAP_OPTS,
+  REGISTRY_JAVA_HOME,
+  SCHEMA_REGISTRY_URL,
+} from '../../lib/config/settings.js';
 import { clientSasl, replicationFactor } from './kafka-nodes.js';
 import { findJava } from './java.js';
 import { killProcess, runningPid, startDetached, stopProcess } from './processes.js';
@@ -73,8 +84,9 @@ export function jmxAgent(cfg: StackConfig, port: number): string {
   return `-javaagent:${jar}=127.0.0.1:${port}:${path.join(cfg.repoRoot, ...JMX_RULES_FILE)}`;
 }
 
-export function heap(envVar: string, fallback: string): string[] {
-  return [...(process.env[envVar] ?? fallback).split(/\s+/).filter(Boolean), '-XX:+UseSerialGC'];
+/** A JVM's heap flags (KAFKA_HEAP_OPTS and the like), with the collector that suits a small heap. */
+export function heap(setting: typeof KAFKA_HEAP_OPTS): string[] {
+  return [...read(setting).split(/\s+/).filter(Boolean), '-XX:+UseSerialGC'];
 }
 
 export function connectService(cfg: StackConfig): StackService {
@@ -89,7 +101,7 @@ export function connectService(cfg: StackConfig): StackService {
       return plugins.some((p) => p.class === 'io.debezium.connector.postgresql.PostgresConnector');
     },
     () => {
-      const java = findJava(17, 'KAFKA_JAVA_HOME');
+      const java = findJava(17, KAFKA_JAVA_HOME);
       const log4j = writeConf(cfg, 'log4j2.properties', LOG4J);
       const props = writeConf(
         cfg,
@@ -127,7 +139,7 @@ export function connectService(cfg: StackConfig): StackService {
       return {
         command: java,
         args: [
-          ...heap('CONNECT_HEAP_OPTS', '-Xms128m -Xmx512m'),
+          ...heap(CONNECT_HEAP_OPTS),
           jmxAgent(cfg, cfg.connectMetricsPort),
           `-Dlog4j2.configurationFile=${log4j}`,
           '-cp',
@@ -143,7 +155,7 @@ export function connectService(cfg: StackConfig): StackService {
 
 /** Base URL of the registry's Confluent-compatible API. */
 export function registryUrl(cfg: StackConfig): string {
-  return process.env.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${cfg.registryPort}/apis/ccompat/v7`;
+  return readIfSet(SCHEMA_REGISTRY_URL) ?? `http://127.0.0.1:${cfg.registryPort}/apis/ccompat/v7`;
 }
 
 export function registryService(cfg: StackConfig): StackService {
@@ -152,12 +164,12 @@ export function registryService(cfg: StackConfig): StackService {
     'registry',
     async () => (await fetch(`${registryUrl(cfg)}/subjects`)).ok,
     () => {
-      const db = new URL(process.env.REGISTRY_DATABASE_URL ?? stackDatabaseUrl(cfg, 'registry'));
+      const db = new URL(read(REGISTRY_DATABASE_URL, stackDatabaseUrl(cfg, 'registry')));
       const dir = path.join(cfg.jvmDir, 'registry');
       return {
-        command: findJava(21, 'REGISTRY_JAVA_HOME'),
+        command: findJava(21, REGISTRY_JAVA_HOME),
         args: [
-          ...heap('REGISTRY_HEAP_OPTS', '-Xms64m -Xmx384m'),
+          ...heap(REGISTRY_HEAP_OPTS),
           '-Dquarkus.http.host=127.0.0.1',
           `-Dquarkus.http.port=${cfg.registryPort}`,
           '-Dquarkus.management.host=127.0.0.1',

@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { KAFKA_HEAP_OPTS, KAFKA_JAVA_HOME } from '../../lib/config/settings.js';
 import { createKafka } from '../../lib/kafka/kafka-client.js';
 import {
   KAFKA_PRINCIPALS,
@@ -156,7 +157,7 @@ function kafkaNodeService(cfg: StackConfig, node: KafkaNode): StackService {
       }
     },
     () => {
-      const java = findJava(17, 'KAFKA_JAVA_HOME');
+      const java = findJava(17, KAFKA_JAVA_HOME);
       const log4j = writeConf(cfg, 'log4j2.properties', LOG4J);
       const props = writeConf(
         cfg,
@@ -199,7 +200,7 @@ function kafkaNodeService(cfg: StackConfig, node: KafkaNode): StackService {
       return {
         command: java,
         args: [
-          ...heap('KAFKA_HEAP_OPTS', '-Xms128m -Xmx512m'),
+          ...heap(KAFKA_HEAP_OPTS),
           jmxAgent(cfg, node.metricsPort),
           `-Dlog4j2.configurationFile=${log4j}`,
           '-cp',

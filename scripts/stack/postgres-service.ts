@@ -9,13 +9,15 @@ import { tmpdir } from 'node:os';
 import { appendFileSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { PG_BIN, read } from '../../lib/config/settings.js';
 import { isAlive } from './processes.js';
 import type { StackConfig } from './stack-config.js';
 import { stackDatabaseUrl } from './stack-config.js';
 import type { StackService } from './stack-service.js';
 
 function pgBinDir(): string {
-  if (process.env.PG_BIN) return process.env.PG_BIN;
+  const configured = read(PG_BIN);
+  if (configured) return configured;
   const base = '/usr/lib/postgresql';
   if (existsSync(base)) {
     const versions = readdirSync(base)

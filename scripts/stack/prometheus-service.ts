@@ -8,8 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CONSUMER_METRICS_PORTS, PORT, PROMETHEUS_BIN, read, RELAY_METRICS_PORT } from '../../lib/config/settings.js';
 import { CONSUMER_GROUPS } from '../../lib/topics.js';
-import { DEFAULT_METRICS_PORTS } from '../../consumers/config.js';
 import { runningPid, startDetached, stopProcess, killProcess } from './processes.js';
 import type { StackConfig } from './stack-config.js';
 import type { StackService } from './stack-service.js';
@@ -27,7 +27,8 @@ function onPath(bin: string): string | undefined {
 
 /** Path of `prometheus` or `promtool`: in PROMETHEUS_BIN's folder, or on the PATH. */
 export function prometheusBinary(name: 'prometheus' | 'promtool'): string | undefined {
-  if (process.env.PROMETHEUS_BIN) return path.join(process.env.PROMETHEUS_BIN, name);
+  const dir = read(PROMETHEUS_BIN);
+  if (dir) return path.join(dir, name);
   return onPath(name);
 }
 
@@ -74,11 +75,10 @@ interface ScrapeJob {
 
 /** Every scrape target, following the ports in use (the same variables the services read). */
 function scrapeJobs(cfg: StackConfig): ScrapeJob[] {
-  const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
   return [
-    { job: 'api', targets: [env('PORT', 3000)] },
-    { job: 'relay', targets: [env('RELAY_METRICS_PORT', 9464)] },
-    { job: 'consumers', targets: CONSUMER_GROUPS.map((g) => DEFAULT_METRICS_PORTS[g]) },
+    { job: 'api', targets: [read(PORT)] },
+    { job: 'relay', targets: [read(RELAY_METRICS_PORT)] },
+    { job: 'consumers', targets: CONSUMER_GROUPS.map((g) => CONSUMER_METRICS_PORTS[g]) },
     { job: 'kafka', targets: cfg.kafkaNodes.map((n) => n.metricsPort) },
     { job: 'connect', targets: [cfg.connectMetricsPort] },
     { job: 'registry', targets: [cfg.registryManagementPort] },

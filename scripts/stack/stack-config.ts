@@ -1,10 +1,25 @@
 /**
- * Where the local stack lives and which ports it uses. Every value can be overridden by the
- * environment; the defaults are the ones the README documents.
+ * Where the local stack lives and which ports it uses, read from the catalogue
+ * (lib/config/catalogue/stack.ts), which holds the defaults the README's table shows.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { envInt, envOptional, envString, localKafkaPorts } from '../../lib/env.js';
+import {
+  CONNECT_METRICS_PORT,
+  CONNECT_PORT,
+  DATABASE_URL,
+  KAFKA_METRICS_PORT,
+  localDatabaseUrl,
+  localKafkaPorts,
+  PROMETHEUS_PORT,
+  read,
+  readIfSet,
+  REGISTRY_MANAGEMENT_PORT,
+  REGISTRY_PORT,
+  STACK_PG_OS_USER,
+  STACK_PG_PORT,
+  STACK_READY_TIMEOUT_MS,
+} from '../../lib/config/settings.js';
 import { stackDir } from '../../lib/stack-secret.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -49,21 +64,21 @@ export function stackConfig(): StackConfig {
     jvmDir: path.join(dir, 'jvm'),
     logDir: path.join(dir, 'logs'),
     runDir: path.join(dir, 'run'),
-    externalDatabaseUrl: envOptional('DATABASE_URL'),
-    pgPort: envInt('STACK_PG_PORT', 5433, 1),
-    pgUser: envString('STACK_PG_OS_USER', 'postgres'),
+    externalDatabaseUrl: readIfSet(DATABASE_URL),
+    pgPort: read(STACK_PG_PORT),
+    pgUser: read(STACK_PG_OS_USER),
     kafkaNodes: localKafkaPorts().map((port, i) => ({
       id: i + 1,
       port,
       controllerPort: port + 1,
-      metricsPort: envInt('KAFKA_METRICS_PORT', 9404, 1) + 2 * i,
+      metricsPort: read(KAFKA_METRICS_PORT) + 2 * i,
     })),
-    connectPort: envInt('CONNECT_PORT', 8083, 1),
-    registryPort: envInt('REGISTRY_PORT', 8081, 1),
-    registryManagementPort: envInt('REGISTRY_MANAGEMENT_PORT', 9081, 1),
-    connectMetricsPort: envInt('CONNECT_METRICS_PORT', 9405, 1),
-    prometheusPort: envInt('PROMETHEUS_PORT', 9090, 1),
-    readyTimeoutMs: envInt('STACK_READY_TIMEOUT_MS', 180_000, 1000),
+    connectPort: read(CONNECT_PORT),
+    registryPort: read(REGISTRY_PORT),
+    registryManagementPort: read(REGISTRY_MANAGEMENT_PORT),
+    connectMetricsPort: read(CONNECT_METRICS_PORT),
+    prometheusPort: read(PROMETHEUS_PORT),
+    readyTimeoutMs: read(STACK_READY_TIMEOUT_MS),
   });
 }
 
@@ -74,5 +89,5 @@ export function stackDatabaseUrl(cfg: StackConfig, database: string): string {
     u.pathname = `/${database}`;
     return u.toString();
   }
-  return `postgresql://postgres@127.0.0.1:${cfg.pgPort}/${database}`;
+  return localDatabaseUrl(database, cfg.pgPort);
 }

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import { apiConfig } from '../../api/config.js';
-import { ConfigError } from '../../lib/env.js';
+import { ConfigError } from '../../lib/config/config-error.js';
 import { startTestApi, type TestApi } from '../helpers/test-api.js';
 import { counts, newUser } from './api-checks.js';
 
