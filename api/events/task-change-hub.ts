@@ -17,6 +17,7 @@ import { decodeEvent } from '../../lib/consumer/event-decoder.js';
 import { PoisonEventError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { TOPICS } from '../../lib/topics.js';
+import { openWithRetry, UserSubscribers } from '../http/user-subscribers.js';
 
 export interface TaskSnapshotJson {
   title: string;
@@ -105,7 +106,7 @@ export function taskChangeJson(p: Record<string, unknown>, sequence: number): Ta
 export class TaskChangeHub {
   readonly groupId: string;
   readonly heartbeatMs: number;
-  private readonly subscribers = new Map<string, Set<TaskChangeSubscriber>>();
+  private readonly subscribers = new UserSubscribers<TaskChangeSubscriber>();
   /** Next offset to read, per partition. */
   private readonly positions = new Map<number, string>();
   private consumer: Consumer | undefined;
@@ -127,21 +128,18 @@ export class TaskChangeHub {
    * Retries while Kafka is unreachable, until stopped.
    */
   async start(): Promise<void> {
-    for (let attempt = 1; !this.stopped; attempt++) {
-      try {
-        await this.connect();
-        return;
-      } catch (err) {
-        await this.consumer?.disconnect().catch(() => undefined);
-        this.consumer = undefined;
-        const wait = Math.min(5_000, 200 * 2 ** Math.min(attempt, 5));
-        this.o.logger.warn(
-          { err: (err as Error).message, retryInMs: wait },
-          'task change feed cannot reach Kafka; retrying',
-        );
-        await sleep(wait);
-      }
-    }
+    await openWithRetry(
+      {
+        open: () => this.connect(),
+        onFailure: async () => {
+          await this.consumer?.disconnect().catch(() => undefined);
+          this.consumer = undefined;
+        },
+        stopped: () => this.stopped,
+      },
+      this.o.logger,
+      'task change feed cannot reach Kafka; retrying',
+    );
   }
 
   private async connect(): Promise<void> {
@@ -219,12 +217,12 @@ export class TaskChangeHub {
     heartbeat: () => Promise<void>,
   ): Promise<void> {
     const userId = message.key?.toString() ?? '';
-    if (!this.subscribers.get(userId)?.size) return;
+    if (this.subscribers.count(userId) === 0) return;
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
         const e = await decodeEvent(this.o.registry, topic, partition, message);
         const change: TaskChangeEvent = { id: e.eventId, data: taskChangeJson(e.payload, e.aggregateVersion) };
-        for (const s of [...(this.subscribers.get(userId) ?? [])]) {
+        for (const s of this.subscribers.of(userId)) {
           try {
             s.onChange(change);
           } catch (err) {
@@ -249,30 +247,18 @@ export class TaskChangeHub {
 
   /** Registers a user's subscriber; the returned function removes it. */
   subscribe(userId: string, s: TaskChangeSubscriber): () => void {
-    let set = this.subscribers.get(userId);
-    if (!set) this.subscribers.set(userId, (set = new Set()));
-    set.add(s);
-    return () => {
-      const current = this.subscribers.get(userId);
-      if (!current) return;
-      current.delete(s);
-      if (current.size === 0) this.subscribers.delete(userId);
-    };
+    return this.subscribers.add(userId, s);
   }
 
   /** Open subscriptions, of one user or of all. */
   subscriberCount(userId?: string): number {
-    if (userId !== undefined) return this.subscribers.get(userId)?.size ?? 0;
-    let n = 0;
-    for (const s of this.subscribers.values()) n += s.size;
-    return n;
+    return this.subscribers.count(userId);
   }
 
   /** Ends every subscriber's stream and leaves the group. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const set of [...this.subscribers.values()]) for (const s of [...set]) s.onClose?.();
-    this.subscribers.clear();
+    this.subscribers.closeAll();
     await this.consumer?.disconnect();
     this.consumer = undefined;
     this.joined = false;

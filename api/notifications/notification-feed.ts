@@ -5,10 +5,10 @@
  * subscribers only. A lost connection is reopened with backoff; what was inserted meanwhile is
  * caught up by the stream's Last-Event-ID (see notification-stream-routes.ts), not by this feed.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Db } from '../../lib/db/prisma.js';
 import type { Logger } from '../../lib/logger.js';
+import { openWithRetry, UserSubscribers } from '../http/user-subscribers.js';
 import { notificationJson, type NotificationJson } from './notification-routes.js';
 
 export const NOTIFICATION_CHANNEL = 'notification_created';
@@ -21,7 +21,7 @@ export interface NotificationSubscriber {
 
 export class NotificationFeed {
   readonly heartbeatMs: number;
-  private readonly subscribers = new Map<string, Set<NotificationSubscriber>>();
+  private readonly subscribers = new UserSubscribers<NotificationSubscriber>();
   private client: pg.Client | undefined;
   private stopped = false;
   private listening = false;
@@ -37,19 +37,11 @@ export class NotificationFeed {
 
   /** Opens the LISTEN connection; retries while the database is unreachable, until stopped. */
   async start(): Promise<void> {
-    for (let attempt = 1; !this.stopped; attempt++) {
-      try {
-        await this.listen();
-        return;
-      } catch (err) {
-        const wait = Math.min(5_000, 200 * 2 ** Math.min(attempt, 5));
-        this.o.logger.warn(
-          { err: (err as Error).message, retryInMs: wait },
-          'notification feed cannot LISTEN; retrying',
-        );
-        await sleep(wait);
-      }
-    }
+    await openWithRetry(
+      { open: () => this.listen(), stopped: () => this.stopped },
+      this.o.logger,
+      'notification feed cannot LISTEN; retrying',
+    );
   }
 
   private async listen(): Promise<void> {
@@ -82,12 +74,12 @@ export class NotificationFeed {
   }
 
   private async dispatch(id: string): Promise<void> {
-    if (this.subscribers.size === 0) return;
+    if (this.subscribers.count() === 0) return;
     try {
       const row = await this.o.db.notification.findUnique({ where: { id } });
       if (!row) return;
       const json = notificationJson(row);
-      for (const s of [...(this.subscribers.get(row.userId) ?? [])]) {
+      for (const s of this.subscribers.of(row.userId)) {
         try {
           s.onNotification(json);
         } catch (err) {
@@ -102,22 +94,13 @@ export class NotificationFeed {
 
   /** Registers a user's subscriber; the returned function removes it. */
   subscribe(userId: string, s: NotificationSubscriber): () => void {
-    let set = this.subscribers.get(userId);
-    if (!set) this.subscribers.set(userId, (set = new Set()));
-    set.add(s);
-    return () => {
-      const current = this.subscribers.get(userId);
-      if (!current) return;
-      current.delete(s);
-      if (current.size === 0) this.subscribers.delete(userId);
-    };
+    return this.subscribers.add(userId, s);
   }
 
   /** Ends every subscriber's stream and closes the LISTEN connection. */
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const set of [...this.subscribers.values()]) for (const s of [...set]) s.onClose?.();
-    this.subscribers.clear();
+    this.subscribers.closeAll();
     const client = this.client;
     this.client = undefined;
     this.listening = false;
