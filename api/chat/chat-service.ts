@@ -210,7 +210,7 @@ export class ChatService {
       }
       case 'set_reminder': {
         const target = touch(await this.findTask(tx, actor.userId, call.args.task, ctx));
-        const r = await this.deps.reminders.schedule(tx, actor, target, new Date(call.args.remindAt));
+        const r = await this.deps.reminders.schedule(prismaSqlTx(tx), actor, target, new Date(call.args.remindAt));
         return {
           result: { id: r.id, taskId: r.taskId, remindAt: r.remindAt.toISOString(), status: r.status },
           say: `I'll remind you about "${target.title}" on ${local(r.remindAt)}.`,
