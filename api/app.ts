@@ -84,7 +84,7 @@ export function createApp(d: AppDeps): Express {
   api.use(chatRoutes(d.db, d.chat));
   api.use(auditRoutes(d.db));
   api.use(notificationRoutes(d.db));
-  api.use(settingsRoutes(d.db));
+  api.use(settingsRoutes(d.db, d.pool));
   api.use(notificationStreamRoutes(d.db, d.notificationFeed));
   api.use(eventStreamRoutes(d.taskChanges));
   app.use('/api/:userId', api);

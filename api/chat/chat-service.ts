@@ -6,11 +6,10 @@
  * own savepoint: one that fails with an answer for the user (no such task, bad field) is rolled
  * back to that savepoint, so nothing it wrote commits without its events.
  */
-import type { Task } from '@prisma/client';
-import type { Prisma } from '@prisma/client';
+import { Prisma, type Task } from '@prisma/client';
 import type { Db, Tx } from '../../lib/db/prisma.js';
 import { AppError, NotFoundError } from '../../lib/errors.js';
-import { prismaSqlTx } from '../../lib/db/sql-tx.js';
+import { prismaSqlTx, type SqlTx } from '../../lib/db/sql-tx.js';
 import type { ReminderService } from '../reminders/reminder-service.js';
 import { createTaskSchema, isUuid, listTasksSchema, parseInput, updateTaskSchema } from '../tasks/task-input.js';
 import { taskJson } from '../tasks/task-json.js';
@@ -18,6 +17,7 @@ import type { ActorContext, TaskService } from '../tasks/task-service.js';
 import { DateTime } from 'luxon';
 import { userTimeZone } from '../settings/settings-routes.js';
 import { describeRecurrence, formatLocal } from './local-time.js';
+import { appendMessage, createConversation, touchConversation } from './conversation-sql.js';
 import { isPronoun, matchTasks } from './task-matcher.js';
 import type { Interpretation, Interpreter, TaskFields, ToolCall } from './tool-calls.js';
 
@@ -55,6 +55,11 @@ export interface ChatAnswer {
   tool_calls: ToolCallResult[];
 }
 
+/** Each tool call runs under this savepoint (see the module comment). */
+const SAVEPOINT = Prisma.sql`savepoint tool_call`;
+const RELEASE_SAVEPOINT = Prisma.sql`release savepoint tool_call`;
+const ROLLBACK_TO_SAVEPOINT = Prisma.sql`rollback to savepoint tool_call`;
+
 /** A tool call that could not be carried out for a reason the user should hear (no such task…). */
 class ToolRefusal extends Error {}
 
@@ -89,16 +94,18 @@ export class ChatService {
   /** Persists the turn and runs its tool calls, in the caller's transaction. */
   async apply(tx: Tx, actor: ActorContext, turn: ChatTurn): Promise<ChatAnswer> {
     const { request: req, interpretation } = turn;
+    // Writes run as raw statements in the same transaction; reads use Prisma's model API.
+    const sql = prismaSqlTx(tx);
     const conversation = req.conversationId
       ? await tx.conversation.findFirst({ where: { id: req.conversationId, userId: actor.userId } })
-      : await tx.conversation.create({ data: { userId: actor.userId } });
+      : await createConversation(sql, actor.userId);
     if (!conversation) throw new NotFoundError('conversation');
     const ctx: TurnContext = {
       timeZone: turn.timeZone,
       now: turn.now,
       touched: await lastTouchedTask(tx, actor.userId, conversation.id),
     };
-    await tx.message.create({ data: { conversationId: conversation.id, role: 'user', content: req.message } });
+    await appendMessage(sql, { conversationId: conversation.id, role: 'user', content: req.message });
 
     const results: ToolCallResult[] = [];
     const lines: string[] = [];
@@ -106,37 +113,36 @@ export class ChatService {
       lines.push(interpretation.response);
     } else {
       for (const call of interpretation.calls) {
-        await tx.$executeRaw`savepoint tool_call`;
+        await sql.execute(SAVEPOINT);
         try {
-          const { result, say } = await this.run(tx, actor, call, ctx);
-          await tx.$executeRaw`release savepoint tool_call`;
+          const { result, say } = await this.run(tx, sql, actor, call, ctx);
+          await sql.execute(RELEASE_SAVEPOINT);
           results.push({ tool: call.tool, args: call.args, result });
           lines.push(say);
         } catch (err) {
           // Anything else fails the whole turn, and its transaction rolls back entirely.
           if (!(err instanceof ToolRefusal) && !(err instanceof AppError && !err.retriable && err.status < 500))
             throw err;
-          await tx.$executeRaw`rollback to savepoint tool_call`;
+          await sql.execute(ROLLBACK_TO_SAVEPOINT);
           results.push({ tool: call.tool, args: call.args, result: { error: err.message } });
           lines.push(err.message);
         }
       }
     }
     const response = lines.join('\n');
-    await tx.message.create({
-      data: {
-        conversationId: conversation.id,
-        role: 'assistant',
-        content: response,
-        toolCalls: results as unknown as Prisma.InputJsonValue,
-      },
+    await appendMessage(sql, {
+      conversationId: conversation.id,
+      role: 'assistant',
+      content: response,
+      toolCalls: results,
     });
-    await tx.conversation.update({ where: { id: conversation.id }, data: { updatedAt: new Date() } });
+    await touchConversation(sql, conversation.id);
     return { conversation_id: conversation.id, response, tool_calls: results };
   }
 
   private async run(
     tx: Tx,
+    sql: SqlTx,
     actor: ActorContext,
     call: ToolCall,
     ctx: TurnContext,
@@ -146,9 +152,7 @@ export class ChatService {
     const touch = (t: Task): Task => (ctx.touched = t);
     switch (call.tool) {
       case 'add_task': {
-        const t = touch(
-          await tasks.create(prismaSqlTx(tx), actor, parseInput(createTaskSchema, withDueDay(call.args, null, ctx))),
-        );
+        const t = touch(await tasks.create(sql, actor, parseInput(createTaskSchema, withDueDay(call.args, null, ctx))));
         const when = t.dueDate ? ` due ${local(t.dueDate)}` : '';
         const repeat = t.recurrencePattern ? `, repeating ${describeRecurrence(t.recurrencePattern)}` : '';
         const remind =
@@ -180,22 +184,18 @@ export class ChatService {
       }
       case 'complete_task': {
         const t = touch(
-          await tasks.complete(prismaSqlTx(tx), actor, (await this.findTask(tx, actor.userId, call.args.task, ctx)).id),
+          await tasks.complete(sql, actor, (await this.findTask(tx, actor.userId, call.args.task, ctx)).id),
         );
         return { result: taskJson(t), say: `Marked "${t.title}" as done.` };
       }
       case 'delete_task': {
-        const t = await tasks.delete(
-          prismaSqlTx(tx),
-          actor,
-          (await this.findTask(tx, actor.userId, call.args.task, ctx)).id,
-        );
+        const t = await tasks.delete(sql, actor, (await this.findTask(tx, actor.userId, call.args.task, ctx)).id);
         return { result: { id: t.id, deleted: true }, say: `Deleted "${t.title}".` };
       }
       case 'update_task': {
         const target = await this.findTask(tx, actor.userId, call.args.task, ctx);
         const changes = withDueDay(call.args.changes, target.dueDate, ctx);
-        const t = touch(await tasks.update(prismaSqlTx(tx), actor, target.id, parseInput(updateTaskSchema, changes)));
+        const t = touch(await tasks.update(sql, actor, target.id, parseInput(updateTaskSchema, changes)));
         const said: string[] = [];
         if ('dueDate' in changes) said.push(t.dueDate ? `now due ${local(t.dueDate)}` : 'no longer has a due date');
         if (changes.reminderLeadMinutes != null && t.dueDate)
@@ -210,7 +210,7 @@ export class ChatService {
       }
       case 'set_reminder': {
         const target = touch(await this.findTask(tx, actor.userId, call.args.task, ctx));
-        const r = await this.deps.reminders.schedule(tx, actor, target, new Date(call.args.remindAt));
+        const r = await this.deps.reminders.schedule(sql, actor, target, new Date(call.args.remindAt));
         return {
           result: { id: r.id, taskId: r.taskId, remindAt: r.remindAt.toISOString(), status: r.status },
           say: `I'll remind you about "${target.title}" on ${local(r.remindAt)}.`,

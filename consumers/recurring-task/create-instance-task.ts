@@ -6,10 +6,9 @@
  * task is created only when this insert is the one that happened.
  */
 import { randomUUID } from 'node:crypto';
-import type { RecurrenceSchedule, Task } from '@prisma/client';
+import { Prisma, type RecurrenceSchedule, type Task } from '@prisma/client';
 import type { EventCodec } from '../../lib/avro/event-codec.js';
-import type { Tx } from '../../lib/db/prisma.js';
-import { prismaSqlTx } from '../../lib/db/sql-tx.js';
+import type { SqlTx } from '../../lib/db/sql-tx.js';
 import { encodeOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
 import { insertTaskWithEvent, taskCreatedEvent } from '../../lib/tasks/create-task.js';
 
@@ -24,16 +23,16 @@ export interface InstanceContext {
 
 /** The created task, or undefined when this occurrence already has its instance. */
 export async function createInstanceTask(
-  tx: Tx,
+  tx: SqlTx,
   s: RecurrenceSchedule,
   occurrenceAt: Date,
   ctx: InstanceContext,
 ): Promise<Task | undefined> {
   const taskId = randomUUID();
-  const claimed = await tx.$executeRaw`
+  const claimed = await tx.execute(Prisma.sql`
     insert into recurrence_instances (template_id, occurrence_at, task_id)
     values (${s.templateId}::uuid, ${occurrenceAt}, ${taskId}::uuid)
-    on conflict do nothing`;
+    on conflict do nothing`);
   if (claimed === 0) return undefined;
   const task: Task = {
     id: taskId,
@@ -54,6 +53,6 @@ export async function createInstanceTask(
     updatedAt: ctx.now,
   };
   const event = await encodeOutboxEvent(ctx.codec, taskCreatedEvent(task, ctx.traceparent, occurrenceAt));
-  await insertTaskWithEvent(prismaSqlTx(tx), task, event);
+  await insertTaskWithEvent(tx, task, event);
   return task;
 }

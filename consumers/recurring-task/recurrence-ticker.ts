@@ -10,6 +10,7 @@ import type { RecurrenceSchedule } from '@prisma/client';
 import type { EventCodec } from '../../lib/avro/event-codec.js';
 import { isRetriable } from '../../lib/errors.js';
 import type { Db, Tx } from '../../lib/db/prisma.js';
+import { prismaSqlTx } from '../../lib/db/sql-tx.js';
 import type { Logger } from '../../lib/logger.js';
 import { nextOccurrence, parseRecurrencePattern } from '../../lib/recurrence.js';
 import { traceFrom } from '../../lib/trace.js';
@@ -17,6 +18,7 @@ import type { Ticker } from '../consumer-service.js';
 import { claimDueSchedule } from './claim-due-schedule.js';
 import { createInstanceTask } from './create-instance-task.js';
 import { dueOccurrences } from './due-occurrences.js';
+import { advanceSchedule, deactivateSchedule } from './schedule-sql.js';
 
 export interface RecurrenceTickerDeps {
   db: Db;
@@ -39,11 +41,10 @@ async function runSchedule(tx: Tx, s: RecurrenceSchedule, now: Date, d: Recurren
   // create instances for it. A deleted template is final, so its schedule stops here already;
   // "turned off" is left to its TaskUpdated, which may be followed by a newer "turned on".
   const template = await tx.task.findUnique({ where: { id: s.templateId }, select: { isRecurringTemplate: true } });
+  // Reads through Prisma, writes as raw statements in the same transaction.
+  const sql = prismaSqlTx(tx);
   if (!template) {
-    await tx.recurrenceSchedule.update({
-      where: { templateId: s.templateId },
-      data: { active: false, updatedAt: now },
-    });
+    await deactivateSchedule(sql, s.templateId, now);
     return { outcome: 'template-gone' };
   }
   if (!template.isRecurringTemplate) return { outcome: 'not-a-template' };
@@ -59,12 +60,9 @@ async function runSchedule(tx: Tx, s: RecurrenceSchedule, now: Date, d: Recurren
   );
   const ctx = { codec: d.codec, traceparent: traceFrom(undefined).traceparent, now };
   let created = 0;
-  for (const occurrenceAt of due) if (await createInstanceTask(tx, s, occurrenceAt, ctx)) created++;
+  for (const occurrenceAt of due) if (await createInstanceTask(sql, s, occurrenceAt, ctx)) created++;
   const next = nextOccurrence(pattern, s.anchor, now, s.timeZone);
-  await tx.recurrenceSchedule.update({
-    where: { templateId: s.templateId },
-    data: { nextOccurrenceAt: next, updatedAt: now },
-  });
+  await advanceSchedule(sql, s.templateId, next, now);
   return { outcome: 'advanced', created, skippedOlder, next };
 }
 

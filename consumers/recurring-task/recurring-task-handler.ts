@@ -4,7 +4,7 @@
  */
 import type { EventHandler } from '../../lib/consumer/consumed-event.js';
 import { TOPICS } from '../../lib/topics.js';
-import { stopSchedule } from './stop-schedule.js';
+import { stopSchedule } from './schedule-sql.js';
 import { templateChangeOf } from './template-change.js';
 import { upsertSchedule } from './upsert-schedule.js';
 

@@ -2,10 +2,10 @@
  * Dismissing one (locked) Scheduled reminder: status Dismissed, version + 1, and its
  * ReminderDismissed through the outbox, in the caller's transaction.
  */
-import { Prisma } from '@prisma/client';
 import type { EventCodec } from '../../lib/avro/event-codec.js';
 import type { SqlTx } from '../../lib/db/sql-tx.js';
 import { appendOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
+import { dismissReminderRow } from '../../lib/reminders/reminder-sql.js';
 import type { ScheduledReminder } from './lock-scheduled-reminders.js';
 import { reminderEventId } from './reminder-ids.js';
 
@@ -24,10 +24,7 @@ export async function dismissReminder(
   reason: string,
   ctx: ReminderWriteContext,
 ): Promise<boolean> {
-  const rows = await tx.query<{ version: number }>(Prisma.sql`
-    update reminders set status = 'Dismissed', version = version + 1, updated_at = ${ctx.now}
-    where id = ${r.id}::uuid and status = 'Scheduled'
-    returning version`);
+  const rows = await tx.query<{ version: number }>(dismissReminderRow(r.id, ctx.now));
   const version = rows[0]?.version;
   if (version === undefined) return false;
   await appendOutboxEvent(tx, ctx.codec, {

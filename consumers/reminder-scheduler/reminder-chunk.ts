@@ -16,7 +16,7 @@ import {
   lockScheduledRemindersOfTasks,
   type ScheduledReminder,
 } from './lock-scheduled-reminders.js';
-import { writeDueDateReminders, type PlannedReminder } from './schedule-reminder.js';
+import { writeReminders, type PlannedReminder } from '../../lib/reminders/schedule-reminder.js';
 
 /** The task row fields the scheduler checks. */
 export interface TaskRowState {
@@ -63,14 +63,14 @@ export class ReminderChunk {
   /** Writes the reminder and its ReminderScheduled: at once for a single event, at `flush` in a chunk. */
   async schedule(p: PlannedReminder): Promise<void> {
     if (this.chunked) this.pending.push(p);
-    else await writeDueDateReminders(this.tx, [p]);
+    else await writeReminders(this.tx, [p]);
   }
 
   /** Writes the pending reminders (after the chunk's last event). */
   async flush(): Promise<void> {
     const pending = this.pending;
     this.pending = [];
-    await writeDueDateReminders(this.tx, pending);
+    await writeReminders(this.tx, pending);
   }
 
   /** The task's row, or null when it is not in this database. */

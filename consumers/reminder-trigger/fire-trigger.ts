@@ -6,10 +6,11 @@
  * commit together, so a fired reminder is never fired again; a delivery that fails throws
  * DeliveryFailedError and rolls everything back (the trigger stays pending).
  */
+import { Prisma } from '@prisma/client';
 import type { EventCodec } from '../../lib/avro/event-codec.js';
-import type { Tx } from '../../lib/db/prisma.js';
-import { prismaSqlTx } from '../../lib/db/sql-tx.js';
+import type { SqlTx } from '../../lib/db/sql-tx.js';
 import { appendOutboxEvent } from '../../lib/outbox/append-outbox-event.js';
+import { triggerReminderRow } from '../../lib/reminders/reminder-sql.js';
 import { notificationId, reminderEventId } from '../reminder-scheduler/reminder-ids.js';
 import type { ClaimedTrigger } from './claim-due-trigger.js';
 import type { NotificationPayload } from './deliver-notification.js';
@@ -31,23 +32,23 @@ export type FireOutcome =
   | { outcome: 'orphaned' };
 
 async function setTriggerState(
-  tx: Tx,
+  tx: SqlTx,
   reminderId: string,
   state: 'dismissed' | 'triggered',
   now: Date,
   attempts = 0,
 ): Promise<void> {
-  await tx.$executeRaw`
+  await tx.execute(Prisma.sql`
     update reminder_triggers
     set state = ${state}, attempts = attempts + ${attempts}, updated_at = ${now},
         triggered_at = case when ${state} = 'triggered' then ${now}::timestamptz else triggered_at end
-    where reminder_id = ${reminderId}::uuid`;
+    where reminder_id = ${reminderId}::uuid`);
 }
 
 /** Fires (or closes) one claimed trigger; throws DeliveryFailedError when the receiver could not be reached. */
-export async function fireTrigger(tx: Tx, t: ClaimedTrigger, ctx: FireContext): Promise<FireOutcome> {
-  const [reminder] = await tx.$queryRaw<{ user_id: string; status: string; version: number }[]>`
-    select user_id, status::text as status, version from reminders where id = ${t.reminderId}::uuid for update`;
+export async function fireTrigger(tx: SqlTx, t: ClaimedTrigger, ctx: FireContext): Promise<FireOutcome> {
+  const [reminder] = await tx.query<{ user_id: string; status: string; version: number }>(Prisma.sql`
+    select user_id, status::text as status, version from reminders where id = ${t.reminderId}::uuid for update`);
   if (!reminder) {
     await setTriggerState(tx, t.reminderId, 'dismissed', ctx.now);
     return { outcome: 'orphaned' };
@@ -62,7 +63,7 @@ export async function fireTrigger(tx: Tx, t: ClaimedTrigger, ctx: FireContext): 
   }
 
   // The task's title now (it may have been renamed since the reminder was scheduled).
-  const task = await tx.task.findUnique({ where: { id: t.taskId }, select: { title: true } });
+  const [task] = await tx.query<{ title: string }>(Prisma.sql`select title from tasks where id = ${t.taskId}::uuid`);
   const n: NotificationPayload = {
     reminderId: t.reminderId,
     taskId: t.taskId,
@@ -73,18 +74,15 @@ export async function fireTrigger(tx: Tx, t: ClaimedTrigger, ctx: FireContext): 
   let attempts = 0;
   if (ctx.deliver) attempts = await ctx.deliver(n);
   else {
-    await tx.$executeRaw`
+    await tx.execute(Prisma.sql`
       insert into notifications (id, user_id, reminder_id, task_id, title, remind_at, created_at)
       values (${notificationId(t.reminderId)}::uuid, ${n.userId}, ${t.reminderId}::uuid, ${t.taskId}::uuid, ${n.title}, ${t.remindAt}, ${ctx.now})
-      on conflict (reminder_id) do nothing`;
+      on conflict (reminder_id) do nothing`);
   }
 
   await setTriggerState(tx, t.reminderId, 'triggered', ctx.now, attempts);
-  const [updated] = await tx.$queryRaw<{ version: number }[]>`
-    update reminders set status = 'Triggered', version = version + 1, updated_at = ${ctx.now}
-    where id = ${t.reminderId}::uuid
-    returning version`;
-  await appendOutboxEvent(prismaSqlTx(tx), ctx.codec, {
+  const [updated] = await tx.query<{ version: number }>(triggerReminderRow(t.reminderId, ctx.now));
+  await appendOutboxEvent(tx, ctx.codec, {
     eventType: 'ReminderTriggered',
     eventId: reminderEventId('ReminderTriggered', t.reminderId),
     key: t.reminderId,

@@ -10,9 +10,11 @@
  * `consumer_ticker_set_aside_total` metric, one log line — and never claimed again, so one user's
  * unfireable reminders cannot make every tick fail or delay anyone else's.
  */
+import { Prisma } from '@prisma/client';
 import type { EventCodec } from '../../lib/avro/event-codec.js';
 import { isRetriable } from '../../lib/errors.js';
 import type { Db } from '../../lib/db/prisma.js';
+import { prismaSqlTx, type SqlTx } from '../../lib/db/sql-tx.js';
 import type { ConsumerMetrics } from '../../lib/consumer/consumer-metrics.js';
 import type { Logger } from '../../lib/logger.js';
 import { traceFrom } from '../../lib/trace.js';
@@ -42,10 +44,10 @@ export interface ReminderTickerDeps {
 }
 
 /** Counts the failed calls of a delivery whose transaction rolled back; the trigger stays pending. */
-async function recordFailedDelivery(db: Db, reminderId: string, attempts: number, now: Date): Promise<void> {
-  await db.$executeRaw`
+async function recordFailedDelivery(sql: SqlTx, reminderId: string, attempts: number, now: Date): Promise<void> {
+  await sql.execute(Prisma.sql`
     update reminder_triggers set attempts = attempts + ${attempts}, updated_at = ${now}
-    where reminder_id = ${reminderId}::uuid and state = 'pending'`;
+    where reminder_id = ${reminderId}::uuid and state = 'pending'`);
 }
 
 /** The tick of reminder-trigger-cg (see the module comment). */
@@ -56,6 +58,8 @@ export function createReminderTicker(d: ReminderTickerDeps): Ticker {
   const deliver = url ? (n: Parameters<typeof postNotification>[1]) => postNotification(url, n, policy) : undefined;
   // The transaction stays open while the receiver is called: long enough for every attempt.
   const timeout = policy.attempts * (policy.timeoutMs + policy.backoff.maxMs) + 10_000;
+  // Statements outside a tick's transactions (each its own implicit transaction).
+  const alone = prismaSqlTx(d.db);
   return {
     async tick() {
       const now = d.clock();
@@ -68,7 +72,7 @@ export function createReminderTicker(d: ReminderTickerDeps): Ticker {
         d.metrics?.setAside.inc({ group: 'reminder-trigger-cg', reason: why });
         d.logger.error({ reminderId, userId, reason }, 'reminder trigger set aside: it cannot be fired');
       };
-      for (const t of await setAsideUnfireableTriggers(d.db, now))
+      for (const t of await setAsideUnfireableTriggers(alone, now))
         setAside(t.reminderId, t.userId, t.reason, 'unfireable_remind_at');
       // Triggers this tick already handled or failed on: never twice in one tick.
       const seen: string[] = [];
@@ -77,7 +81,8 @@ export function createReminderTicker(d: ReminderTickerDeps): Ticker {
         let result: FireOutcome | undefined;
         try {
           await d.db.$transaction(
-            async (tx) => {
+            async (prismaTx) => {
+              const tx = prismaSqlTx(prismaTx);
               claimed = await claimDueTrigger(tx, now, seen);
               if (claimed)
                 result = await fireTrigger(tx, claimed, {
@@ -91,7 +96,7 @@ export function createReminderTicker(d: ReminderTickerDeps): Ticker {
           );
         } catch (err) {
           if (claimed && err instanceof DeliveryFailedError) {
-            await recordFailedDelivery(d.db, claimed.reminderId, err.attempts, now);
+            await recordFailedDelivery(alone, claimed.reminderId, err.attempts, now);
             d.logger.warn(
               { reminderId: claimed.reminderId, attempts: claimed.attempts + err.attempts, err: err.message },
               'notification not delivered; retried next tick',
@@ -103,7 +108,7 @@ export function createReminderTicker(d: ReminderTickerDeps): Ticker {
           // going away by itself: the trigger is set aside once, so it cannot fail every tick.
           if (!claimed || isRetriable(err)) throw err;
           const reason = `firing failed: ${(err as Error).name}: ${(err as Error).message}`;
-          if (await setAsideTrigger(d.db, claimed.reminderId, reason, now))
+          if (await setAsideTrigger(alone, claimed.reminderId, reason, now))
             setAside(claimed.reminderId, claimed.userId, reason, 'fire_failed');
           seen.push(claimed.reminderId);
           continue;

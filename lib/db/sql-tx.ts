@@ -1,13 +1,19 @@
 /**
- * Transactions of raw statements on node-postgres, for the hot paths: the API's REST writes and
- * every consumer's event handling. Prisma's interactive transactions and raw queries cost about
- * 0.5 ms more CPU per request than the same statements on a pg pool, and in a consumer they were
- * 40 % of its CPU. A chat turn, which also uses the model API, runs the same statements inside its
- * Prisma transaction through `prismaSqlTx`.
+ * The one write path: every write (rows and their outbox events) is a raw statement (`Prisma.sql`)
+ * run on a `SqlTx`; Prisma keeps the schema, the migrations and the reads (its model API).
+ *
+ * Where the transaction comes from:
+ * - `inSqlTransaction` / `inSingleStatement`, on node-postgres, for the hot paths: the API's REST
+ *   and settings writes and every consumer's event handling. Prisma's interactive transactions and
+ *   raw queries cost about 0.5 ms more CPU per request than the same statements on a pg pool, and
+ *   in a consumer they were 40 % of its CPU;
+ * - `prismaSqlTx`, for work that also reads through Prisma's model API or needs its transaction
+ *   options (maxWait, timeout): a chat turn, and the scheduler ticks of recurring-task-cg and
+ *   reminder-trigger-cg. The same statements run inside the Prisma transaction.
  */
 import type { Prisma } from '@prisma/client';
 import type pg from 'pg';
-import type { Tx } from './prisma.js';
+import type { Db, Tx } from './prisma.js';
 
 export interface SqlTx {
   /** The rows of a statement (a SELECT, or a write with RETURNING). */
@@ -16,8 +22,8 @@ export interface SqlTx {
   execute(statement: Prisma.Sql): Promise<number>;
 }
 
-/** The statements of a Prisma transaction. */
-export function prismaSqlTx(tx: Tx): SqlTx {
+/** The statements of a Prisma transaction, or of the client itself (each statement its own transaction). */
+export function prismaSqlTx(tx: Tx | Db): SqlTx {
   return {
     query: <T>(s: Prisma.Sql) => tx.$queryRaw<T[]>(s),
     execute: (s) => tx.$executeRaw(s),

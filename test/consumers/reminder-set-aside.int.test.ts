@@ -19,6 +19,7 @@ import { fireTrigger } from '../../consumers/reminder-trigger/fire-trigger.js';
 import type { Ticker } from '../../consumers/consumer-service.js';
 import { EventCodec } from '../../lib/avro/event-codec.js';
 import { ConsumerMetrics } from '../../lib/consumer/consumer-metrics.js';
+import { prismaSqlTx } from '../../lib/db/sql-tx.js';
 import { connectionConfig } from '../../lib/env.js';
 import { createTestDatabase, type TestDatabase } from '../../scripts/test-database.js';
 import { testKafka } from '../helpers/kafka.js';
@@ -105,7 +106,7 @@ describe('reminder-trigger-cg: a reminder the ticker cannot fire is set aside on
     await expect(
       db().$transaction((tx) =>
         fireTrigger(
-          tx,
+          prismaSqlTx(tx),
           { ...t, attempts: 0 },
           { codec, now, traceparent: '00-' + '1'.repeat(32) + '-' + '2'.repeat(16) + '-01' },
         ),

@@ -83,7 +83,8 @@ interface DecodedEvent {
 describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
   const kafka = testKafka('reminders-test');
   const registry = new SchemaRegistry({ host: connectionConfig().schemaRegistryUrl });
-  const user = `reminders-${randomUUID()}`;
+  /** Each test's own user (set in beforeEach). */
+  let user = `reminders-${randomUUID()}`;
   let now = new Date();
   const clock = () => new Date(now.getTime());
   let api: TestApi;
@@ -212,16 +213,85 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     await api?.stop();
   });
 
-  let taxes: any; // due in two days, default lead
-  let firstTaxesReminder: Reminder;
-  let taxesReminder: Reminder; // after the reschedules
-  let passport: any; // own lead time of an hour
+  /**
+   * Every test builds what it needs, as its own user and in its own stretch of time: 30 days before
+   * the previous test's, so that no test's tick (which fires every due trigger in the database)
+   * finds another test's reminders due. Any one test runs alone with -t.
+   */
+  let era = Date.now();
+  beforeEach(() => {
+    user = `reminders-${randomUUID()}`;
+    now = new Date(era);
+    era -= 30 * DAY;
+  });
+
+  /**
+   * "file taxes", due in two days (default lead), then moved to three days (v2), given a lead of 30
+   * minutes (v3) and renamed "file the taxes" (v4): two dismissed reminders and a third Scheduled.
+   */
+  async function taxesHistory(): Promise<{ taxes: any; first: Reminder; second: Reminder; third: Reminder }> {
+    const due = new Date(now.getTime() + 2 * DAY);
+    const due2 = new Date(now.getTime() + 3 * DAY);
+    const taxes = await createTask({ title: 'file taxes', dueDate: due.toISOString() });
+    const [first] = (await scheduled(taxes.id)) as [Reminder];
+    await triggerState(first.id, 'pending');
+    await patch(taxes.id, { dueDate: due2.toISOString() });
+    await waitFor(async () => (await reminder(first.id)).status === 'Dismissed', {
+      what: 'the first reminder dismissed',
+    });
+    const [second] = (await scheduled(taxes.id)) as [Reminder];
+    await patch(taxes.id, { reminderLeadMinutes: 30 });
+    await waitFor(async () => (await reminder(second.id)).status === 'Dismissed', {
+      what: 'the second reminder dismissed',
+    });
+    const [third] = (await scheduled(taxes.id)) as [Reminder];
+    const renamed = await patch(taxes.id, { title: 'file the taxes' });
+    await schedulerHandled(taxes.id, 'TaskUpdated', renamed.version);
+    await Promise.all([
+      triggerState(first.id, 'dismissed'),
+      triggerState(second.id, 'dismissed'),
+      triggerState(third.id, 'pending'),
+    ]);
+    return { taxes, first, second, third };
+  }
+
+  /** "the quarterly report" with an explicit reminder asked for in chat, tomorrow at 9:00. */
+  async function explicitReport(): Promise<Reminder> {
+    const task = await createTask({ title: 'the quarterly report' });
+    const res = await api.call(user, 'POST', '/chat', {
+      message: 'remind me about the quarterly report tomorrow at 9am',
+    });
+    expect(res.status).toBe(200);
+    const [r] = (await scheduled(task.id)) as [Reminder];
+    await triggerState(r.id, 'pending');
+    return r;
+  }
+
+  /** Reminders due within two days that were dismissed: a completed task's two, a deleted task's one. */
+  async function cancelledReminders(): Promise<Reminder[]> {
+    const due = new Date(now.getTime() + 2 * DAY);
+    const bill = await createTask({ title: 'pay the electricity bill', dueDate: due.toISOString() });
+    await scheduled(bill.id);
+    const chat = await api.call(user, 'POST', '/chat', {
+      message: 'remind me about the electricity bill tomorrow at 9am',
+    });
+    expect(chat.status).toBe(200);
+    const both = await scheduled(bill.id, 2);
+    await Promise.all(both.map((r) => triggerState(r.id, 'pending')));
+    expect((await api.call(user, 'POST', `/tasks/${bill.id}/complete`)).status).toBe(200);
+    const dentist = await createTask({ title: 'book the dentist', dueDate: due.toISOString() });
+    const [d] = (await scheduled(dentist.id)) as [Reminder];
+    await triggerState(d.id, 'pending');
+    expect((await api.call(user, 'DELETE', `/tasks/${dentist.id}`)).status).toBe(200);
+    const cancelled = [...both, d];
+    await Promise.all(cancelled.map((r) => triggerState(r.id, 'dismissed')));
+    return cancelled;
+  }
 
   it('schedules a reminder at the due date minus the lead time, with ReminderScheduled on Kafka', async () => {
     const due = new Date(now.getTime() + 2 * DAY);
-    taxes = await createTask({ title: 'file taxes', dueDate: due.toISOString() });
+    const taxes = await createTask({ title: 'file taxes', dueDate: due.toISOString() });
     const [r] = await scheduled(taxes.id);
-    firstTaxesReminder = r!;
     expect(r).toEqual(
       expect.objectContaining({ taskId: taxes.id, userId: user, status: 'Scheduled', source: 'due_date', version: 1 }),
     );
@@ -245,7 +315,7 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     expect(t.remindAt.getTime()).toBe(r!.remindAt.getTime());
 
     // The task's own lead time wins over the default.
-    passport = await createTask({ title: 'renew passport', dueDate: due.toISOString(), reminderLeadMinutes: 60 });
+    const passport = await createTask({ title: 'renew passport', dueDate: due.toISOString(), reminderLeadMinutes: 60 });
     const [p] = await scheduled(passport.id);
     expect(p!.remindAt.getTime()).toBe(due.getTime() - HOUR);
 
@@ -263,6 +333,12 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
   });
 
   it('reschedules when the due date or the lead time changes, and dismisses when the due date is cleared', async () => {
+    const due = new Date(now.getTime() + 2 * DAY);
+    const taxes = await createTask({ title: 'file taxes', dueDate: due.toISOString() });
+    const passport = await createTask({ title: 'renew passport', dueDate: due.toISOString(), reminderLeadMinutes: 60 });
+    const [firstTaxesReminder] = (await scheduled(taxes.id)) as [Reminder];
+    await triggerState(firstTaxesReminder.id, 'pending');
+
     const due2 = new Date(now.getTime() + 3 * DAY);
     await patch(taxes.id, { dueDate: due2.toISOString() });
     await waitFor(async () => (await reminder(firstTaxesReminder.id)).status === 'Dismissed', {
@@ -289,7 +365,6 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     });
     const [third] = await scheduled(taxes.id);
     expect(third!.remindAt.getTime()).toBe(due2.getTime() - 30 * MINUTE);
-    taxesReminder = third!;
     expect((await waitForEvent(second!.id, 'ReminderDismissed')).payload.reason).toBe('rescheduled');
 
     // A title change leaves the reminder alone.
@@ -314,8 +389,6 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     expect((await remindersOf(passport.id)).filter((r) => r.status === 'Scheduled')).toHaveLength(0);
     await triggerState(p!.id, 'dismissed');
   });
-
-  let cancelled: Reminder[] = [];
 
   it('dismisses every scheduled reminder of a task, explicit ones too, when it is completed or deleted', async () => {
     const due = new Date(now.getTime() + 2 * DAY);
@@ -346,10 +419,7 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     expect((await waitForEvent(d!.id, 'ReminderDismissed')).payload.reason).toBe('deleted');
     expect(await reminder(d!.id)).toEqual(expect.objectContaining({ status: 'Dismissed', version: 2 }));
     await triggerState(d!.id, 'dismissed');
-    cancelled = [...both, d!, firstTaxesReminder];
   });
-
-  let report: Reminder;
 
   it('schedules an explicit chat reminder ("remind me about X tomorrow at 9am") the same way', async () => {
     const task = await createTask({ title: 'the quarterly report' });
@@ -361,7 +431,7 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
     expect(res.body.tool_calls[0].result).toEqual(
       expect.objectContaining({ taskId: task.id, remindAt: tomorrow9.toISOString(), status: 'Scheduled' }),
     );
-    [report] = (await scheduled(task.id)) as [Reminder];
+    const [report] = (await scheduled(task.id)) as [Reminder];
     expect(report.source).toBe('explicit');
     const e = await waitForEvent(report.id, 'ReminderScheduled');
     expect(e.payload).toEqual(
@@ -376,6 +446,9 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
   });
 
   it('fires each due reminder exactly once, across repeated and concurrent ticks and a restart', async () => {
+    const { first: firstTaxesReminder, third: taxesReminder } = await taxesHistory();
+    const report = await explicitReport();
+    const cancelled = [...(await cancelledReminders()), firstTaxesReminder];
     const due = [taxesReminder, report];
     // Before remind_at: nothing fires.
     now = new Date(Math.min(...due.map((r) => r.remindAt.getTime())) - MINUTE);
@@ -425,6 +498,14 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
   });
 
   it('never fires a dismissed reminder, even when its ReminderScheduled arrives again after the dismissal', async () => {
+    const taxes = await createTask({ title: 'file taxes', dueDate: new Date(now.getTime() + 2 * DAY).toISOString() });
+    const [firstTaxesReminder] = (await scheduled(taxes.id)) as [Reminder];
+    await triggerState(firstTaxesReminder.id, 'pending');
+    await patch(taxes.id, { dueDate: new Date(now.getTime() + 3 * DAY).toISOString() });
+    await triggerState(firstTaxesReminder.id, 'dismissed');
+    // Its time has come (the rescheduled one's has not).
+    now = new Date(firstTaxesReminder.remindAt.getTime() + HOUR);
+
     const original = await record(firstTaxesReminder.id, 'ReminderScheduled');
     const lateId = randomUUID();
     await produce(kafka, TOPICS.reminders, [
@@ -448,6 +529,13 @@ describe('reminders: reminder-scheduler-cg and reminder-trigger-cg', () => {
   });
 
   it('changes nothing when a ReminderScheduled or TaskUpdated record is delivered again (or replayed)', async () => {
+    const { taxes, third: taxesReminder } = await taxesHistory();
+    // The reminder has fired.
+    now = new Date(taxesReminder.remindAt.getTime() + MINUTE);
+    await trigger.tick();
+    await triggerState(taxesReminder.id, 'triggered');
+    await waitForEvent(taxesReminder.id, 'ReminderTriggered');
+
     const scheduledRecord = await record(taxesReminder.id, 'ReminderScheduled');
     const reschedule = await record(taxes.id, 'TaskUpdated', 2); // the due-date change
     const beforeReminders = await remindersOf(taxes.id);
