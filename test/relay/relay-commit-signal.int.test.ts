@@ -36,6 +36,8 @@ describe('TypeScript relay: commit signal (temporary logical slot)', () => {
   let child: RelayProcess | undefined;
   /** event id -> when the relay's batch with it was acknowledged */
   const published = new Map<string, number>();
+  /** event id -> the commit-signal slot the publishing relay streamed from at the acknowledgement */
+  const streamAtAck = new Map<string, string | undefined>();
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -49,15 +51,20 @@ describe('TypeScript relay: commit signal (temporary logical slot)', () => {
   });
 
   async function start(overrides: Partial<RelayConfig>): Promise<RelayService> {
+    const self: { relay?: RelayService } = {};
     const r = await startRelayService(
       testRelayConfig(database.url, { leaderLockId: 7_301_777, ...overrides }),
       createLogger('relay-test', process.env.TEST_LOG_LEVEL ?? 'silent'),
       {
         onPublished: (rows: OutboxRow[], ackedAt: Date) => {
-          for (const row of rows) published.set(row.eventId, ackedAt.getTime());
+          for (const row of rows) {
+            published.set(row.eventId, ackedAt.getTime());
+            streamAtAck.set(row.eventId, self.relay?.commitSignalSlot());
+          }
         },
       },
     );
+    self.relay = r;
     relays.push(r);
     return r;
   }
@@ -148,7 +155,9 @@ describe('TypeScript relay: commit signal (temporary logical slot)', () => {
   }, 60_000);
 
   it('keeps publishing by polling when its walsender is terminated, and the stream comes back', async () => {
-    const relay = await start({ commitSignal: 'slot', pollIntervalMs: SLOW_POLL_MS });
+    // A 100 ms poll, much shorter than the signal's 1 s reconnect backoff: the row committed during the
+    // outage goes out by polling, while the relay has no stream.
+    const relay = await start({ commitSignal: 'slot', pollIntervalMs: 100 });
     const first = await streaming(relay);
     const [slot] = await slots();
     expect(slot?.slot_name).toBe(first);
@@ -162,11 +171,12 @@ describe('TypeScript relay: commit signal (temporary logical slot)', () => {
     });
     await waitFor(
       async () => (await metric(relay, 'relay_commit_signal_interruptions_total{reason="error"}')) > errorsBefore,
-      {
-        what: 'the relay to count the interruption',
-      },
+      { what: 'the relay to count the interruption' },
     );
-    expect(await commitToAck(SLOW_POLL_MS * 3)).toBeGreaterThanOrEqual(0); // published all the same
+    const row = await insertOutboxRow(pool, `signal-${randomUUID()}`, 1, await sampleTaskCreated());
+    await waitFor(() => published.get(row.eventId), { timeoutMs: 10_000, intervalMs: 5, what: 'the row to go out' });
+    expect(streamAtAck.has(row.eventId)).toBe(true);
+    expect(streamAtAck.get(row.eventId)).toBeUndefined(); // published by polling, with no stream
     const second = await waitFor(
       () => {
         const s = relay.commitSignalSlot();
@@ -175,8 +185,13 @@ describe('TypeScript relay: commit signal (temporary logical slot)', () => {
       { timeoutMs: 30_000, what: 'a new commit-signal stream' },
     );
     expect((await slots()).map((s) => s.slot_name)).toEqual([second]);
-    await sleep(200);
-    expect(await commitToAck()).toBeLessThan(SIGNALLED_MS);
+    // The new stream delivers commits.
+    const wakeups = await metric(relay, 'relay_commit_signal_wakeups_total');
+    expect(await commitToAck()).toBeGreaterThanOrEqual(0);
+    await waitFor(async () => (await metric(relay, 'relay_commit_signal_wakeups_total')) > wakeups, {
+      timeoutMs: 5_000,
+      what: 'the new stream to report the commit',
+    });
     await stop(relay);
   }, 90_000);
 
