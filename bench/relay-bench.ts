@@ -442,21 +442,21 @@ async function notifyStudyRun(
 ): Promise<Run> {
   const scenarios: Scenario[] = [
     {
-      relay: tsRelay('ts-relay, LISTEN on, poll 100 ms', url, { listen: true, pollIntervalMs: 100 }),
+      relay: tsRelay('ts-relay, LISTEN on, poll 100 ms', url, { commitSignal: 'notify', pollIntervalMs: 100 }),
       notifyTrigger: true,
     },
     // Without LISTEN the trigger only costs: what it costs the writers.
     {
-      relay: tsRelay('ts-relay, LISTEN off, poll 10 ms', url, { listen: false, pollIntervalMs: 10 }),
+      relay: tsRelay('ts-relay, LISTEN off, poll 10 ms', url, { commitSignal: 'off', pollIntervalMs: 10 }),
       notifyTrigger: true,
     },
     {
-      relay: tsRelay('ts-relay, LISTEN off, poll 10 ms (production)', url, { listen: false, pollIntervalMs: 10 }),
+      relay: tsRelay('ts-relay, LISTEN off, poll 10 ms (production)', url, { commitSignal: 'off', pollIntervalMs: 10 }),
       notifyTrigger: false,
     },
     // What the 10 ms poll buys back of what dropping NOTIFY costs in latency.
     {
-      relay: tsRelay('ts-relay, LISTEN off, poll 100 ms', url, { listen: false, pollIntervalMs: 100 }),
+      relay: tsRelay('ts-relay, LISTEN off, poll 100 ms', url, { commitSignal: 'off', pollIntervalMs: 100 }),
       notifyTrigger: false,
     },
   ];

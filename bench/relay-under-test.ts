@@ -40,7 +40,7 @@ export interface RelayUnderTest {
 }
 
 /** What the bench varies in the TypeScript relay; everything else is relay/config.ts as production runs it. */
-export type TsRelayOverrides = Partial<Pick<RelayConfig, 'listen' | 'pollIntervalMs' | 'batchSize'>>;
+export type TsRelayOverrides = Partial<Pick<RelayConfig, 'commitSignal' | 'pollIntervalMs' | 'batchSize'>>;
 
 let lockSeq = 0;
 

@@ -1,8 +1,11 @@
 /** The relay's configuration, read once at start-up from the catalogue (lib/config/settings.ts). */
 import {
   read,
+  readIfSet,
   RELAY_BATCH_SIZE,
   RELAY_INSTANCE_ID,
+  RELAY_COMMIT_SIGNAL,
+  RELAY_COMMIT_SIGNAL_MAX_WAL_MB,
   RELAY_LISTEN,
   RELAY_LOCK_ID,
   RELAY_METRICS_HOST,
@@ -12,16 +15,23 @@ import {
   RELAY_STALLED_WRITER_WARN_MS,
   RELAY_STANDBY_RETRY_MS,
 } from '../lib/config/settings.js';
+import { ConfigError } from '../lib/config/config-error.js';
 import { connectionConfig, type ConnectionConfig } from '../lib/env.js';
+
+export const COMMIT_SIGNALS = ['slot', 'notify', 'off'] as const;
+export type CommitSignalKind = (typeof COMMIT_SIGNALS)[number];
 
 export interface RelayConfig extends ConnectionConfig {
   /** Rows read and published per batch. */
   readonly batchSize: number;
   /** Idempotent producers publishing side by side, keys split between them (kafka-publisher.ts). */
   readonly producerLanes: number;
-  /** Poll interval when idle (the NOTIFY wake-up is off by default: see relay/README.md). */
+  /** Poll interval when idle; the commit signal wakes the relay sooner (relay/README.md). */
   readonly pollIntervalMs: number;
-  readonly listen: boolean;
+  /** What wakes an idle relay between polls: a temporary logical slot's commits, NOTIFY, or nothing. */
+  readonly commitSignal: CommitSignalKind;
+  /** The commit signal's slot is dropped (polling goes on) when it retains more WAL than this. */
+  readonly commitSignalMaxWalBytes: number;
   /** Advisory lock id shared by every relay of one database: the holder publishes. */
   readonly leaderLockId: number;
   /** How often a standby tries to become the active relay. */
@@ -39,7 +49,8 @@ export function relayConfig(): RelayConfig {
     batchSize: read(RELAY_BATCH_SIZE),
     producerLanes: read(RELAY_PRODUCER_LANES),
     pollIntervalMs: read(RELAY_POLL_INTERVAL_MS),
-    listen: read(RELAY_LISTEN),
+    commitSignal: commitSignal(),
+    commitSignalMaxWalBytes: read(RELAY_COMMIT_SIGNAL_MAX_WAL_MB) * 1024 * 1024,
     leaderLockId: read(RELAY_LOCK_ID),
     standbyRetryMs: read(RELAY_STANDBY_RETRY_MS),
     metricsHost: read(RELAY_METRICS_HOST),
@@ -47,4 +58,14 @@ export function relayConfig(): RelayConfig {
     stalledWriterWarnMs: read(RELAY_STALLED_WRITER_WARN_MS),
     instanceId: read(RELAY_INSTANCE_ID),
   });
+}
+
+/** RELAY_COMMIT_SIGNAL; when unset, RELAY_LISTEN=true (its older spelling) still means `notify`. */
+function commitSignal(): CommitSignalKind {
+  const set = readIfSet(RELAY_COMMIT_SIGNAL);
+  if (set === undefined) return read(RELAY_LISTEN) ? 'notify' : (read(RELAY_COMMIT_SIGNAL) as CommitSignalKind);
+  const v = set.toLowerCase();
+  if (!(COMMIT_SIGNALS as readonly string[]).includes(v))
+    throw new ConfigError(`RELAY_COMMIT_SIGNAL must be one of ${COMMIT_SIGNALS.join(', ')}, got "${set}"`);
+  return v as CommitSignalKind;
 }

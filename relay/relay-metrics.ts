@@ -30,6 +30,29 @@ export class RelayMetrics {
     help: '1 when this instance holds the lock and publishes',
     registers: [this.registry],
   });
+  readonly commitSignal = {
+    streaming: new Gauge({
+      name: 'relay_commit_signal_streaming',
+      help: '1 while this relay streams its commit-signal slot (relay/commit-signal.ts); 0: polling alone',
+      registers: [this.registry],
+    }),
+    wakeups: new Counter({
+      name: 'relay_commit_signal_wakeups_total',
+      help: 'Commits of outbox rows the commit-signal slot reported (each wakes the relay)',
+      registers: [this.registry],
+    }),
+    interruptions: new Counter({
+      name: 'relay_commit_signal_interruptions_total',
+      help: 'Commit-signal sessions closed by a failure (error) or by the retained-WAL bound (lag)',
+      labelNames: ['reason'] as const,
+      registers: [this.registry],
+    }),
+    retainedWal: new Gauge({
+      name: 'relay_commit_signal_retained_wal_bytes',
+      help: 'WAL the commit-signal slot retains (pg_current_wal_lsn() - restart_lsn), checked every second',
+      registers: [this.registry],
+    }),
+  };
   readonly publishLatency = new Histogram({
     name: 'relay_publish_latency_seconds',
     help: "From the writing transaction's commit to the Kafka acknowledgement",
@@ -63,6 +86,7 @@ export class RelayMetrics {
         held.set(s.heldKeys);
       },
     });
+    for (const reason of ['error', 'lag']) this.commitSignal.interruptions.inc({ reason }, 0);
     this.registry.registerMetric(oldest);
     this.registry.registerMetric(held);
     registerReplicationSlotGauge(this.registry, pool);

@@ -1,12 +1,13 @@
 /**
  * The relay process's parts, wired: a connection pool, the leader lock (active or standby), the
- * LISTEN connection that wakes the loop, the publish loop, and the HTTP endpoints for probes and
- * Prometheus. `startRelayService` is what `relay/main.ts` runs and what tests run in-process.
+ * commit signal that wakes the loop (a temporary replication slot's stream, or LISTEN), the publish
+ * loop, and the HTTP endpoints for probes and Prometheus. `startRelayService` is what `relay/main.ts` runs and what tests run in-process.
  */
 import pg from 'pg';
 import type { Logger } from '../lib/logger.js';
 import { kafkajsPatchState } from '../lib/patches/kafkajs.js';
 import { startProbeServer } from '../lib/service/probe-server.js';
+import { CommitSignal } from './commit-signal.js';
 import type { RelayConfig } from './config.js';
 import { KafkaPublisher } from './kafka-publisher.js';
 import { LeaderLock } from './leader-lock.js';
@@ -17,6 +18,8 @@ import { RelayMetrics } from './relay-metrics.js';
 export interface RelayService {
   readonly metricsUrl: string;
   isActive(): boolean;
+  /** The commit-signal slot this relay streams from now, if any. */
+  commitSignalSlot(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -46,10 +49,23 @@ export async function startRelayService(
     onPublished: hooks.onPublished,
   });
 
+  const signal =
+    cfg.commitSignal === 'slot'
+      ? new CommitSignal({
+          databaseUrl: cfg.databaseUrl,
+          pool,
+          isActive: () => lock.isHeld,
+          onCommit: () => relay.wake(),
+          maxRetainedBytes: cfg.commitSignalMaxWalBytes,
+          logger,
+          metrics: metrics.commitSignal,
+        })
+      : undefined;
+
   let stopping = false;
   let listener: pg.Client | undefined;
   async function listen(): Promise<void> {
-    if (!cfg.listen || stopping) return;
+    if (cfg.commitSignal !== 'notify' || stopping) return;
     const c = new pg.Client({ connectionString: cfg.databaseUrl, application_name: 'outbox-relay-listen' });
     c.on('notification', () => relay.wake());
     c.on('error', () => {
@@ -95,11 +111,13 @@ export async function startRelayService(
   await listen().catch((err: Error) => logger.warn({ err: err.message }, 'LISTEN unavailable; polling only'));
   const election = elect();
   relay.start();
+  signal?.start();
   logger.info(
     {
       instance: cfg.instanceId,
       metrics: probes.metricsUrl,
       fastRecordEncoding: kafkajsPatchState().fastRecordEncoding,
+      commitSignal: cfg.commitSignal,
     },
     'relay started',
   );
@@ -107,9 +125,11 @@ export async function startRelayService(
   return {
     metricsUrl: probes.metricsUrl,
     isActive: () => lock.isHeld,
+    commitSignalSlot: () => signal?.slotName,
     async stop() {
       stopping = true;
       await relay.stop();
+      await signal?.stop();
       await election;
       await lock.release();
       await listener?.end().catch(() => undefined);

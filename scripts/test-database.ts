@@ -78,7 +78,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     db,
     async drop() {
       await db.$disconnect();
-      await admin((c) => c.query(`drop database if exists "${name}" with (force)`));
+      // A relay killed just before may still have a walsender ending, its temporary slot with it
+      // (relay/commit-signal.ts): DROP DATABASE refuses an active slot, so it is retried briefly.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await admin((c) => c.query(`drop database if exists "${name}" with (force)`));
+          return;
+        } catch (err) {
+          if ((err as { code?: string }).code !== '55006' || attempt >= 50) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
     },
   };
 }

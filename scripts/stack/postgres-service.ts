@@ -107,8 +107,9 @@ export function postgresService(cfg: StackConfig): StackService {
     ownedByServer(path.dirname(dataDir));
     ownedByServer(dataDir);
     run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-instructions']);
-    // Logical decoding for Debezium, commit timestamps for the relay benchmark, and a bound on
-    // the WAL a forgotten replication slot can pin.
+    // Logical decoding for Debezium and the relay's commit signal (a slot each, per test database
+    // too), commit timestamps for the relay benchmark, and a bound on the WAL a forgotten
+    // replication slot can pin.
     appendFileSync(
       path.join(dataDir, 'postgresql.conf'),
       [
@@ -117,8 +118,8 @@ export function postgresService(cfg: StackConfig): StackService {
         `port = ${cfg.pgPort}`,
         "unix_socket_directories = ''",
         'wal_level = logical',
-        'max_wal_senders = 10',
-        'max_replication_slots = 10',
+        'max_wal_senders = 20',
+        'max_replication_slots = 20',
         'max_slot_wal_keep_size = 1GB',
         'track_commit_timestamp = on',
         'max_connections = 300',

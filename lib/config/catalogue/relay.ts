@@ -23,10 +23,24 @@ export const RELAY_POLL_INTERVAL_MS = int('RELAY_POLL_INTERVAL_MS', {
   description: 'how often an idle relay looks for new rows',
 });
 
+export const RELAY_COMMIT_SIGNAL = str('RELAY_COMMIT_SIGNAL', {
+  default: 'slot',
+  readBy: ['relay'],
+  description:
+    "what wakes an idle relay before its next poll: `slot` (a temporary logical replication slot's commits; the role needs REPLICATION), `notify` (the outbox trigger's NOTIFY; enable the trigger too), `off`; relay/README.md",
+});
+
 export const RELAY_LISTEN = bool('RELAY_LISTEN', {
   default: false,
   readBy: ['relay'],
-  description: "wake on the outbox trigger's NOTIFY too (enable the trigger as well: relay/README.md)",
+  description: 'older spelling of `RELAY_COMMIT_SIGNAL=notify`, used when RELAY_COMMIT_SIGNAL is unset',
+});
+
+export const RELAY_COMMIT_SIGNAL_MAX_WAL_MB = int('RELAY_COMMIT_SIGNAL_MAX_WAL_MB', {
+  default: 64,
+  min: 1,
+  readBy: ['relay'],
+  description: "drop the commit signal's slot (and poll) when it retains more WAL than this; reopened after a backoff",
 });
 
 export const RELAY_LOCK_ID = int('RELAY_LOCK_ID', {
