@@ -4,8 +4,8 @@
  * Two API processes on one dedicated database, one writing outbox rows and one not
  * (API_OUTBOX_DISABLED=true), loaded in alternating rounds so drift (caches, autovacuum, the
  * machine's other work) falls on both alike. Then the NOTIFY trigger on/off against the outbox
- * API, a fixed-rate (open-loop) run for the latency goal, and overload: open loop at 2× and 5× the
- * measured capacity, where admission control (api/http/admission.ts) must refuse the excess with
+ * API, the relay's commit-signal slot streaming or not, a fixed-rate (open-loop) run for the
+ * latency goal, and overload: open loop at 2× and 5× the measured capacity, where admission control (api/http/admission.ts) must refuse the excess with
  * 503 at once and keep the accepted requests fast and as many as at capacity. No relay runs: the outbox only
  * grows, so every round starts from truncated tables. A LISTEN connection is held open all along,
  * as the relay's would be, so NOTIFY's cost includes signalling and draining a real listener.
@@ -16,6 +16,7 @@ import { signToken } from '../api/http/auth.js';
 import { API_WORKERS, read } from '../lib/config/settings.js';
 import {
   busiestSince,
+  stderrLogger,
   busyBeforeStart,
   cpuMark,
   cpuMsBetween,
@@ -37,6 +38,8 @@ import {
 } from './bench-kit.js';
 import { closedLoop, HttpTarget, openLoop, type LoadResult, type RequestSpec } from './http-load.js';
 import { procStat } from '../scripts/stack/processes.js';
+import { Counter, Gauge } from 'prom-client';
+import { CommitSignal } from '../relay/commit-signal.js';
 import { startApi, type ApiProcess } from './bench-child.js';
 
 const quick = isQuick();
@@ -84,6 +87,50 @@ const parentOf = (pid: number): number | undefined => procStat(pid)?.ppid;
 
 /** The API process and, with API_WORKERS > 1, its cluster workers. */
 const inApi = (root: number) => (pid: number) => pid === root || parentOf(pid) === root;
+
+/** The relay's commit signal on the bench database, streaming from start() until stop(); counts the commits it reports. */
+function commitSignalUnderTest(databaseUrl: string) {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, application_name: 'bench-commit-signal' });
+  const metrics = {
+    streaming: new Gauge({ name: 'streaming', help: '-', registers: [] }),
+    wakeups: new Counter({ name: 'wakeups', help: '-', registers: [] }),
+    interruptions: new Counter({ name: 'interruptions', help: '-', labelNames: ['reason'] as const, registers: [] }),
+    retainedWal: new Gauge({ name: 'retained', help: '-', registers: [] }),
+  };
+  let signal: CommitSignal | undefined;
+  const state = { commits: 0 };
+  return {
+    get commits() {
+      return state.commits;
+    },
+    async start() {
+      if (signal) return;
+      signal = new CommitSignal({
+        databaseUrl,
+        pool,
+        isActive: () => true,
+        onCommit: () => state.commits++,
+        maxRetainedBytes: 64 * 1024 * 1024,
+        logger: stderrLogger('commit-signal'),
+        metrics,
+      });
+      signal.start();
+      const deadline = Date.now() + 10_000;
+      while (signal.slotName === undefined) {
+        if (Date.now() > deadline) throw new Error('the commit signal did not start streaming within 10 s');
+        await sleep(50);
+      }
+    },
+    async stop() {
+      await signal?.stop();
+      signal = undefined;
+    },
+    async close() {
+      await this.stop();
+      await pool.end().catch(() => undefined);
+    },
+  };
+}
 
 /** A task as a person would type it: a title, a paragraph, a due date, tags and a reminder. */
 function createTaskRequest(userId: string, token: string, n: number): RequestSpec {
@@ -189,6 +236,7 @@ async function main(): Promise<void> {
   const base = { DATABASE_URL: url, JWT_SECRET: secret };
   const apis: ApiProcess[] = [];
   const targets: HttpTarget[] = [];
+  let stopSignal = async () => undefined as void;
   try {
     progress('starting the two APIs');
     const launched = await Promise.allSettled([
@@ -281,6 +329,32 @@ async function main(): Promise<void> {
     await admin.query('alter table outbox disable trigger outbox_notify');
     const notesDuringNotifyRounds = notifications - notesBefore;
 
+    // The relay's commit signal (relay/commit-signal.ts): a walsender decodes the WAL of every write
+    // for the slot, and that CPU is PostgreSQL's, so the writers pay it.
+    const signal = commitSignalUnderTest(url);
+    const signalOn: Variant = {
+      label: "outbox, relay's commit-signal slot streaming",
+      target: withT,
+      pid: withApi.child.pid!,
+      rounds: [],
+      busyPct: [],
+      apiCpuMs: [],
+      pgCpuMs: [],
+      prepare: () => signal.start(),
+    };
+    const signalOff: Variant = {
+      ...signalOn,
+      label: 'outbox, no slot',
+      rounds: [],
+      busyPct: [],
+      apiCpuMs: [],
+      pgCpuMs: [],
+      prepare: () => signal.stop(),
+    };
+    stopSignal = () => signal.close();
+    await runPairs([signalOn, signalOff]);
+    await signal.stop();
+
     await resetTables(admin, TABLES);
     progress(`settling ${P.settleMs / 1000} s before the fixed-rate run`);
     await sleep(P.settleMs);
@@ -360,12 +434,16 @@ async function main(): Promise<void> {
       return Math.round((1 - r.ok / r.elapsedS / (o.ok / o.elapsedS)) * 1000) / 10;
     });
     const notifyCostPct = Math.round((1 - nOn.rps / nOff.rps) * 1000) / 10;
+    const sOn = figures(signalOn);
+    const sOff = figures(signalOff);
+    const signalCostPct = Math.round((1 - sOn.rps / sOff.rps) * 1000) / 10;
+    const signalPgCpuCostPct = Math.round((sOn.pgCpuMsPerRequest / sOff.pgCpuMsPerRequest - 1) * 1000) / 10;
     // A CPU-bound API's throughput is 1 / (CPU per request): this cost does not depend on the machine's other load.
     const cpuCostPct = Math.round((1 - off.apiCpuMsPerRequest / on.apiCpuMsPerRequest) * 1000) / 10;
     const openLat = summarize(open.latenciesMs);
     const openRate = Math.round(open.ok / open.elapsedS);
 
-    const rows = [on, off, nOn, nOff].map((f) => [
+    const rows = [on, off, nOn, nOff, sOn, sOff].map((f) => [
       f.label,
       f.rps,
       f.latencyMs.p50,
@@ -455,6 +533,8 @@ async function main(): Promise<void> {
           cpuCostPct <= GOALS.maxThroughputCostPct ? 'yes' : 'NO',
         ],
         ['throughput cost of NOTIFY %', notifyCostPct, '(informative)', ''],
+        ["throughput cost of the relay's commit-signal slot %", signalCostPct, '(informative)', ''],
+        ['  PostgreSQL CPU per request, more with the slot %', signalPgCpuCostPct, '(informative)', ''],
         [
           `p99 ms at ${P.openRate} req/s (achieved ${openRate} req/s, ${open.maxInFlight} in flight at most)`,
           openLat.p99,
@@ -525,6 +605,13 @@ async function main(): Promise<void> {
         met: costPct <= GOALS.maxThroughputCostPct,
       },
       notify: { on: nOn, off: nOff, costPct: notifyCostPct, notificationsReceived: notesDuringNotifyRounds },
+      commitSignal: {
+        on: sOn,
+        off: sOff,
+        costPct: signalCostPct,
+        pgCpuCostPct: signalPgCpuCostPct,
+        commitsSignalled: signal.commits,
+      },
       sweep,
       overload: {
         capacityRps: capacity,
@@ -548,6 +635,7 @@ async function main(): Promise<void> {
   } finally {
     for (const t of targets) t.close();
     await admin.query('alter table outbox disable trigger outbox_notify').catch(() => undefined);
+    await stopSignal();
     await Promise.all(apis.map((api) => api.stop()));
     await listener.end().catch(() => undefined);
     await admin.end().catch(() => undefined);

@@ -22,7 +22,8 @@
  * `--debezium-study [--debezium-set key=value …]`: Debezium alone, tuned profile with the given
  * connector properties on top: how the tuning was chosen, one property at a time.
  * `--notify-study`: instead, the TypeScript relay alone under the steady load with LISTEN on/off,
- * the NOTIFY trigger on/off and poll 10/100 ms: why production runs without NOTIFY.
+ * the NOTIFY trigger on/off, the commit-signal slot and poll 10/100 ms: why production wakes on
+ * the slot and not on NOTIFY.
  */
 import pg from 'pg';
 import { connectionConfig } from '../lib/env.js';
@@ -431,7 +432,10 @@ async function debeziumStudyRun(
   return debeziumRun(dbz, pool, writerPool, log, fixture);
 }
 
-/** `--notify-study`: the TypeScript relay alone, with and without NOTIFY, and two poll intervals. */
+/**
+ * `--notify-study`: the TypeScript relay alone with each wake-up it can have (NOTIFY, the commit
+ * signal's slot, the poll alone) and two poll intervals.
+ */
 async function notifyStudyRun(
   url: string,
   pool: pg.Pool,
@@ -451,7 +455,15 @@ async function notifyStudyRun(
       notifyTrigger: true,
     },
     {
-      relay: tsRelay('ts-relay, LISTEN off, poll 10 ms (production)', url, { commitSignal: 'off', pollIntervalMs: 10 }),
+      relay: tsRelay('ts-relay, no signal, poll 10 ms', url, { commitSignal: 'off', pollIntervalMs: 10 }),
+      notifyTrigger: false,
+    },
+    // The logical-replication commit signal (relay/commit-signal.ts), the production default.
+    {
+      relay: tsRelay('ts-relay, commit-signal slot, poll 10 ms (production)', url, {
+        commitSignal: 'slot',
+        pollIntervalMs: 10,
+      }),
       notifyTrigger: false,
     },
     // What the 10 ms poll buys back of what dropping NOTIFY costs in latency.

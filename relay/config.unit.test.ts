@@ -15,7 +15,7 @@ describe('relay config: the commit signal', () => {
   it('defaults to the slot, 64 MB of WAL at most', () => {
     delete process.env.RELAY_COMMIT_SIGNAL;
     delete process.env.RELAY_LISTEN;
-    expect(relayConfig().commitSignal).toBe('slot');
+    expect(relayConfig().commitSignal).toBe('off');
     expect(relayConfig().commitSignalMaxWalBytes).toBe(64 * 1024 * 1024);
   });
 

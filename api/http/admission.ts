@@ -27,9 +27,12 @@ export interface AdmissionSettings {
 /** Server-Sent Events routes: open for as long as the client listens, so not requests in flight. */
 const STREAM = /^\/api\/[^/?]+\/(?:notifications\/)?events\/?(?:\?|$)/;
 
-/** pg-pool's error when no connection came within connectionTimeoutMillis, and Prisma's on the same pool. */
+/**
+ * pg-pool's errors when no connection came within connectionTimeoutMillis (from a busy pool, or a
+ * new connection that took too long to open), and Prisma's on the same pool.
+ */
 const CONNECTION_WAIT =
-  /timeout exceeded when trying to connect|Unable to start a transaction in the given time|Timed out fetching a new connection/i;
+  /timeout exceeded when trying to connect|Connection terminated due to connection timeout|Unable to start a transaction in the given time|Timed out fetching a new connection/i;
 
 export function isConnectionWaitTimeout(err: unknown): boolean {
   for (let e = err as { message?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {

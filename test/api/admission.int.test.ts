@@ -4,7 +4,9 @@
  * nothing; /healthz keeps answering. Requests are held in flight by a real lock on the tasks table.
  */
 import { randomUUID } from 'node:crypto';
+import net from 'node:net';
 import pg from 'pg';
+import { createTestDatabase, type TestDatabase } from '../../scripts/test-database.js';
 import { startTestApi, type TestApi } from '../helpers/test-api.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { newUser } from './api-checks.js';
@@ -162,5 +164,73 @@ describe('admission control: the wait for a database connection', () => {
       await lock.release().catch(() => undefined);
       await holding?.catch(() => undefined);
     }
+  });
+});
+
+/**
+ * A TCP proxy to PostgreSQL that holds each new connection's first bytes for `delayMs`: a database
+ * that is slow to accept connections (a restart, a connection storm).
+ */
+async function slowToConnect(target: URL, delayMs: number) {
+  let connections = 0;
+  const server = net.createServer((client) => {
+    connections++;
+    const upstream = net.connect(Number(target.port), target.hostname);
+    client.pause();
+    setTimeout(() => {
+      client.pipe(upstream).pipe(client);
+      client.resume();
+    }, delayMs);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(target);
+  url.hostname = '127.0.0.1';
+  url.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: url.toString(),
+    connections: () => connections,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('admission control: a new database connection that takes too long to open', () => {
+  const DB_WAIT_MS = 200;
+  let database: TestDatabase;
+  let proxy: Awaited<ReturnType<typeof slowToConnect>>;
+  let api: TestApi;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    proxy = await slowToConnect(new URL(database.url), 1_000);
+    api = await startTestApi({
+      database,
+      poolConnectionString: proxy.url,
+      admission: { dbWaitMs: DB_WAIT_MS, retryAfterSeconds: 1 },
+    });
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await proxy?.close();
+    await database?.drop();
+  });
+
+  // pg-pool reports this case with its own message ("Connection terminated due to connection
+  // timeout"), not the one of a wait for a busy pool: it was answered 500.
+  test('is answered 503 with Retry-After, not 500, and writes nothing', async () => {
+    const user = newUser();
+    const title = `slow-connect-${randomUUID()}`;
+    const r = await api.call(user, 'POST', '/tasks', { title }, { 'Idempotency-Key': title });
+    expect(proxy.connections()).toBeGreaterThan(0);
+    expect(r.status).toBe(503);
+    expect(r.headers.get('retry-after')).toBe('1');
+    expect(r.body).toMatchObject({ status: 503, code: 'overloaded' });
+    const metrics = await (await fetch(`${api.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/api_requests_shed_total\{reason="db_wait"\} 1/);
+    expect(await written(api, user)).toEqual({ titles: [], outbox: 0, keys: [] });
   });
 });

@@ -66,6 +66,8 @@ export async function startTestApi(
     tasks?: (deps: TaskServiceDeps) => TaskService;
     /** Connections of the REST pool; default 10. */
     poolMax?: number;
+    /** Where the REST writes' pool connects (default: the test database); e.g. a proxy in front of it. */
+    poolConnectionString?: string;
     /** Admission control; default bounds no test reaches (one file's requests never queue for long). */
     admission?: Partial<AdmissionSettings>;
     /** The server's header and request timeouts (API_HEADERS_TIMEOUT_MS, API_REQUEST_TIMEOUT_MS). */
@@ -108,7 +110,7 @@ export async function startTestApi(
   const admission = new Admission({ ...TEST_ADMISSION, ...opts.admission }, metrics.registry);
   // As in api/main.ts, the pool's connection timeout is admission control's bound on the wait.
   const pool = new pg.Pool({
-    connectionString: database.url,
+    connectionString: opts.poolConnectionString ?? database.url,
     max: opts.poolMax ?? 10,
     connectionTimeoutMillis: admission.settings.dbWaitMs,
   });

@@ -24,7 +24,7 @@ export const RELAY_POLL_INTERVAL_MS = int('RELAY_POLL_INTERVAL_MS', {
 });
 
 export const RELAY_COMMIT_SIGNAL = str('RELAY_COMMIT_SIGNAL', {
-  default: 'slot',
+  default: 'off',
   readBy: ['relay'],
   description:
     "what wakes an idle relay before its next poll: `slot` (a temporary logical replication slot's commits; the role needs REPLICATION), `notify` (the outbox trigger's NOTIFY; enable the trigger too), `off`; relay/README.md",
