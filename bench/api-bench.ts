@@ -284,46 +284,25 @@ async function main(): Promise<void> {
       }
     };
     const procs0 = procSnapshot();
-    const outboxOn: Variant = {
-      label: 'with outbox',
-      target: withT,
-      pid: withApi.child.pid!,
+    /** A variant against `api`, its measurements still empty. */
+    const variant = (label: string, api: ApiProcess, target: HttpTarget, prepare?: () => Promise<void>): Variant => ({
+      label,
+      target,
+      pid: api.child.pid!,
+      prepare,
       rounds: [],
       busyPct: [],
       apiCpuMs: [],
       pgCpuMs: [],
-    };
-    const outboxOff: Variant = {
-      label: 'without outbox',
-      target: withoutT,
-      pid: withoutApi.child.pid!,
-      rounds: [],
-      busyPct: [],
-      apiCpuMs: [],
-      pgCpuMs: [],
-    };
+    });
+    const outboxOn = variant('with outbox', withApi, withT);
+    const outboxOff = variant('without outbox', withoutApi, withoutT);
     await runPairs([outboxOn, outboxOff]);
 
-    const notifyOn: Variant = {
-      label: 'outbox, NOTIFY trigger on',
-      target: withT,
-      pid: withApi.child.pid!,
-      rounds: [],
-      busyPct: [],
-      apiCpuMs: [],
-      pgCpuMs: [],
-      prepare: () => admin.query('alter table outbox enable trigger outbox_notify').then(() => undefined),
-    };
-    const notifyOff: Variant = {
-      label: 'outbox, NOTIFY trigger off',
-      target: withT,
-      pid: withApi.child.pid!,
-      rounds: [],
-      busyPct: [],
-      apiCpuMs: [],
-      pgCpuMs: [],
-      prepare: () => admin.query('alter table outbox disable trigger outbox_notify').then(() => undefined),
-    };
+    const trigger = (state: 'enable' | 'disable') => () =>
+      admin.query(`alter table outbox ${state} trigger outbox_notify`).then(() => undefined);
+    const notifyOn = variant('outbox, NOTIFY trigger on', withApi, withT, trigger('enable'));
+    const notifyOff = variant('outbox, NOTIFY trigger off', withApi, withT, trigger('disable'));
     const notesBefore = notifications;
     await runPairs([notifyOn, notifyOff]);
     await admin.query('alter table outbox disable trigger outbox_notify');
@@ -332,25 +311,8 @@ async function main(): Promise<void> {
     // The relay's commit signal (relay/commit-signal.ts): a walsender decodes the WAL of every write
     // for the slot, and that CPU is PostgreSQL's, so the writers pay it.
     const signal = commitSignalUnderTest(url);
-    const signalOn: Variant = {
-      label: "outbox, relay's commit-signal slot streaming",
-      target: withT,
-      pid: withApi.child.pid!,
-      rounds: [],
-      busyPct: [],
-      apiCpuMs: [],
-      pgCpuMs: [],
-      prepare: () => signal.start(),
-    };
-    const signalOff: Variant = {
-      ...signalOn,
-      label: 'outbox, no slot',
-      rounds: [],
-      busyPct: [],
-      apiCpuMs: [],
-      pgCpuMs: [],
-      prepare: () => signal.stop(),
-    };
+    const signalOn = variant("outbox, relay's commit-signal slot streaming", withApi, withT, () => signal.start());
+    const signalOff = variant('outbox, no slot', withApi, withT, () => signal.stop());
     stopSignal = () => signal.close();
     await runPairs([signalOn, signalOff]);
     await signal.stop();
