@@ -38,8 +38,8 @@ import {
 } from './bench-kit.js';
 import { closedLoop, HttpTarget, openLoop, type LoadResult, type RequestSpec } from './http-load.js';
 import { procStat } from '../scripts/stack/processes.js';
-import { Counter, Gauge } from 'prom-client';
 import { CommitSignal } from '../relay/commit-signal.js';
+import { RelayMetrics } from '../relay/relay-metrics.js';
 import { startApi, type ApiProcess } from './bench-child.js';
 
 const quick = isQuick();
@@ -91,12 +91,8 @@ const inApi = (root: number) => (pid: number) => pid === root || parentOf(pid) =
 /** The relay's commit signal on the bench database, streaming from start() until stop(); counts the commits it reports. */
 function commitSignalUnderTest(databaseUrl: string) {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, application_name: 'bench-commit-signal' });
-  const metrics = {
-    streaming: new Gauge({ name: 'streaming', help: '-', registers: [] }),
-    wakeups: new Counter({ name: 'wakeups', help: '-', registers: [] }),
-    interruptions: new Counter({ name: 'interruptions', help: '-', labelNames: ['reason'] as const, registers: [] }),
-    retainedWal: new Gauge({ name: 'retained', help: '-', registers: [] }),
-  };
+  // The relay's own metrics (never scraped here): the signal counts into them as in the relay.
+  const metrics = new RelayMetrics(pool).commitSignal;
   let signal: CommitSignal | undefined;
   const state = { commits: 0 };
   return {
