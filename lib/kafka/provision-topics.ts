@@ -95,27 +95,55 @@ export async function provisionTopics(admin: Admin, specs: TopicSpec[]): Promise
     report.replicationRaised.push(...reassign.map((r) => r.topic));
   }
 
+  const drifted = await driftedConfigs(admin, present, replicationFactor);
+  if (drifted.length > 0) {
+    await correctConfigs(admin, drifted, replicationFactor);
+    report.configsCorrected.push(...drifted.map((s) => s.name));
+  }
+  return report;
+}
+
+async function driftedConfigs(admin: Admin, specs: TopicSpec[], replicationFactor: number): Promise<TopicSpec[]> {
   const described = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: present.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.name })),
+    resources: specs.map((s) => ({ type: ConfigResourceTypes.TOPIC, name: s.name })),
   });
-  const drifted = present.filter((s) => {
+  return specs.filter((s) => {
     const entries = described.resources.find((r) => r.resourceName === s.name)?.configEntries ?? [];
     return Object.entries(desiredConfig(s, replicationFactor)).some(
       ([k, v]) => entries.find((e) => e.configName === k)?.configValue !== v,
     );
   });
-  if (drifted.length > 0) {
+}
+
+const CONFIG_VISIBLE_WITHIN_MS = 30_000;
+
+/**
+ * Writes the configs and returns once the cluster answers with them. Under load an accepted
+ * AlterConfigs was seen not to show for over 10 s (issued beside a reassignment, answered by a
+ * broker whose metadata lagged), so the write is repeated until it reads back.
+ */
+async function correctConfigs(admin: Admin, drifted: TopicSpec[], replicationFactor: number): Promise<void> {
+  const deadline = Date.now() + CONFIG_VISIBLE_WITHIN_MS;
+  let pending = drifted;
+  for (let attempt = 0; ; attempt++) {
     // AlterConfigs replaces a topic's whole dynamic config set; desiredConfig is that whole set.
     await admin.alterConfigs({
       validateOnly: false,
-      resources: drifted.map((s) => ({
+      resources: pending.map((s) => ({
         type: ConfigResourceTypes.TOPIC,
         name: s.name,
         configEntries: Object.entries(desiredConfig(s, replicationFactor)).map(([name, value]) => ({ name, value })),
       })),
     });
-    report.configsCorrected.push(...drifted.map((s) => s.name));
+    for (let read = 0; read < 10; read++) {
+      await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+      pending = await driftedConfigs(admin, pending, replicationFactor);
+      if (pending.length === 0) return;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `topic configs not visible ${CONFIG_VISIBLE_WITHIN_MS} ms after AlterConfigs: ${pending.map((s) => s.name).join(', ')}`,
+      );
   }
-  return report;
 }
