@@ -31,12 +31,14 @@ import { prepareAll } from '../scripts/prepare.js';
 import { spawnBenchChild, startApi, type BenchChild } from './bench-child.js';
 import {
   argValue,
+  busiestSince,
   busyBeforeStart,
   databaseUrl,
   freshDatabase,
   isQuick,
   machineInfo,
   printTable,
+  procSnapshot,
   progress,
   runBenchMain,
   sleep,
@@ -163,6 +165,31 @@ interface Hops {
   feedAndSse: LatencySummary;
 }
 
+/** Who used the CPU while the writes went in, in % of one core (the machine has `cores` × 100). */
+type CpuByRole = Record<'kafka' | 'postgres' | 'consumers' | 'api' | 'relay' | 'bench' | 'other', number>;
+
+/** The per-process figures of `busiestSince`, by the part of the chain each process is. */
+function cpuByRole(rows: { pctCore: number; command: string }[]): CpuByRole {
+  const out: CpuByRole = { kafka: 0, postgres: 0, consumers: 0, api: 0, relay: 0, bench: 0, other: 0 };
+  for (const { pctCore, command } of rows) {
+    const role: keyof CpuByRole = /kafka\.Kafka/.test(command)
+      ? 'kafka'
+      : command === 'postgres'
+        ? 'postgres'
+        : /consumers\/main/.test(command)
+          ? 'consumers'
+          : /api\/main/.test(command)
+            ? 'api'
+            : /relay\/main|relay-main|ConnectDistributed/.test(command)
+              ? 'relay'
+              : /e2e-bench/.test(command)
+                ? 'bench'
+                : 'other';
+    out[role] += pctCore;
+  }
+  return out;
+}
+
 interface RateFigures extends LatencySummary {
   rate: number;
   users: number;
@@ -172,6 +199,7 @@ interface RateFigures extends LatencySummary {
   duplicates: number;
   regressions: number;
   hops: Hops;
+  cpu: CpuByRole;
 }
 
 function taskBody(title: string): string {
@@ -275,7 +303,9 @@ async function measureRate(
   };
   const label = `e2e ${runId} ${relay} ${rate}`;
   const marks = streams.map((s) => s.arrivals.length);
+  const cpuFrom = procSnapshot();
   const { due, non2xx } = await writeAt(ctx.target, users, rate, P.measureMs, label);
+  const cpu = cpuByRole(busiestSince(cpuFrom, 1_000));
   const arrived = () => {
     const out = new Map<string, Arrival>();
     streams.forEach((s, i) => {
@@ -316,6 +346,7 @@ async function measureRate(
     duplicates: streams.reduce((s, x) => s + x.duplicates, 0),
     regressions: streams.reduce((s, x) => s + x.regressions, 0),
     hops,
+    cpu,
   };
 }
 
@@ -477,6 +508,39 @@ async function main(): Promise<void> {
       ],
       all,
     );
+    printTable(
+      'CPU while the writes went in, % of one core (the machine has 100 per core)',
+      [
+        'relay',
+        'writes/s',
+        'kafka',
+        'postgres',
+        'consumers',
+        'api',
+        'relay/Connect',
+        'bench',
+        'other',
+        'CPU ms per write',
+      ],
+      Object.entries(results).flatMap(([relay, byRate]) =>
+        Object.values(byRate).map((f) => {
+          const c = f.cpu;
+          const total = Object.values(c).reduce((a, b) => a + b, 0);
+          return [
+            relay,
+            f.rate,
+            c.kafka,
+            c.postgres,
+            c.consumers,
+            c.api,
+            c.relay,
+            c.bench,
+            c.other,
+            ((total * 10) / f.rate).toFixed(1),
+          ];
+        }),
+      ),
+    );
     const at500 = results.ts?.[String(GOALS.minRateForGoal)];
     const goalMet =
       at500 !== undefined &&
@@ -504,6 +568,7 @@ async function main(): Promise<void> {
               duplicates: f.duplicates,
               regressions: f.regressions,
               hops: f.hops,
+              cpuPctOfCore: f.cpu,
             },
           ]),
         ),

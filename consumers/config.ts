@@ -1,6 +1,7 @@
 /** Configuration shared by the consumer services, read once at start-up from the catalogue (lib/config/settings.ts). */
 import {
   CONSUMER_BATCH_MAX,
+  CONSUMER_COMMIT_INTERVAL_MS,
   CONSUMER_DB_POOL_MAX,
   CONSUMER_FETCH_MAX_WAIT_MS,
   CONSUMER_FETCH_MIN_BYTES,
@@ -29,8 +30,10 @@ export interface ConsumerConfig extends ConnectionConfig {
   readonly retryMaxMs: number;
   readonly outageRetryMaxMs: number;
   readonly partitionsConsumedConcurrently: number;
-  /** At most this many records of one partition share a transaction and an offset commit; 1 is record at a time. */
+  /** At most this many records of one partition share a transaction; 1 is record at a time. */
   readonly batchMax: number;
+  /** Finished offsets are committed this often. */
+  readonly commitIntervalMs: number;
   /** The broker answers a fetch once this many bytes are ready, or after `fetchMaxWaitMs`. */
   readonly fetchMinBytes: number;
   readonly fetchMaxWaitMs: number;
@@ -60,6 +63,7 @@ export function consumerConfig(group: ConsumerGroup): ConsumerConfig {
     outageRetryMaxMs: read(CONSUMER_OUTAGE_RETRY_MAX_MS),
     partitionsConsumedConcurrently: read(CONSUMER_PARTITIONS_CONCURRENTLY),
     batchMax: read(CONSUMER_BATCH_MAX),
+    commitIntervalMs: read(CONSUMER_COMMIT_INTERVAL_MS),
     fetchMinBytes: read(CONSUMER_FETCH_MIN_BYTES),
     fetchMaxWaitMs: read(CONSUMER_FETCH_MAX_WAIT_MS),
     metricsHost: read(CONSUMER_METRICS_HOST),

@@ -88,6 +88,7 @@ export async function startConsumerService(
     outageRetry: { baseMs: 100, maxMs: config.outageRetryMaxMs },
     partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
     batchMax: config.batchMax,
+    commitIntervalMs: config.commitIntervalMs,
     fetchMinBytes: config.fetchMinBytes,
     fetchMaxWaitMs: config.fetchMaxWaitMs,
     clock,

@@ -4,9 +4,9 @@
  * through the registry, then in ONE transaction record every event id in processed_events (one
  * `insert … select unnest(ids) on conflict do nothing returning event_id`, which says which ids are
  * new) and run the handler for each new event in offset order; after that transaction committed,
- * resolve the chunk's last offset. kafkajs commits resolved offsets after each fetched batch, once
- * `batchMax` of them are uncommitted, on a rebalance and on stop: a Kafka round trip per chunk or
- * fetched batch, not per record.
+ * mark the chunk's last offset finished. Finished offsets are committed on a clock
+ * (`commitIntervalMs`, offset-committer.ts), at once after a dead-letter, and on stop: not a Kafka
+ * round trip per fetched batch.
  *
  * Why a chunk is safe: its side effects and inbox rows commit together or not at all, and the
  * offset is committed only after they did, so a committed offset never passes an unfinished
@@ -46,6 +46,10 @@ import type { ConsumedEvent, EventHandler, HandlerContext } from './consumed-eve
 import type { ConsumerMetrics } from './consumer-metrics.js';
 import { publishDeadLetter } from './dead-letter.js';
 import { decodeEvent } from './event-decoder.js';
+import { OffsetCommitter } from './offset-committer.js';
+
+/** A stop commits what is finished within this long, or leaves it to be redelivered. */
+const STOP_COMMIT_WITHIN_MS = 5_000;
 
 export interface ConsumerRuntimeDeps {
   group: ConsumerGroup;
@@ -73,6 +77,8 @@ export interface ConsumerRuntimeDeps {
   kafkaGroupId?: string;
   /** How long the broker waits for a silent member before rebalancing its partitions away. */
   sessionTimeoutMs?: number;
+  /** Finished offsets are committed this often (offset-committer.ts). */
+  commitIntervalMs: number;
 }
 
 type Outcome = 'processed' | 'duplicate';
@@ -81,7 +87,6 @@ type Outcome = 'processed' | 'duplicate';
 interface BatchControls {
   resolveOffset(offset: string): void;
   heartbeat(): Promise<void>;
-  commitOffsetsIfNecessary(): Promise<void>;
   isRunning(): boolean;
   isStale(): boolean;
 }
@@ -89,6 +94,9 @@ interface BatchControls {
 export class ConsumerRuntime {
   private consumer: Consumer | undefined;
   private producer: Producer | undefined;
+  private committer: OffsetCommitter | undefined;
+  /** Batches being handled (one per partition in flight), awaited on stop so their finished offsets are committed. */
+  private readonly batchesInFlight = new Set<Promise<void>>();
   private stopping = false;
   private readonly ctx: HandlerContext;
 
@@ -118,27 +126,27 @@ export class ConsumerRuntime {
       await this.producer.disconnect().catch(() => undefined);
       throw err;
     }
+    this.committer = new OffsetCommitter(this.consumer, this.d.commitIntervalMs, this.d.logger);
+    this.committer.start();
     await this.consumer.run({
-      // kafkajs commits the offsets we resolved (only finished records) after each fetched batch, on
-      // a rebalance, and on stop; within a long batch, once `batchMax` records are resolved.
-      autoCommit: true,
-      autoCommitThreshold: this.d.batchMax,
+      // Our committer commits finished offsets (offset-committer.ts), not kafkajs after each batch.
+      autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.d.partitionsConsumedConcurrently,
-      eachBatch: ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) =>
-        this.handleBatch(batch, {
-          resolveOffset,
-          heartbeat,
-          commitOffsetsIfNecessary: () => commitOffsetsIfNecessary(),
-          isRunning,
-          isStale,
-        }),
+      eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const handled = this.handleBatch(batch, { resolveOffset, heartbeat, isRunning, isStale });
+        const settled = handled.catch(() => undefined).finally(() => this.batchesInFlight.delete(settled));
+        this.batchesInFlight.add(settled);
+        return handled;
+      },
     });
   }
 
-  /** Finishes the chunk or record in flight (and commits it), then leaves the group. */
+  /** Finishes the chunk or record in flight, commits what is finished, then leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
+    await Promise.all(this.batchesInFlight);
+    await this.committer?.stop(STOP_COMMIT_WITHIN_MS);
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
   }
@@ -151,20 +159,20 @@ export class ConsumerRuntime {
       if (halted()) return;
       const chunk = batch.messages.slice(from, from + this.d.batchMax);
       if (chunk.length > 1 && (await this.processChunk(topic, partition, chunk, c.heartbeat))) {
-        await this.finished(chunk.at(-1)!, c);
+        await this.finished(topic, partition, chunk.at(-1)!, c);
         continue;
       }
       for (const message of chunk) {
         if (halted() || !(await this.handleRecord(topic, partition, message, c.heartbeat))) return;
-        await this.finished(message, c);
+        await this.finished(topic, partition, message, c);
       }
     }
   }
 
   /** Everything up to `message` is finished: its offset may be committed. */
-  private async finished(message: KafkaMessage, c: BatchControls): Promise<void> {
+  private async finished(topic: string, partition: number, message: KafkaMessage, c: BatchControls): Promise<void> {
     c.resolveOffset(message.offset);
-    await c.commitOffsetsIfNecessary();
+    this.committer!.finished(topic, partition, message.offset);
     await c.heartbeat();
   }
 
@@ -331,6 +339,9 @@ export class ConsumerRuntime {
         await sleep(wait);
       }
     }
+    // Committed at once: the inbox has no row for a dead-lettered record, so a redelivery would publish it again.
+    this.committer!.finished(topic, partition, message.offset);
+    await this.committer!.commit();
     metrics.deadLettered.inc({ group, reason: error instanceof PoisonEventError ? 'poison' : 'attempts_exhausted' });
     logger.error(
       { topic, partition, offset: message.offset, attempts, errorClass: error.name, err: error.message },

@@ -53,7 +53,15 @@ export const CONSUMER_BATCH_MAX = int('CONSUMER_BATCH_MAX', {
   default: 100,
   min: 1,
   readBy: ['consumers'],
-  description: 'records of one partition sharing a transaction and an offset commit; 1 is record at a time',
+  description: 'records of one partition sharing a transaction; 1 is record at a time',
+});
+
+export const CONSUMER_COMMIT_INTERVAL_MS = int('CONSUMER_COMMIT_INTERVAL_MS', {
+  default: 1_000,
+  min: 1,
+  readBy: ['consumers'],
+  description:
+    'finished offsets are committed this often (and at once after a dead-letter, and on stop); a crash redelivers at most this much, which the inbox skips',
 });
 
 export const CONSUMER_FETCH_MIN_BYTES = int('CONSUMER_FETCH_MIN_BYTES', {
