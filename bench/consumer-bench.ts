@@ -23,8 +23,8 @@
  *   alone); latency per group over the events committed after each step's warm-up. A group passes
  *   a step when it processed every event and its p99 stayed under 200 ms; its capacity is the
  *   highest rate it passed, the chain's the highest rate every group passed. The steps stop after
- *   the first one the chain fails; when that is the first, the rate halves (down to 50/s) until
- *   the chain passes, so the capacity found is a rate rather than 0.
+ *   the first one the chain fails; when that is the first, lower rates are tried (100, then 50/s)
+ *   until the chain passes; 0 means even 50/s failed.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -391,7 +391,7 @@ async function main(): Promise<void> {
       steps.push(step);
       if (!step.steadies.every(passed)) break;
     }
-    // The chain failed the first rung: halve until it passes, so capacity is a rate, not 0.
+    // The chain failed the first rung: lower rates (100, then 50/s) until it passes.
     if (steps.length === 1 && !steps[0]!.steadies.every(passed) && P.steadyRates.length > 1)
       for (let rate = halfStep(steps[0]!.rate); rate >= MIN_STEADY_RATE; rate = halfStep(rate)) {
         const step = await steadyStep(db, writerPool, rate);

@@ -34,7 +34,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Prisma } from '@prisma/client';
-import type { Batch, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Batch, Consumer, Kafka, KafkaMessage, OffsetsByTopicPartition, Producer } from 'kafkajs';
 import type pg from 'pg';
 import type { EventCodec } from '../avro/event-codec.js';
 import { inSqlTransaction } from '../db/sql-tx.js';
@@ -50,6 +50,8 @@ import { OffsetCommitter } from './offset-committer.js';
 
 /** A stop commits what is finished within this long, or leaves it to be redelivered. */
 const STOP_COMMIT_WITHIN_MS = 5_000;
+/** kafkajs's heartbeat errors that mean the group is rebalancing (its own `isRebalancing`). */
+const REBALANCING = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION']);
 
 export interface ConsumerRuntimeDeps {
   group: ConsumerGroup;
@@ -66,7 +68,7 @@ export interface ConsumerRuntimeDeps {
   /** Backoff while a dependency is down. */
   outageRetry: BackoffPolicy;
   partitionsConsumedConcurrently: number;
-  /** At most this many records of a partition share one transaction and one offset commit (1: record at a time). */
+  /** At most this many records of a partition share one transaction (1: record at a time). */
   batchMax: number;
   /** A fetch is answered once this many bytes are ready or `fetchMaxWaitMs` passed (defaults 1 and 500). */
   fetchMinBytes?: number;
@@ -87,6 +89,10 @@ type Outcome = 'processed' | 'duplicate';
 interface BatchControls {
   resolveOffset(offset: string): void;
   heartbeat(): Promise<void>;
+  /** One commit attempt under the batch's generation (no retry loop). */
+  commit(offsets: OffsetsByTopicPartition): Promise<void>;
+  /** The committer's generation when the batch started. */
+  generation: number;
   isRunning(): boolean;
   isStale(): boolean;
 }
@@ -133,8 +139,15 @@ export class ConsumerRuntime {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.d.partitionsConsumedConcurrently,
-      eachBatch: ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        const handled = this.handleBatch(batch, { resolveOffset, heartbeat, isRunning, isStale });
+      eachBatch: ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+        const handled = this.handleBatch(batch, {
+          resolveOffset,
+          heartbeat,
+          commit: (offsets) => commitOffsetsIfNecessary(offsets),
+          generation: this.committer!.generation,
+          isRunning,
+          isStale,
+        });
         const settled = handled.catch(() => undefined).finally(() => this.batchesInFlight.delete(settled));
         this.batchesInFlight.add(settled);
         return handled;
@@ -145,8 +158,10 @@ export class ConsumerRuntime {
   /** Finishes the chunk or record in flight, commits what is finished, then leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
-    await Promise.all(this.batchesInFlight);
-    await this.committer?.stop(STOP_COMMIT_WITHIN_MS);
+    // Bounded: a batch stuck on an outage must not hold the stop forever (its records are redelivered).
+    const deadline = Date.now() + STOP_COMMIT_WITHIN_MS;
+    await Promise.race([Promise.all(this.batchesInFlight), sleep(STOP_COMMIT_WITHIN_MS)]);
+    await this.committer?.stop(Math.max(0, deadline - Date.now()));
     await this.consumer?.disconnect();
     await this.producer?.disconnect();
   }
@@ -163,17 +178,34 @@ export class ConsumerRuntime {
         continue;
       }
       for (const message of chunk) {
-        if (halted() || !(await this.handleRecord(topic, partition, message, c.heartbeat))) return;
-        await this.finished(topic, partition, message, c);
+        const outcome = halted() ? 'unfinished' : await this.handleRecord(topic, partition, message, c.heartbeat);
+        if (outcome === 'unfinished') return;
+        await this.finished(topic, partition, message, c, outcome === 'dead-lettered');
       }
     }
   }
 
-  /** Everything up to `message` is finished: its offset may be committed. */
-  private async finished(topic: string, partition: number, message: KafkaMessage, c: BatchControls): Promise<void> {
+  /**
+   * Everything up to `message` is finished: its offset may be committed. Committed now when it was
+   * dead-lettered (the inbox would not skip it) or when the group is rebalancing (what kafkajs's
+   * auto-commit did), else on the committer's clock.
+   */
+  private async finished(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    c: BatchControls,
+    deadLettered = false,
+  ): Promise<void> {
     c.resolveOffset(message.offset);
-    this.committer!.finished(topic, partition, message.offset);
-    await c.heartbeat();
+    this.committer!.finished(topic, partition, message.offset, c.generation);
+    if (deadLettered) await this.committer!.commitFromBatch(c.commit);
+    try {
+      await c.heartbeat();
+    } catch (err) {
+      if (REBALANCING.has((err as { type?: string }).type ?? '')) await this.committer!.commitFromBatch(c.commit);
+      throw err;
+    }
   }
 
   /**
@@ -238,18 +270,18 @@ export class ConsumerRuntime {
     }
   }
 
-  /** True when the record is finished (processed, duplicate or dead-lettered) and may be committed. */
+  /** Whether the record is finished (processed, duplicate or dead-lettered) and may be committed. */
   private async handleRecord(
     topic: string,
     partition: number,
     message: KafkaMessage,
     heartbeat: () => Promise<void>,
-  ): Promise<boolean> {
+  ): Promise<'done' | 'dead-lettered' | 'unfinished'> {
     const { group, logger, metrics } = this.d;
     let outageAttempt = 0;
     let attempt = 0;
     for (;;) {
-      if (this.stopping) return false;
+      if (this.stopping) return 'unfinished';
       try {
         const event = await decodeEvent(this.d.registry, topic, partition, message);
         const started = process.hrtime.bigint();
@@ -260,12 +292,12 @@ export class ConsumerRuntime {
           metrics.processed.inc({ group, event_type: event.eventType });
           metrics.endToEnd.observe({ group }, Math.max(0, Date.now() - event.occurredAt.getTime()) / 1000);
         }
-        return true;
+        return 'done';
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
         if (error instanceof PoisonEventError) {
           await this.deadLetter(topic, partition, message, 0, error);
-          return true;
+          return 'dead-lettered';
         }
         if (isRetriable(error)) {
           outageAttempt++;
@@ -282,7 +314,7 @@ export class ConsumerRuntime {
         attempt++;
         if (attempt >= this.d.maxAttempts) {
           await this.deadLetter(topic, partition, message, attempt, error);
-          return true;
+          return 'dead-lettered';
         }
         metrics.retried.inc({ group, cause: 'handler' });
         const wait = backoffDelay(attempt, this.d.retry);
@@ -339,9 +371,6 @@ export class ConsumerRuntime {
         await sleep(wait);
       }
     }
-    // Committed at once: the inbox has no row for a dead-lettered record, so a redelivery would publish it again.
-    this.committer!.finished(topic, partition, message.offset);
-    await this.committer!.commit();
     metrics.deadLettered.inc({ group, reason: error instanceof PoisonEventError ? 'poison' : 'attempts_exhausted' });
     logger.error(
       { topic, partition, offset: message.offset, attempts, errorClass: error.name, err: error.message },

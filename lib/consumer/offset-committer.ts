@@ -6,11 +6,17 @@
  * it, and the group coordinator's largest cost.
  *
  * Committing less often loses nothing: an offset is only ever one past records whose inbox rows
- * committed, so a crash or rebalance between commits redelivers records the inbox skips as
- * duplicates (consumer-runtime.ts). What it changes is how much is redelivered: at most one
- * interval's worth.
+ * committed, so whatever is redelivered (after a crash, a rebalance, a commit that failed) the
+ * inbox skips as duplicates. A dead-lettered record has no inbox row, so the runtime commits it
+ * from its batch at once (`commitFromBatch`); a redelivery can still publish it again, which the
+ * DLQ's readers allow (chaos/README.md).
+ *
+ * Two ways to commit, because kafkajs's public `commitOffsets` retries until it lands: during a
+ * coordinator move that waits for a rejoin, and a rejoin waits for the batches in flight. So the
+ * clock commits through it, never awaited by a batch; a batch commits through its own eachBatch
+ * control (one attempt under the batch's generation; a failure leaves the offsets pending).
  */
-import type { Consumer } from 'kafkajs';
+import type { Consumer, OffsetsByTopicPartition } from 'kafkajs';
 import type { Logger } from '../logger.js';
 
 interface Pending {
@@ -22,10 +28,9 @@ interface Pending {
 
 export class OffsetCommitter {
   private readonly pending = new Map<string, Pending>();
-  /** Bumped at each group join: offsets finished under an earlier assignment are not committed. */
-  private generation = 0;
+  private group = 0;
   private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> = Promise.resolve();
+  private inBackground: Promise<void> | undefined;
 
   constructor(
     private readonly consumer: Consumer,
@@ -33,53 +38,89 @@ export class OffsetCommitter {
     private readonly logger: Logger,
   ) {}
 
+  /** Call before the consumer runs, so the first group join is seen. */
   start(): void {
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
-      this.generation++;
+      this.group++;
       this.pending.clear();
     });
-    this.timer = setInterval(() => void this.commit(), this.intervalMs);
+    this.timer = setInterval(() => this.commitInBackground(), this.intervalMs);
     this.timer.unref();
   }
 
-  /** Everything of the partition up to `offset` is finished. */
-  finished(topic: string, partition: number, offset: string): void {
-    const key = `${topic}\0${partition}`;
-    const next = BigInt(offset) + 1n;
-    const had = this.pending.get(key);
-    if (!had || had.offset < next) this.pending.set(key, { topic, partition, offset: next });
-  }
-
-  /** Commits what is finished now (a dead-lettered record, a stop) rather than at the next tick. */
-  commit(): Promise<void> {
-    this.inFlight = this.inFlight.then(() => this.commitPending());
-    return this.inFlight;
+  /** The group generation a batch starts in, passed back to `finished`. */
+  get generation(): number {
+    return this.group;
   }
 
   /**
-   * Commits what is finished and stops the clock; call before the consumer disconnects. Bounded: a
-   * stop while Kafka is down must not hang (what is left is redelivered, and skipped, later).
+   * Everything of the partition up to `offset` is finished. Ignored when the group has rejoined
+   * since the batch started: the partition may be another member's now.
    */
-  async stop(withinMs: number): Promise<void> {
-    clearInterval(this.timer);
-    let timeout: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<void>((resolve) => (timeout = setTimeout(resolve, withinMs)));
-    await Promise.race([this.commit(), gaveUp]);
-    clearTimeout(timeout);
+  finished(topic: string, partition: number, offset: string, generation: number): void {
+    if (generation !== this.group) return;
+    this.keep({ topic, partition, offset: BigInt(offset) + 1n });
   }
 
-  private async commitPending(): Promise<void> {
-    if (this.pending.size === 0) return;
-    const batch = [...this.pending.values()];
-    const generation = this.generation;
-    this.pending.clear();
+  /** One attempt from inside a batch, through its eachBatch `commitOffsetsIfNecessary(offsets)`. */
+  async commitFromBatch(commit: (offsets: OffsetsByTopicPartition) => Promise<void>): Promise<void> {
+    const taken = this.take();
+    if (taken.length === 0) return;
     try {
-      await this.consumer.commitOffsets(batch.map((p) => ({ ...p, offset: p.offset.toString() })));
+      await commit({
+        topics: taken.map((p) => ({
+          topic: p.topic,
+          partitions: [{ partition: p.partition, offset: p.offset.toString() }],
+        })),
+      });
     } catch (err) {
-      // Kept for the next tick unless the group moved on meanwhile (or a later offset arrived).
-      if (generation === this.generation)
-        for (const p of batch) this.finished(p.topic, p.partition, (p.offset - 1n).toString());
-      this.logger.warn({ err: (err as Error).message, partitions: batch.length }, 'offset commit failed; retrying');
+      this.putBack(taken, this.group);
+      this.logger.warn({ err: (err as Error).message }, 'offset commit from a batch failed; left for the next one');
     }
   }
+
+  /** Commits what is finished, within `withinMs` (a stop while Kafka is down must not hang). */
+  async stop(withinMs: number): Promise<void> {
+    clearInterval(this.timer);
+    const deadline = Date.now() + withinMs;
+    await within(this.inBackground ?? Promise.resolve(), withinMs);
+    this.commitInBackground();
+    await within(this.inBackground ?? Promise.resolve(), Math.max(0, deadline - Date.now()));
+  }
+
+  private commitInBackground(): void {
+    if (this.inBackground || this.pending.size === 0) return;
+    const taken = this.take();
+    const generation = this.group;
+    this.inBackground = this.consumer
+      .commitOffsets(taken.map((p) => ({ topic: p.topic, partition: p.partition, offset: p.offset.toString() })))
+      .catch((err: Error) => {
+        this.putBack(taken, generation);
+        this.logger.warn({ err: err.message, partitions: taken.length }, 'offset commit failed; retrying');
+      })
+      .finally(() => (this.inBackground = undefined));
+  }
+
+  private take(): Pending[] {
+    const taken = [...this.pending.values()];
+    this.pending.clear();
+    return taken;
+  }
+
+  /** Failed offsets wait for the next commit, unless the group moved on (or a later offset came). */
+  private putBack(taken: Pending[], generation: number): void {
+    if (generation === this.group) for (const p of taken) this.keep(p);
+  }
+
+  private keep(p: Pending): void {
+    const key = `${p.topic}\0${p.partition}`;
+    const had = this.pending.get(key);
+    if (!had || had.offset < p.offset) this.pending.set(key, p);
+  }
+}
+
+async function within(work: Promise<unknown>, ms: number): Promise<void> {
+  let timeout: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timeout = setTimeout(resolve, ms)))]);
+  clearTimeout(timeout);
 }

@@ -10,6 +10,7 @@ import { auditLogHandler } from '../../consumers/audit-log/audit-log-handler.js'
 import type { ConsumerServiceDefinition, RunningConsumerService } from '../../consumers/consumer-service.js';
 import { TOPICS } from '../../lib/topics.js';
 import { createTestDatabase, type TestDatabase } from '../../scripts/test-database.js';
+import { groupAtLatest } from '../helpers/consumer-process.js';
 import { testKafka } from '../helpers/kafka.js';
 import { taskCreatedRecord } from '../helpers/task-records.js';
 import { startTestConsumer } from '../helpers/test-consumer.js';
@@ -39,7 +40,10 @@ describe('offset commits', () => {
     await database.drop();
   });
 
-  const start = async (commitIntervalMs: number, kafkaGroupId?: string) => {
+  /** A new group is committed at the topic's end first: a restart without commits would redeliver. */
+  const start = async (commitIntervalMs: number, existingGroupId?: string) => {
+    const kafkaGroupId = existingGroupId ?? `audit-log-cg-test-${randomUUID()}`;
+    if (!existingGroupId) await groupAtLatest(kafka, kafkaGroupId, [TOPICS.tasks]);
     const s = await startTestConsumer(audit, database.url, { config: { commitIntervalMs }, kafkaGroupId });
     running.push(s);
     return s;
@@ -49,8 +53,12 @@ describe('offset commits', () => {
     const [meta] = await producer.send({ topic: TOPICS.tasks, acks: -1, messages });
     return { partition: meta!.partition, next: BigInt(meta!.baseOffset!) + BigInt(messages.length) };
   };
+  /** The group's committed offset; a coordinator still loading (after a broker restart) is asked again. */
   const committed = async (groupId: string, partition: number) => {
-    const [topic] = await admin.fetchOffsets({ groupId, topics: [TOPICS.tasks] });
+    const [topic] = await waitFor(
+      () => admin.fetchOffsets({ groupId, topics: [TOPICS.tasks] }).catch(() => undefined),
+      { what: `the committed offsets of ${groupId}` },
+    );
     return BigInt(topic!.partitions.find((p) => p.partition === partition)!.offset);
   };
   const audited = async (records: Message[]) =>

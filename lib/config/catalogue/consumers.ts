@@ -57,11 +57,12 @@ export const CONSUMER_BATCH_MAX = int('CONSUMER_BATCH_MAX', {
 });
 
 export const CONSUMER_COMMIT_INTERVAL_MS = int('CONSUMER_COMMIT_INTERVAL_MS', {
+  kind: 'duration-ms',
   default: 1_000,
   min: 1,
   readBy: ['consumers'],
   description:
-    'finished offsets are committed this often (and at once after a dead-letter, and on stop); a crash redelivers at most this much, which the inbox skips',
+    'finished offsets are committed this often (at once after a dead-letter or when the group rebalances, and on stop); records a crash redelivers since the last commit, the inbox skips',
 });
 
 export const CONSUMER_FETCH_MIN_BYTES = int('CONSUMER_FETCH_MIN_BYTES', {
