@@ -180,25 +180,22 @@ interface CpuFigures {
   msPerAcceptedWrite: number;
 }
 
+/** Which part of the chain a process is, by its command line as `busiestSince` labels it. */
+const ROLES: [RegExp, keyof CpuByRole][] = [
+  [/kafka\.Kafka/, 'kafka'],
+  [/^postgres$/, 'postgres'],
+  [/consumers\/main/, 'consumers'],
+  [/api\/main/, 'api'],
+  [/relay\/main|relay-main/, 'relay'],
+  [/ConnectDistributed/, 'connect'],
+  [/e2e-bench/, 'bench'],
+];
+
 /** The per-process figures of `busiestSince`, by the part of the chain each process is. */
 function cpuByRole(rows: { pctCore: number; command: string }[]): CpuByRole {
   const out: CpuByRole = { kafka: 0, postgres: 0, consumers: 0, api: 0, relay: 0, connect: 0, bench: 0, other: 0 };
   for (const { pctCore, command } of rows) {
-    const role: keyof CpuByRole = /kafka\.Kafka/.test(command)
-      ? 'kafka'
-      : command === 'postgres'
-        ? 'postgres'
-        : /consumers\/main/.test(command)
-          ? 'consumers'
-          : /api\/main/.test(command)
-            ? 'api'
-            : /relay\/main|relay-main/.test(command)
-              ? 'relay'
-              : /ConnectDistributed/.test(command)
-                ? 'connect'
-                : /e2e-bench/.test(command)
-                  ? 'bench'
-                  : 'other';
+    const role = ROLES.find(([pattern]) => pattern.test(command))?.[1] ?? 'other';
     out[role] += pctCore;
   }
   return out;
@@ -319,15 +316,7 @@ async function measureRate(
   const marks = streams.map((s) => s.arrivals.length);
   const cpuFrom = procSnapshot();
   const { due, non2xx } = await writeAt(ctx.target, users, rate, P.measureMs, label);
-  const arrived = () => {
-    const out = new Map<string, Arrival>();
-    streams.forEach((s, i) => {
-      for (const a of s.arrivals.slice(marks[i])) if (due.has(a.title)) out.set(a.title, a);
-    });
-    return out;
-  };
-  const deadline = Date.now() + P.settleMs;
-  while (arrived().size < due.size && Date.now() < deadline) await sleep(100);
+  const got = await arrivalsOf(streams, marks, due);
   const pctOfCore = cpuByRole(busiestSince(cpuFrom, 1_000));
   const windowMs = performance.now() - cpuFrom.at;
   const productPct = Object.values(pctOfCore).reduce((a, b) => a + b, 0) - pctOfCore.bench;
@@ -336,7 +325,6 @@ async function measureRate(
     windowMs: Math.round(windowMs),
     msPerAcceptedWrite: Number((((productPct / 100) * windowMs) / Math.max(1, due.size)).toFixed(2)),
   };
-  const got = arrived();
   const latencies = [...got.values()].map((a) => a.at - due.get(a.title)!);
   // Where the time went: the writes' records on both topics, and the commits in between.
   const records = async (log: TopicLog, f: Offsets) =>
@@ -384,9 +372,28 @@ async function warmChain(
   const marks = streams.map((s) => s.arrivals.length);
   progress(`${label}: warming the chain, ${P.chainWarmup.rate} writes/s for ${P.chainWarmup.ms / 1000} s`);
   const { due } = await writeAt(ctx.target, ctx.users.slice(0, n), P.chainWarmup.rate, P.chainWarmup.ms, label);
-  const arrived = () =>
-    streams.reduce((sum, s, i) => sum + s.arrivals.slice(marks[i]).filter((a) => due.has(a.title)).length, 0);
-  for (const deadline = Date.now() + P.settleMs; arrived() < due.size && Date.now() < deadline;) await sleep(200);
+  await arrivalsOf(streams, marks, due);
+}
+
+/**
+ * The frames of the writes in `due` read on the streams after their `marks`, by title, once all
+ * arrived or the settle time ran out.
+ */
+async function arrivalsOf(
+  streams: UserStream[],
+  marks: number[],
+  due: Map<string, number>,
+): Promise<Map<string, Arrival>> {
+  const arrived = () => {
+    const out = new Map<string, Arrival>();
+    streams.forEach((s, i) => {
+      for (const a of s.arrivals.slice(marks[i])) if (due.has(a.title)) out.set(a.title, a);
+    });
+    return out;
+  };
+  const deadline = Date.now() + P.settleMs;
+  while (arrived().size < due.size && Date.now() < deadline) await sleep(100);
+  return arrived();
 }
 
 function startRelay(relay: 'ts' | 'debezium', url: string): BenchChild {

@@ -23,7 +23,7 @@
  * connector properties on top: how the tuning was chosen, one property at a time.
  * `--notify-study`: instead, the TypeScript relay alone under the steady load with LISTEN on/off,
  * the NOTIFY trigger on/off, the commit-signal slot and poll 10/100 ms: why production wakes on
- * the slot and not on NOTIFY.
+ * neither and polls every 10 ms.
  */
 import pg from 'pg';
 import { connectionConfig } from '../lib/env.js';
@@ -455,12 +455,12 @@ async function notifyStudyRun(
       notifyTrigger: true,
     },
     {
-      relay: tsRelay('ts-relay, no signal, poll 10 ms', url, { commitSignal: 'off', pollIntervalMs: 10 }),
+      relay: tsRelay('ts-relay, no signal, poll 10 ms (production)', url, { commitSignal: 'off', pollIntervalMs: 10 }),
       notifyTrigger: false,
     },
-    // The logical-replication commit signal (relay/commit-signal.ts), the production default.
+    // The logical-replication commit signal (relay/commit-signal.ts), off in production.
     {
-      relay: tsRelay('ts-relay, commit-signal slot, poll 10 ms (production)', url, {
+      relay: tsRelay('ts-relay, commit-signal slot, poll 10 ms', url, {
         commitSignal: 'slot',
         pollIntervalMs: 10,
       }),

@@ -12,7 +12,7 @@ describe('relay config: the commit signal', () => {
     }
   });
 
-  it('defaults to the slot, 64 MB of WAL at most', () => {
+  it('defaults to off (the poll alone), 64 MB of WAL at most for the slot', () => {
     delete process.env.RELAY_COMMIT_SIGNAL;
     delete process.env.RELAY_LISTEN;
     expect(relayConfig().commitSignal).toBe('off');
